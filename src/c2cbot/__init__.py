@@ -1,0 +1,1 @@
+"""c2cbot: a chat bot for European–Chinese city-to-city partnerships."""

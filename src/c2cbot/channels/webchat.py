@@ -1,0 +1,42 @@
+"""The browser chat: the embedded default channel, served by the bot's own web server.
+
+Sending means marking the outbox row delivered and waking the browser's long poll;
+the browser reads its messages back from the outbox, so a reload loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from c2cbot.channels.base import Capabilities
+from c2cbot.flows.messages import Outbound
+
+NAME = "web"
+
+
+class WebChat:
+    name = NAME
+    capabilities = Capabilities(buttons=True, max_length=20_000, markup="plain")
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[asyncio.Event]] = {}
+
+    async def send(self, chat_id: str, message: Outbound) -> str | None:
+        for event in self._listeners.get(chat_id, ()):
+            event.set()
+        return None
+
+    @asynccontextmanager
+    async def listening(self, chat_id: str) -> AsyncIterator[asyncio.Event]:
+        """An event set when something is sent to ``chat_id``; register before reading."""
+        event = asyncio.Event()
+        self._listeners.setdefault(chat_id, set()).add(event)
+        try:
+            yield event
+        finally:
+            listeners = self._listeners[chat_id]
+            listeners.discard(event)
+            if not listeners:
+                del self._listeners[chat_id]

@@ -1,0 +1,240 @@
+"""The ``c2cbot`` command: the composition root that turns settings into a running bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import json
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from c2cbot.config import Settings
+from c2cbot.domain.reference import load_reference
+from c2cbot.flows.loader import ConversationError, load_all, untranslated
+from c2cbot.i18n import Catalogues
+from c2cbot.runtime import Bot
+from c2cbot.store.database import Database
+from c2cbot.store.exports import COLUMNS, answer_rows
+from c2cbot.store.invites import PartnershipNotFound, create_invite, find_partnership
+from c2cbot.store.migrate import upgrade
+from c2cbot.store.outbox import SqlOutbox
+from c2cbot.store.seeding import seed_reference
+
+DEMO_PARTNERSHIP = "Gothenburg–Shanghai"
+
+
+class CommandError(Exception):
+    """A problem the person at the terminal can fix; printed without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    if not hasattr(arguments, "command"):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "C2C_" + str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+            print(f"invalid setting {name}: {problem['msg']}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(asyncio.run(arguments.command(settings, arguments)) or 0)
+    except (CommandError, ConversationError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="c2cbot", description=__doc__)
+    commands = parser.add_subparsers(title="commands")
+    demo = commands.add_parser("demo", help="run on SQLite under ./var/ with the browser chat and reference data")
+    demo.set_defaults(command=_demo)
+    run = commands.add_parser("run", help="run every configured channel, the outbox and the web server")
+    run.set_defaults(command=_run)
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(title="db commands")
+    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(command=_db_upgrade)
+    commands.add_parser("seed", help="load the reference cities, partnerships and KPI catalogue").set_defaults(command=_seed)
+    conversations = commands.add_parser("conversations", help="conversation files").add_subparsers(title="conversations commands")
+    conversations.add_parser("check", help="validate conversations/*.yaml and their translations").set_defaults(command=_check)
+    invite = commands.add_parser("invite", help="print a fresh invite code for a partnership")
+    invite.add_argument("--partnership", required=True, help="id, key or name of the partnership")
+    invite.add_argument("--role", choices=["member", "coordinator"], default="member")
+    invite.add_argument("--uses", type=_positive, default=1, help="how many people may use it (default 1)")
+    invite.add_argument("--days", type=_positive, default=14, help="days until it expires (default 14)")
+    invite.set_defaults(command=_invite)
+    export = commands.add_parser("export", help="export data").add_subparsers(title="export commands")
+    answers = export.add_parser("answers", help="every answer with who, where and when")
+    answers.add_argument("--format", choices=["jsonl", "csv", "xlsx"], default="jsonl")
+    answers.add_argument("--output", type=Path, help="file to write (default: standard output; required for xlsx)")
+    answers.set_defaults(command=_export_answers)
+    outbox = commands.add_parser("outbox", help="dead letters: list them or send them again")
+    outbox.add_argument("action", choices=["list", "retry"])
+    outbox.add_argument("ids", nargs="*", type=int, help="message ids to retry (default: all)")
+    outbox.set_defaults(command=_outbox)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 100000")
+    return value
+
+
+@contextlib.asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def _db_upgrade(settings: Settings, _arguments: argparse.Namespace) -> None:
+    async with _database(settings) as database:
+        await upgrade(database)
+    print("database is at the newest schema")
+
+
+async def _seed(settings: Settings, _arguments: argparse.Namespace) -> None:
+    async with _database(settings) as database:
+        await upgrade(database)
+        seeded = await _load_reference(database)
+    print(f"reference data: {seeded}")
+
+
+async def _load_reference(database: Database) -> str:
+    async with database.transaction() as session:
+        seeded = await seed_reference(session, load_reference())
+    return f"{seeded.cities} cities, {seeded.partnerships} new partnerships, {seeded.kpis} new KPIs"
+
+
+async def _check(settings: Settings, _arguments: argparse.Namespace) -> int:
+    conversations = load_all(settings.conversations_dir)
+    texts = Catalogues(settings.locale_dir, settings.default_language)
+    catalogues = {code: texts.known(code) for code in texts.languages if code != "en"}
+    problems = untranslated(conversations, catalogues)
+    for problem in problems:
+        print(problem)
+    print(f"{len(conversations)} conversations, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+async def _invite(settings: Settings, arguments: argparse.Namespace) -> None:
+    async with _database(settings) as database, database.transaction() as session:
+        try:
+            partnership = await find_partnership(session, arguments.partnership)
+        except PartnershipNotFound:
+            raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
+        invite = await create_invite(session, partnership, role=arguments.role, uses=arguments.uses,
+                                     now=datetime.now(UTC), valid_for=timedelta(days=arguments.days))
+    print(invite.code)
+
+
+async def _export_answers(settings: Settings, arguments: argparse.Namespace) -> None:
+    if arguments.format == "xlsx" and arguments.output is None:
+        raise CommandError("xlsx needs --output FILE")
+    async with _database(settings) as database, database.sessions() as session:
+        rows = answer_rows(session)
+        if arguments.format == "xlsx":
+            await _write_xlsx(rows, arguments.output)
+            return
+        with _open_output(arguments.output) as out:
+            await (_write_jsonl if arguments.format == "jsonl" else _write_csv)(rows, out)
+
+
+@contextlib.contextmanager
+def _open_output(path: Path | None) -> Any:
+    if path is None:
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+async def _write_jsonl(rows: AsyncIterator[dict[str, Any]], out: TextIO) -> None:
+    async for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+async def _write_csv(rows: AsyncIterator[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    async for row in rows:
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                         for k, v in row.items()})
+
+
+async def _write_xlsx(rows: AsyncIterator[dict[str, Any]], path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("answers")
+    sheet.append(list(COLUMNS))
+    async for row in rows:
+        sheet.append([json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                      for v in row.values()])
+    book.save(path)
+
+
+async def _outbox(settings: Settings, arguments: argparse.Namespace) -> None:
+    async with _database(settings) as database:
+        outbox = SqlOutbox(database)
+        if arguments.action == "retry":
+            print(f"{await outbox.revive(arguments.ids, datetime.now(UTC))} messages queued again")
+            return
+        for letter in await outbox.dead_letters():
+            print(f"{letter.id}\t{letter.channel}\t{letter.attempts} attempts\t{letter.error}")
+
+
+async def _demo(settings: Settings, _arguments: argparse.Namespace) -> None:
+    async with _database(settings) as database:
+        await upgrade(database)
+        print(f"reference data: {await _load_reference(database)}")
+        async with database.transaction() as session:
+            partnership = await find_partnership(session, DEMO_PARTNERSHIP)
+            invite = await create_invite(session, partnership, role="coordinator", uses=100,
+                                         now=datetime.now(UTC), valid_for=timedelta(days=30))
+    code = invite.code
+    await _serve(settings, banner=f"Invite code for {DEMO_PARTNERSHIP} (coordinator): {code}")
+
+
+async def _run(settings: Settings, _arguments: argparse.Namespace) -> None:
+    async with _database(settings) as database:
+        await upgrade(database)
+    await _serve(settings, banner="")
+
+
+async def _serve(settings: Settings, banner: str) -> None:
+    bot = Bot(settings)
+    url = await bot.start(settings.http_host, settings.http_port)
+    print(f"c2cbot is running. Browser chat: {url}/chat", flush=True)
+    if banner:
+        print(banner, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

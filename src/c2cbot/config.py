@@ -1,0 +1,78 @@
+"""Typed settings from C2C_* environment variables or a .env file.
+
+``c2cbot run`` refuses to start on an invalid setting and names it, instead of
+failing later on the first message that needs it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_HOME = Path(__file__).resolve().parents[2]
+
+
+class TelegramMode(StrEnum):
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="C2C_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./var/c2cbot.sqlite3"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    public_url: AnyHttpUrl | None = None
+    default_language: str = "en"
+    home: Path = PROJECT_HOME
+    log_level: str = "INFO"
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_mode: TelegramMode = TelegramMode.POLLING
+    telegram_webhook_secret: SecretStr | None = None
+
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_token: SecretStr | None = None
+    wechat_aes_key: SecretStr | None = None
+    wechat_api_url: str = "https://api.weixin.qq.com/cgi-bin/"
+
+    wecom_corp_id: str | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_agent_id: int | None = None
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None
+    wecom_api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return url
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, level: str) -> str:
+        if level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return level.upper()
+
+    @property
+    def conversations_dir(self) -> Path:
+        return self.home / "conversations"
+
+    @property
+    def locale_dir(self) -> Path:
+        return self.home / "locale"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.home / "templates"

@@ -1,0 +1,107 @@
+"""The outbox dispatcher: the only code that sends, with retries and dead letters.
+
+Chats are served concurrently, but one chat's messages go strictly one after the
+other, because the outbox hands out only the oldest unsent message of each chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from c2cbot.channels.base import Channel, DeliveryError
+from c2cbot.flows.messages import Outbound
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+class Due(Protocol):
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Queue(Protocol):
+    async def claim_due(self, now: datetime, limit: int = 200) -> list[Any]: ...
+    async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None: ...
+    async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None: ...
+    async def dead(self, message_id: int, attempts: int, error: str) -> None: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s … capped at ten minutes."""
+    return timedelta(seconds=min(600, 2 ** max(0, attempts - 1)))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        queue: Queue,
+        channels: Mapping[str, Channel],
+        *,
+        on_sent: Callable[[str], None] = lambda _channel: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        idle_poll: float = 1.0,
+    ) -> None:
+        self._queue, self._channels, self._on_sent = queue, channels, on_sent
+        self._clock, self._idle_poll = clock, idle_poll
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Called after a transaction wrote to the outbox, so replies go out at once."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                handled = await self.drain_once()
+            except Exception:
+                log.exception("outbox dispatch failed; trying again shortly")
+                handled = 0
+            if not handled:
+                await self._sleep()
+
+    async def _sleep(self) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+        except TimeoutError:
+            pass
+
+    async def drain_once(self) -> int:
+        """Send one round of due messages (one per chat); how many were handled."""
+        due = await self._queue.claim_due(self._clock())
+        await asyncio.gather(*(self._deliver(message) for message in due))
+        return len(due)
+
+    async def _deliver(self, message: Due) -> None:
+        channel = self._channels.get(message.channel)
+        if channel is None:
+            await self._queue.dead(message.id, message.attempts, f"no channel {message.channel!r} configured")
+            return
+        try:
+            external_id = await channel.send(message.chat_id, Outbound.from_json(message.payload))
+        except DeliveryError as error:
+            await self._failed(message, error)
+        except Exception as error:  # a bug in a channel must not stop delivery to the others
+            log.exception("channel %s crashed sending outbox message %s", message.channel, message.id)
+            await self._failed(message, DeliveryError(type(error).__name__))
+        else:
+            await self._queue.sent(message.id, external_id, self._clock())
+            self._on_sent(message.channel)
+
+    async def _failed(self, message: Due, error: DeliveryError) -> None:
+        attempts = message.attempts + 1
+        if error.permanent or attempts >= MAX_ATTEMPTS:
+            log.warning("outbox message %s is a dead letter: %s", message.id, error)
+            await self._queue.dead(message.id, attempts, str(error))
+            return
+        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempts)
+        await self._queue.retry(message.id, attempts, self._clock() + delay, str(error))

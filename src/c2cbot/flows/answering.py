@@ -1,0 +1,132 @@
+"""Turning what a person typed or tapped into a typed answer, or a reason why not.
+
+Channels without buttons show options as numbered lines, so a choice accepts the
+number (full-width too), the option's text, or a close match of it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from c2cbot.domain import values
+from c2cbot.domain.text import N_
+from c2cbot.domain.values import InvalidValue
+from c2cbot.flows.schema import Kind, Question
+from c2cbot.flows.texts import Texts
+
+
+@dataclass(frozen=True)
+class Option:
+    """An option as shown to one reader: its id and its label in their language."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A valid answer: a JSON-ready value and how to show it back to people."""
+
+    value: Any
+    display: str
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_LIST_SPLIT = re.compile(r"\s*[,，、;；/]\s*|\s+(?:and|und|和)\s+")
+
+
+def clean_text(text: str) -> str:
+    """Drop control and bidi-override characters; keep everything a person could read."""
+    return _CONTROL.sub("", text).strip()
+
+
+def parse_text(question: Question, text: str) -> Parsed:
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise InvalidValue(N_("Please type your answer."))
+    if len(cleaned) > question.max_length:
+        raise InvalidValue(
+            N_("Please keep it under {limit} characters (this one has {length})."),
+            limit=question.max_length,
+            length=len(cleaned),
+        )
+    return Parsed(cleaned, cleaned)
+
+
+def parse_choice(options: Sequence[Option], text: str) -> Option:
+    """The one option a person meant by ``text``."""
+    wanted = values.normalise(text).casefold().rstrip(".。")
+    if wanted.isdigit() and 1 <= int(wanted) <= len(options):
+        return options[int(wanted) - 1]
+    for option in options:
+        if wanted in (option.id, option.label.casefold()):
+            return option
+    labels = [o.label.casefold() for o in options]
+    close = difflib.get_close_matches(wanted, labels, n=2, cutoff=0.75)
+    if len(close) == 1:
+        return options[labels.index(close[0])]
+    raise InvalidValue(N_("Please pick one of the options: tap it or reply with its number."))
+
+
+def parse_multi(options: Sequence[Option], text: str) -> list[Option]:
+    """Several options from "1 3 4", "1,3,4", "1、3、4" or their texts."""
+    normal = values.normalise(text)
+    parts = normal.split() if re.fullmatch(r"[\d\s,、;]+", normal) else None
+    parts = parts or [p for p in _LIST_SPLIT.split(normal) if p]
+    picked: list[Option] = []
+    for part in parts:
+        for piece in re.split(r"[,、;]", part) if part[:1].isdigit() else [part]:
+            if piece:
+                option = parse_choice(options, piece)
+                picked += [option] if option not in picked else []
+    return picked
+
+
+def check_selection(question: Question, picked: Sequence[str]) -> None:
+    if len(picked) < question.min_selected:
+        raise InvalidValue(N_("Please pick at least {count}."), count=question.min_selected)
+
+
+def parse_typed(question: Question, text: str, texts: Texts, language: str) -> Parsed:
+    """Answers to number, money, date, rating, yes/no and text questions."""
+    low = Decimal(str(question.min)) if question.min is not None else None
+    high = Decimal(str(question.max)) if question.max is not None else None
+    if question.type is Kind.NUMBER:
+        number = values.parse_number(text, integer=question.integer, low=low, high=high)
+        return Parsed(str(number), _with_unit(texts.format_number(language, number), question, texts, language))
+    if question.type is Kind.MONEY:
+        money = values.parse_money(
+            text, default_currency=question.currency, low=low, high=high
+        )
+        shown = texts.format_money(language, money.amount, money.currency)
+        return Parsed({"amount": str(money.amount), "currency": money.currency}, shown)
+    if question.type is Kind.DATE:
+        day = values.parse_date(text)
+        return Parsed(day.isoformat(), texts.format_date(language, day))
+    if question.type is Kind.RATING:
+        rating = values.parse_rating(text)
+        return Parsed(rating, "★" * rating + "☆" * (5 - rating))
+    if question.type is Kind.YESNO:
+        return yes_no(values.parse_yes_no(text), texts, language)
+    return parse_text(question, text)
+
+
+def yes_no(answer: bool, texts: Texts, language: str) -> Parsed:
+    return Parsed(answer, texts.gettext(language, N_("Yes") if answer else N_("No")))
+
+
+def show_date(value: str, texts: Texts, language: str) -> str:
+    return texts.format_date(language, date.fromisoformat(value))
+
+
+def _with_unit(shown: str, question: Question, texts: Texts, language: str) -> str:
+    if not question.unit:
+        return shown
+    return f"{shown} {texts.gettext(language, question.unit)}"

@@ -1,0 +1,94 @@
+"""How a question is put to a person: progress, prompt, help, a hint, and the options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from c2cbot.domain.text import N_
+from c2cbot.flows.answering import Option
+from c2cbot.flows.messages import Choice, Outbound
+from c2cbot.flows.schema import Conversation, Kind, Question
+from c2cbot.flows.walk import Position
+
+Translate = Callable[..., str]
+
+HINTS = {
+    Kind.MONEY: N_("Type the amount with its currency, for example €15,000 or 1.2万元."),
+    Kind.DATE: N_("For example 2026-12-01, 1.12.2026 or 2026年12月1日."),
+    Kind.RATING: N_("1 means very poor, 5 means excellent."),
+    Kind.MULTI: N_("Tap all that apply, then Done – or reply with their numbers, such as 1 3 4."),
+}
+
+
+@dataclass(frozen=True)
+class Asking:
+    conversation: Conversation
+    position: Position
+    question: Question
+    options: Sequence[Option]
+    _: Translate
+    seq: int
+
+    def message(self, picked: Sequence[str], update: bool) -> Outbound:
+        """The question as one message; ``update`` asks channels to replace the last one."""
+        return Outbound(
+            "\n\n".join(part for part in self._parts() if part),
+            self._choices(picked),
+            multi=self.question.type is Kind.MULTI and not self.position.more,
+            extra={"update": True} if update else {},
+        )
+
+    def _parts(self) -> list[str]:
+        _ = self._
+        if self.position.more:
+            group = self.question_group()
+            return [self._progress(), _(group.more_prompt or "")]
+        return [self._progress() + self._item(), _(self.question.prompt),
+                _(self.question.help) if self.question.help else "", self._hint()]
+
+    def question_group(self) -> Question:
+        return next(q for q in self.conversation.questions if q.id == self.position.question)
+
+    def _progress(self) -> str:
+        ids = [q.id for q in self.conversation.questions]
+        number = ids.index(self.position.question) + 1
+        return f"{self._(self.conversation.title)} · {number}/{len(ids)}"
+
+    def _item(self) -> str:
+        if self.position.item is None:
+            return ""
+        group = self.question_group()
+        return f"\n{self._(group.prompt)} · {self.position.item + 1}"
+
+    def _hint(self) -> str:
+        question, _ = self.question, self._
+        hint = _(HINTS[question.type]) if question.type in HINTS else ""
+        if question.type is Kind.NUMBER:
+            hint = self._range()
+        if question.optional:
+            hint = " ".join(p for p in (hint, _(N_("You can /skip this one."))) if p)
+        return hint
+
+    def _range(self) -> str:
+        low, high, _ = self.question.min, self.question.max, self._
+        unit = f" {_(self.question.unit)}" if self.question.unit else ""
+        if low is not None and high is not None:
+            return _(N_("A number from {low} to {high}{unit}."), low=_num(low), high=_num(high), unit=unit)
+        return ""
+
+    def _choices(self, picked: Sequence[str]) -> tuple[Choice, ...]:
+        seq, _ = self.seq, self._
+        if self.position.more:
+            return (Choice(f"{seq}:yes", _(N_("Yes"))), Choice(f"{seq}:no", _(N_("No"))))
+        if self.question.type is Kind.MULTI:
+            toggles = [Choice(f"{seq}:+{o.id}", o.label, o.id in picked) for o in self.options]
+            return (*toggles, Choice(f"{seq}:=", _(N_("Done"))))
+        choices = [Choice(f"{seq}:{o.id}", o.label) for o in self.options]
+        if self.question.optional:
+            choices.append(Choice(f"{seq}:/skip", _(N_("Skip"))))
+        return tuple(choices)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)

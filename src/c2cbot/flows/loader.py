@@ -1,0 +1,129 @@
+"""Loading conversations/*.yaml and finding every mistake in them, named by file and question."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from c2cbot.flows.schema import Conversation, Question
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.message}"
+
+
+class ConversationError(Exception):
+    """Raised when conversation files are broken; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load_all(directory: Path) -> dict[str, Conversation]:
+    """Every conversation in ``directory`` by id; raises ConversationError listing all problems."""
+    conversations: dict[str, Conversation] = {}
+    problems: list[Problem] = []
+    for path in sorted(directory.glob("*.yaml")):
+        conversation, found = load_file(path)
+        problems += found
+        if conversation is not None:
+            conversations[conversation.id] = conversation
+    if problems:
+        raise ConversationError(problems)
+    return conversations
+
+
+def load_file(path: Path) -> tuple[Conversation | None, list[Problem]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        conversation = Conversation.model_validate(data)
+    except yaml.YAMLError as error:
+        return None, [Problem(path.name, "yaml", str(error))]
+    except ValidationError as error:
+        return None, [Problem(path.name, _location(data, e["loc"]), e["msg"]) for e in error.errors()]
+    problems = [Problem(path.name, w, m) for w, m in _references(conversation)]
+    if conversation.id != path.stem:
+        problems.append(Problem(path.name, "id", f"id {conversation.id!r} differs from file name"))
+    return conversation, problems
+
+
+def _location(data: object, loc: tuple[int | str, ...]) -> str:
+    """Name the question an error is in (``questions.plan.activities.owner``), not its index."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        node = node[key] if isinstance(node, (dict, list)) and _has(node, key) else None
+        if isinstance(node, dict) and "id" in node and isinstance(key, int):
+            parts.append(str(node["id"]))
+        else:
+            parts.append(str(key))
+    return ".".join(parts)
+
+
+def _has(node: dict[object, object] | list[object], key: int | str) -> bool:
+    if isinstance(node, list):
+        return isinstance(key, int) and 0 <= key < len(node)
+    return key in node
+
+
+def _references(conversation: Conversation) -> Iterator[tuple[str, str]]:
+    yield from _level(conversation.questions, "questions")
+    for question in conversation.questions:
+        if question.questions:
+            yield from _level(question.questions, f"questions.{question.id}")
+
+
+def _level(questions: list[Question], where: str) -> Iterator[tuple[str, str]]:
+    seen: set[str] = set()
+    for question in questions:
+        if question.id in seen:
+            yield f"{where}.{question.id}", "question id used twice"
+        if question.when and question.when.question not in seen:
+            yield f"{where}.{question.id}", f"when refers to {question.when.question!r}, which is not an earlier question"
+        seen.add(question.id)
+
+
+def strings(conversation: Conversation) -> Iterator[tuple[str, str]]:
+    """Every translatable string with its location, for extraction and completeness checks."""
+    yield "title", conversation.title
+    for name in ("intro", "outro"):
+        text = getattr(conversation, name)
+        if text:
+            yield name, text
+    for question in conversation.questions:
+        yield from _question_strings(question, f"questions.{question.id}")
+
+
+def _question_strings(question: Question, where: str) -> Iterator[tuple[str, str]]:
+    for name in ("prompt", "help", "unit", "more_prompt"):
+        text = getattr(question, name)
+        if text:
+            yield f"{where}.{name}", text
+    for option in question.options or []:
+        yield f"{where}.options.{option.id}", option.label
+    for sub in question.questions or []:
+        yield from _question_strings(sub, f"{where}.{sub.id}")
+
+
+def untranslated(
+    conversations: Mapping[str, Conversation], catalogue: Mapping[str, set[str]]
+) -> list[Problem]:
+    """Strings a language's catalogue lacks, per conversation file and question."""
+    problems = []
+    for conversation in conversations.values():
+        for where, text in strings(conversation):
+            for language, known in catalogue.items():
+                if text not in known:
+                    problems.append(Problem(f"{conversation.id}.yaml", where, f"no {language} translation"))
+    return problems

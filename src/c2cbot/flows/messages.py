@@ -1,0 +1,52 @@
+"""What crosses the boundary between channels and the engine, free of any channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a person did: typed ``text`` or pressed a button carrying ``action``."""
+
+    channel: str
+    external_id: str
+    chat_id: str
+    dedupe_key: str
+    text: str | None = None
+    action: str | None = None
+    language_hint: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option a person can pick; channels show buttons or numbered lines."""
+
+    action: str
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message in the reader's language, plain text; each channel escapes and marks it up."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    multi: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "choices": [[c.action, c.label, c.selected] for c in self.choices],
+            "multi": self.multi,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outbound:
+        choices = tuple(Choice(a, label, bool(s)) for a, label, s in data.get("choices", []))
+        return cls(data["text"], choices, bool(data.get("multi")), dict(data.get("extra", {})))

@@ -1,0 +1,55 @@
+"""The options a choice question offers one reader, written or computed at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from c2cbot.domain.kpis import KPI_CATALOGUE, KPI_KIND_NAMES
+from c2cbot.domain.people import HELIX_NAMES
+from c2cbot.domain.text import N_
+from c2cbot.flows.answering import Option
+from c2cbot.flows.ports import People
+from c2cbot.flows.schema import Kind, OptionSource, Question
+from c2cbot.flows.texts import Texts
+
+RATING_OPTIONS = tuple(Option(str(n), str(n)) for n in range(1, 6))
+
+
+async def options_for(
+    question: Question, texts: Texts, language: str, people: People, partnership_id: int | None
+) -> list[Option]:
+    """Options in the reader's language; empty for questions answered by typing."""
+    _ = lambda text: texts.gettext(language, text)  # noqa: E731
+    if question.type is Kind.YESNO:
+        return [Option("yes", _(N_("Yes"))), Option("no", _(N_("No")))]
+    if question.type is Kind.RATING:
+        return list(RATING_OPTIONS)
+    if question.options:
+        return [Option(o.id, _(o.label)) for o in question.options]
+    if question.options_from is OptionSource.PARTNERSHIP_CITIES:
+        return await _cities(people, partnership_id, language)
+    return _computed(question.options_from, texts, language)
+
+
+def _computed(source: OptionSource | None, texts: Texts, language: str) -> list[Option]:
+    _ = lambda text: texts.gettext(language, text)  # noqa: E731
+    if source is OptionSource.LANGUAGES:
+        return [Option(code, name) for code, name in texts.languages.items()]
+    if source is OptionSource.HELIX_ROLES:
+        return [Option(role.value, _(name)) for role, name in HELIX_NAMES.items()]
+    if source is OptionSource.KPI_CATALOGUE:
+        return [Option(kpi.key, _(kpi.name)) for kpi in KPI_CATALOGUE]
+    if source is OptionSource.KPI_KINDS:
+        return [Option(kind.value, _(name)) for kind, name in KPI_KIND_NAMES.items()]
+    return []
+
+
+async def _cities(people: People, partnership_id: int | None, language: str) -> list[Option]:
+    if partnership_id is None:
+        return []
+    places = await people.partnership_cities(partnership_id)
+    return [Option(str(p.id), _city_name(p.names, language)) for p in places]
+
+
+def _city_name(names: Mapping[str, str], language: str) -> str:
+    return names.get(language[:2]) or names["en"]

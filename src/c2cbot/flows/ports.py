@@ -1,0 +1,124 @@
+"""The small store interface the engine needs; ``store/`` implements it with SQL.
+
+Each protocol is a handful of methods so that a fake, a cache or another database
+can stand in without inheriting a dozen abstract methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from c2cbot.flows.messages import Outbound
+
+
+@dataclass(frozen=True)
+class Person:
+    """The stakeholder behind an inbound message, as the engine needs to see them."""
+
+    stakeholder_id: int
+    language: str
+    name: str | None
+    partnership_id: int | None
+    role: str | None
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    stakeholder_id: int
+    partnership_id: int | None
+    conversation: str
+    step: str | None
+    question: str
+    item: int | None
+    value: dict[str, Any]
+    display: str
+    language: str
+    channel: str
+    inbound_id: int | None
+
+
+class InviteProblem(StrEnum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+
+
+@dataclass(frozen=True)
+class Joined:
+    partnership_id: int
+    partnership_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """A city offered as an option, named in each language we have a name for."""
+
+    id: int
+    names: Mapping[str, str]
+
+
+class Inbox(Protocol):
+    async def claim(self, channel: str, dedupe_key: str) -> int | None:
+        """Record the inbound key; ``None`` when it was handled before."""
+
+
+class People(Protocol):
+    async def person(
+        self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
+    ) -> Person: ...
+
+    async def update_profile(self, stakeholder_id: int, field: str, value: Any) -> None: ...
+
+    async def redeem_invite(
+        self, code: str, stakeholder_id: int, now: datetime
+    ) -> Joined | InviteProblem: ...
+
+    async def partnership_cities(self, partnership_id: int) -> list[Place]: ...
+
+
+class States(Protocol):
+    async def load_state(self, stakeholder_id: int) -> dict[str, Any]: ...
+
+    async def save_state(
+        self, stakeholder_id: int, partnership_id: int | None, data: dict[str, Any]
+    ) -> None: ...
+
+
+class Answers(Protocol):
+    async def record(self, answer: AnswerRecord) -> None: ...
+
+    async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
+        """Question ids answered so far, per conversation, by this person for this partnership."""
+
+    async def advance_step(self, partnership_id: int, finished: str) -> str | None:
+        """Move the partnership past ``finished`` on its loop; the new step, if it moved."""
+
+
+class Outbox(Protocol):
+    async def enqueue(
+        self, channel: str, chat_id: str, stakeholder_id: int | None, message: Outbound
+    ) -> None: ...
+
+
+class Observer(Protocol):
+    """Counts what the engine did, for metrics; the engine never depends on who listens."""
+
+    def inbound(self, channel: str, duplicate: bool) -> None: ...
+
+    def answers_stored(self, count: int) -> None: ...
+
+
+class Ledger(Inbox, People, States, Answers, Outbox, Protocol):
+    """Everything one transaction offers the engine."""
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Ledger]:
+        """One database transaction: all of it is committed, or none of it."""

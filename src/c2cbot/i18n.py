@@ -1,0 +1,100 @@
+"""Languages: Babel catalogues read from locale/, locale choice, and locale-aware formatting.
+
+Catalogues are compiled from the .po files in memory at start-up, so there is no
+build step between editing a translation and seeing it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import Translations
+
+DOMAIN = "c2cbot"
+
+
+class Catalogues:
+    """Every language c2cbot speaks; implements ``flows.texts.Texts``."""
+
+    def __init__(self, locale_dir: Path, default: str = "en") -> None:
+        self._catalogues = {path.parent.parent.name: _read(path)
+                            for path in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))}
+        self._translations = {code: _compile(c) for code, c in self._catalogues.items()}
+        if default not in self._translations:
+            raise ValueError(f"no catalogue for the default language {default!r} in {locale_dir}")
+        self.default = default
+        self._names = {code: _endonym(code) for code in self._ordered()}
+
+    def _ordered(self) -> list[str]:
+        first = [c for c in ("en", "zh_Hans") if c in self._translations]
+        return first + sorted(set(self._translations) - set(first))
+
+    @property
+    def languages(self) -> Mapping[str, str]:
+        return self._names
+
+    def choose_language(self, hint: str | None) -> str:
+        """Map a channel's hint (``zh-hans``, ``zh_CN``, ``en-GB``, ``de``) to a catalogue."""
+        if not hint:
+            return self.default
+        wanted = hint.replace("-", "_").lower()
+        if wanted.startswith("zh") and "zh_Hans" in self._translations:
+            return "zh_Hans"
+        for code in self._translations:
+            if wanted == code.lower() or wanted.split("_")[0] == code.lower().split("_")[0]:
+                return code
+        return self.default
+
+    def gettext(self, language: str, message: str) -> str:
+        translations = self._translations.get(language) or self._translations[self.default]
+        return translations.gettext(message)
+
+    def format_number(self, language: str, value: Decimal) -> str:
+        return format_decimal(value, locale=language, decimal_quantization=False)
+
+    def format_money(self, language: str, amount: Decimal, currency: str) -> str:
+        return format_currency(amount, currency, locale=language, decimal_quantization=False)
+
+    def format_date(self, language: str, value: date) -> str:
+        return format_date(value, format="long", locale=language)
+
+    def known(self, language: str) -> set[str]:
+        """Message ids the language has a real (non-empty, non-fuzzy) translation for."""
+        catalogue = self._catalogues[language]
+        return {str(m.id) for m in catalogue if m.id and m.string and not m.fuzzy}
+
+    def translations(self, language: str) -> Translations:
+        return self._translations.get(language) or self._translations[self.default]
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, domain=DOMAIN)
+
+
+def _compile(catalogue: Catalog) -> Translations:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+ENDONYMS = {"zh_Hans": "简体中文"}
+
+
+def _endonym(code: str) -> str:
+    if code in ENDONYMS:
+        return ENDONYMS[code]
+    locale = Locale.parse(code)
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]

@@ -1,0 +1,98 @@
+"""Assembling a running bot from settings: database, engine, channels, outbox, web server.
+
+``cli`` and the tests both build bots here, so what is tested is what runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import jinja2
+from aiohttp import web
+
+from c2cbot.channels.base import Channel
+from c2cbot.channels.webchat import WebChat
+from c2cbot.config import Settings
+from c2cbot.delivery.dispatcher import Dispatcher
+from c2cbot.flows.engine import Engine, _utcnow
+from c2cbot.flows.loader import load_all
+from c2cbot.i18n import Catalogues
+from c2cbot.metrics import Metrics
+from c2cbot.store.database import Database
+from c2cbot.store.ledger import SqlStore
+from c2cbot.store.outbox import SqlOutbox
+from c2cbot.web.app import build_app
+from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
+
+log = logging.getLogger(__name__)
+
+
+class Bot:
+    """Everything one bot process runs, wired once."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.settings = settings
+        self.database = Database(settings.database_url)
+        self.texts = Catalogues(settings.locale_dir, settings.default_language)
+        self.conversations = load_all(settings.conversations_dir)
+        self.metrics = Metrics()
+        self.engine = Engine(SqlStore(self.database), self.conversations, self.texts, clock,
+                             observer=self.metrics)
+        self.webchat = WebChat()
+        self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}
+        self.outbox = SqlOutbox(self.database)
+        self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self.metrics.sent, clock=clock)
+        self.database.after_commit.append(self.dispatcher.wake)
+        self.app = self._web_app()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self._page_environments: dict[str, jinja2.Environment] = {}
+
+    def _web_app(self) -> web.Application:
+        app = build_app(self.settings.templates_dir / "web" / "static")
+        app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
+        app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
+        return app
+
+    def _chat_page(self, accept_language: str | None) -> str:
+        hint = (accept_language or "").split(",")[0].split(";")[0].strip() or None
+        language = self.texts.choose_language(hint)
+        return self._pages(language).get_template("chat.html").render(
+            language=language, html_language=language.replace("_", "-"),
+            languages=self.texts.languages,
+        )
+
+    def _pages(self, language: str) -> jinja2.Environment:
+        """One template environment per language, with that language's gettext installed."""
+        if language not in self._page_environments:
+            environment = jinja2.Environment(
+                loader=jinja2.FileSystemLoader(self.settings.templates_dir / "web"),
+                autoescape=True, extensions=["jinja2.ext.i18n"],
+            )
+            translations = self.texts.translations(language)
+            environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            self._page_environments[language] = environment
+        return self._page_environments[language]
+
+    async def start(self, host: str, port: int) -> str:
+        """Serve HTTP and start delivering; returns the base URL it listens on."""
+        self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = self._runner.addresses[0]
+        return f"http://{bound[0]}:{bound[1]}"
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.database.close()

@@ -1,0 +1,51 @@
+"""Invite codes: how people get into a partnership, and the only way they do."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from c2cbot.store.models import InviteCode, Partnership
+
+# No 0/O or 1/I/L: codes are read aloud and typed from paper.
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class PartnershipNotFound(LookupError):
+    pass
+
+
+def new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+async def find_partnership(session: AsyncSession, id_or_name: str) -> Partnership:
+    """A partnership by id, key or name (case-insensitive); ambiguous names are refused."""
+    wanted = id_or_name.strip()
+    conditions = [func.lower(Partnership.name) == wanted.lower(), Partnership.key == wanted]
+    if wanted.isdigit():
+        conditions.append(Partnership.id == int(wanted))
+    found = list((await session.execute(select(Partnership).where(or_(*conditions)))).scalars())
+    if len(found) != 1:
+        raise PartnershipNotFound(id_or_name)
+    return found[0]
+
+
+async def create_invite(
+    session: AsyncSession,
+    partnership: Partnership,
+    *,
+    role: str,
+    uses: int,
+    now: datetime,
+    valid_for: timedelta = timedelta(days=14),
+    created_by: int | None = None,
+) -> InviteCode:
+    invite = InviteCode(code=new_code(), partnership_id=partnership.id, role=role, uses_left=uses,
+                        expires_at=now + valid_for, created_by=created_by, created_at=now)
+    session.add(invite)
+    await session.flush()
+    return invite

@@ -1,0 +1,229 @@
+"""The engine's store interface (``flows.ports.Ledger``) in SQL, one transaction per instance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from c2cbot.domain.steps import LOOPS, Step, next_step
+from c2cbot.flows.messages import Outbound
+from c2cbot.flows.ports import AnswerRecord, InviteProblem, Joined, Person, Place
+from c2cbot.store.database import Database
+from c2cbot.store.models import (
+    Answer,
+    ChannelIdentity,
+    City,
+    ConversationState,
+    InboundMessage,
+    InviteCode,
+    Membership,
+    Organisation,
+    OutboxMessage,
+    Partnership,
+    PartnershipCity,
+    Stakeholder,
+    utcnow,
+)
+
+
+class SqlStore:
+    """``flows.ports.Store`` on SQLAlchemy: each transaction yields a fresh ``SqlLedger``."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlLedger]:
+        async with self.database.transaction() as session:
+            ledger = SqlLedger(session)
+            yield ledger
+        if ledger.enqueued:
+            self.database.notify_committed()
+
+
+class SqlLedger:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.enqueued = 0
+
+    def _insert(self, table: Any) -> Any:
+        dialect = self.session.bind.dialect.name
+        return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+    async def claim(self, channel: str, dedupe_key: str) -> int | None:
+        statement = (
+            self._insert(InboundMessage)
+            .values(channel=channel, dedupe_key=dedupe_key[:200], received_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
+            .returning(InboundMessage.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def person(
+        self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
+    ) -> Person:
+        identity = await self._identity(channel, external_id)
+        is_new = identity is None
+        if identity is None:
+            identity = await self._new_identity(channel, external_id, chat_id, language, display_name)
+        identity.last_seen_at, identity.chat_id, identity.active = utcnow(), chat_id, True
+        stakeholder = await self.session.get_one(Stakeholder, identity.stakeholder_id)
+        membership = await self._membership(stakeholder.id)
+        return Person(
+            stakeholder.id, stakeholder.language, stakeholder.name,
+            membership.partnership_id if membership else None,
+            membership.role if membership else None, is_new,
+        )
+
+    async def _identity(self, channel: str, external_id: str) -> ChannelIdentity | None:
+        query = select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def _new_identity(
+        self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
+    ) -> ChannelIdentity:
+        stakeholder = Stakeholder(language=language)
+        self.session.add(stakeholder)
+        await self.session.flush()
+        identity = ChannelIdentity(
+            channel=channel, external_id=external_id, chat_id=chat_id,
+            stakeholder_id=stakeholder.id, display_name=(display_name or "")[:200] or None,
+        )
+        self.session.add(identity)
+        await self.session.flush()
+        return identity
+
+    async def _membership(self, stakeholder_id: int) -> Membership | None:
+        """The partnership a person works on now: the one they joined most recently."""
+        query = (
+            select(Membership)
+            .where(Membership.stakeholder_id == stakeholder_id)
+            .order_by(Membership.joined_at.desc(), Membership.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def update_profile(self, stakeholder_id: int, field: str, value: Any) -> None:
+        stakeholder = await self.session.get_one(Stakeholder, stakeholder_id)
+        if field == "city":
+            stakeholder.city_id = int(value)
+        elif field == "organisation":
+            stakeholder.organisation_id = await self._organisation(str(value), stakeholder.city_id)
+        elif field in ("name", "language", "helix_role"):
+            setattr(stakeholder, field, value)
+        else:
+            raise ValueError(f"unknown profile field {field!r}")
+
+    async def _organisation(self, name: str, city_id: int | None) -> int:
+        query = select(Organisation.id).where(Organisation.name == name, Organisation.city_id == city_id)
+        found = (await self.session.execute(query)).scalar_one_or_none()
+        if found is not None:
+            return found
+        organisation = Organisation(name=name[:200], city_id=city_id)
+        self.session.add(organisation)
+        await self.session.flush()
+        return organisation.id
+
+    async def redeem_invite(
+        self, code: str, stakeholder_id: int, now: datetime
+    ) -> Joined | InviteProblem:
+        invite = await self.session.get(InviteCode, code, with_for_update=True)
+        if invite is None:
+            return InviteProblem.UNKNOWN
+        if invite.expires_at <= now:
+            return InviteProblem.EXPIRED
+        partnership = await self.session.get_one(Partnership, invite.partnership_id)
+        existing = await self._member_of(partnership.id, stakeholder_id)
+        if existing is None and invite.uses_left <= 0:
+            return InviteProblem.USED_UP
+        if existing is None:
+            invite.uses_left -= 1
+            self.session.add(Membership(partnership_id=partnership.id, stakeholder_id=stakeholder_id,
+                                        role=invite.role, joined_at=now))
+        elif _rank(invite.role) > _rank(existing.role):
+            existing.role = invite.role
+        await self.session.flush()
+        role = invite.role if existing is None else existing.role
+        return Joined(partnership.id, partnership.name, role)
+
+    async def _member_of(self, partnership_id: int, stakeholder_id: int) -> Membership | None:
+        query = select(Membership).where(
+            Membership.partnership_id == partnership_id, Membership.stakeholder_id == stakeholder_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def partnership_cities(self, partnership_id: int) -> list[Place]:
+        query = (
+            select(City)
+            .join(PartnershipCity, PartnershipCity.city_id == City.id)
+            .where(PartnershipCity.partnership_id == partnership_id)
+            .order_by(City.side.desc(), City.name_en)
+        )
+        cities = (await self.session.execute(query)).scalars()
+        return [Place(c.id, {"en": c.name_en, "zh": c.name_zh, "de": c.name_de or c.name_en})
+                for c in cities]
+
+    async def load_state(self, stakeholder_id: int) -> dict[str, Any]:
+        query = (
+            select(ConversationState)
+            .where(ConversationState.stakeholder_id == stakeholder_id)
+            .with_for_update()
+        )
+        state = (await self.session.execute(query)).scalar_one_or_none()
+        return dict(state.data) if state else {}
+
+    async def save_state(
+        self, stakeholder_id: int, partnership_id: int | None, data: dict[str, Any]
+    ) -> None:
+        state = await self.session.get(ConversationState, stakeholder_id)
+        if state is None:
+            self.session.add(ConversationState(stakeholder_id=stakeholder_id,
+                                               partnership_id=partnership_id, data=data))
+            return
+        state.data, state.partnership_id = data, partnership_id
+        state.version, state.updated_at = state.version + 1, utcnow()
+
+    async def record(self, answer: AnswerRecord) -> None:
+        self.session.add(Answer(**answer.__dict__, answered_at=utcnow()))
+
+    async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
+        query = select(Answer.conversation, Answer.question).distinct().where(
+            Answer.stakeholder_id == stakeholder_id, Answer.partnership_id == partnership_id
+        )
+        found: dict[str, set[str]] = defaultdict(set)
+        for conversation, question in await self.session.execute(query):
+            found[conversation].add(question.split(".", 1)[0])
+        return found
+
+    async def advance_step(self, partnership_id: int, finished: str) -> str | None:
+        partnership = await self.session.get_one(Partnership, partnership_id, with_for_update=True)
+        loop = LOOPS.get(partnership.loop)
+        if loop is None or partnership.step != finished:
+            return None
+        following = next_step(loop, Step(finished))
+        if following is None:
+            return None
+        await self.session.execute(
+            update(Partnership).where(Partnership.id == partnership_id).values(step=following.value)
+        )
+        return following.value
+
+    async def enqueue(
+        self, channel: str, chat_id: str, stakeholder_id: int | None, message: Outbound
+    ) -> None:
+        self.session.add(OutboxMessage(channel=channel, chat_id=chat_id,
+                                       stakeholder_id=stakeholder_id, payload=message.to_json()))
+        self.enqueued += 1
+
+
+def _rank(role: str) -> int:
+    return {"member": 0, "coordinator": 1, "admin": 2}.get(role, 0)

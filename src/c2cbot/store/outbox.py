@@ -1,0 +1,101 @@
+"""The outbox queue in SQL: what is due, in order per chat, claimed so nothing goes twice.
+
+On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several instances
+can share the work; a row stuck in "sending" after a crash is retried after a lease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+
+from c2cbot.store.database import Database
+from c2cbot.store.models import OutboxMessage
+
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Due:
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class SqlOutbox:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def claim_due(self, now: datetime, limit: int = 200) -> list[Due]:
+        """The oldest unsent message of each chat whose turn has come, marked as sending."""
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < now - LEASE)
+                .values(status="pending")
+            )
+            heads = (
+                select(func.min(OutboxMessage.id))
+                .where(OutboxMessage.status.in_(("pending", "sending")))
+                .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
+            )
+            query = (
+                select(OutboxMessage)
+                .where(and_(OutboxMessage.id.in_(heads), OutboxMessage.status == "pending",
+                            OutboxMessage.next_attempt_at <= now))
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list((await session.execute(query)).scalars())
+            for row in rows:
+                row.status, row.next_attempt_at = "sending", now
+            return [Due(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts) for r in rows]
+
+    async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None:
+        await self._set(message_id, status="sent", sent_at=now, external_message_id=external_id,
+                        error=None)
+
+    async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None:
+        await self._set(message_id, status="pending", attempts=attempts, next_attempt_at=at,
+                        error=error[:500])
+
+    async def dead(self, message_id: int, attempts: int, error: str) -> None:
+        await self._set(message_id, status="dead", attempts=attempts, error=error[:500])
+
+    async def _set(self, message_id: int, **values: Any) -> None:
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+            )
+
+    async def delivered(self, channel: str, chat_id: str, after: int, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+        """Messages already sent to a chat after ``after``, oldest first (browser chat reads)."""
+        query = (
+            select(OutboxMessage.id, OutboxMessage.payload)
+            .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
+                   OutboxMessage.status == "sent", OutboxMessage.id > after)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        async with self.database.sessions() as session:
+            return [(i, dict(p)) for i, p in await session.execute(query)]
+
+    async def dead_letters(self) -> list[OutboxMessage]:
+        async with self.database.sessions() as session:
+            query = select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id)
+            return list((await session.execute(query)).scalars())
+
+    async def revive(self, message_ids: list[int] | None, now: datetime) -> int:
+        """Put dead letters back in the queue (all of them when no ids are given)."""
+        statement = update(OutboxMessage).where(OutboxMessage.status == "dead")
+        if message_ids:
+            statement = statement.where(OutboxMessage.id.in_(message_ids))
+        async with self.database.transaction() as session:
+            result = await session.execute(statement.values(status="pending", attempts=0, next_attempt_at=now))
+        return int(result.rowcount)  # type: ignore[attr-defined]

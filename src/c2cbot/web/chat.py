@@ -1,0 +1,134 @@
+"""The browser chat's HTTP side: the page, sending a message, and reading replies.
+
+A browser is one identity, kept in an HttpOnly cookie; the database stores only a
+hash of it, so the cookie cannot be recovered from a copy of the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from c2cbot.channels.webchat import NAME, WebChat
+from c2cbot.flows.engine import Engine
+from c2cbot.flows.messages import Inbound
+from c2cbot.web.keys import ENGINE, OUTBOX, PAGE, WEBCHAT
+
+COOKIE = "c2c_chat"
+MAX_TEXT = 20_000
+MAX_WAIT = 25.0
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/chat", page),
+        web.post("/chat/api/send", send),
+        web.get("/chat/api/messages", messages),
+    ]
+
+
+def _token(request: web.Request) -> str | None:
+    token = request.cookies.get(COOKIE)
+    return token if token and 20 <= len(token) <= 64 else None
+
+
+def _chat_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:40]
+
+
+async def page(request: web.Request) -> web.Response:
+    html = request.app[PAGE](request.headers.get("Accept-Language"))
+    response = web.Response(text=html, content_type="text/html")
+    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
+    if _token(request) is None:
+        response.set_cookie(COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="Strict",
+                            max_age=365 * 24 * 3600)
+    return response
+
+
+async def send(request: web.Request) -> web.Response:
+    token = _token(request)
+    if token is None:
+        raise _error(401, "Open /chat first: it gives this browser its identity.")
+    body = await _json(request)
+    inbound = _inbound(body, _chat_id(token), request.headers.get("Accept-Language"))
+    engine: Engine = request.app[ENGINE]
+    handled = await engine.handle(inbound)
+    return web.json_response({"ok": True, "duplicate": not handled})
+
+
+def _inbound(body: dict[str, Any], chat_id: str, accept_language: str | None) -> Inbound:
+    message_id, text, action = body.get("id"), body.get("text"), body.get("action")
+    if not isinstance(message_id, str) or not 1 <= len(message_id) <= 100:
+        raise _error(400, "'id' must be a string of 1 to 100 characters.")
+    if text is not None and not isinstance(text, str) or action is not None and not isinstance(action, str):
+        raise _error(400, "'text' and 'action' must be strings.")
+    if (text is None) == (action is None):
+        raise _error(400, "Send exactly one of 'text' and 'action'.")
+    if len(text or "") > MAX_TEXT or len(action or "") > 100:
+        raise _error(413, "That message is too long.")
+    hint = body.get("language") if isinstance(body.get("language"), str) else accept_language
+    return Inbound(NAME, chat_id, chat_id, message_id, text=text, action=action,
+                   language_hint=(hint or "")[:35].split(",")[0] or None)
+
+
+async def messages(request: web.Request) -> web.Response:
+    token = _token(request)
+    if token is None:
+        raise _error(401, "Open /chat first: it gives this browser its identity.")
+    after = _int(request.query.get("after", "0"), "after")
+    wait = min(MAX_WAIT, max(0.0, _float(request.query.get("wait", "0"), "wait")))
+    chat_id, webchat = _chat_id(token), request.app[WEBCHAT]
+    found = await _wait_for_messages(request, webchat, chat_id, after, wait)
+    return web.json_response({"messages": [{"id": i, **payload} for i, payload in found]})
+
+
+async def _wait_for_messages(
+    request: web.Request, webchat: WebChat, chat_id: str, after: int, wait: float
+) -> list[tuple[int, dict[str, Any]]]:
+    outbox = request.app[OUTBOX]
+    async with webchat.listening(chat_id) as event:
+        found = await outbox.delivered(NAME, chat_id, after)
+        if found or wait == 0:
+            return found
+        try:
+            await asyncio.wait_for(event.wait(), wait)
+        except TimeoutError:
+            return []
+    return await outbox.delivered(NAME, chat_id, after)
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise _error(400, "The body must be JSON.") from None
+    if not isinstance(body, dict):
+        raise _error(400, "The body must be a JSON object.")
+    return body
+
+
+def _int(text: str, name: str) -> int:
+    if not text.isdigit() or len(text) > 18:
+        raise _error(400, f"'{name}' must be a whole number.")
+    return int(text)
+
+
+def _float(text: str, name: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise _error(400, f"'{name}' must be a number.") from None
+
+
+def _error(status: int, message: str) -> web.HTTPException:
+    """A JSON error for the page's script to show; raised, as aiohttp expects."""
+    body = {"text": json.dumps({"ok": False, "error": message}), "content_type": "application/json"}
+    if status == 413:
+        return web.HTTPRequestEntityTooLarge(max_size=MAX_TEXT, actual_size=MAX_TEXT + 1, **body)
+    return web.HTTPUnauthorized(**body) if status == 401 else web.HTTPBadRequest(**body)

@@ -1,0 +1,20 @@
+"""Typed keys for what the aiohttp application carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from c2cbot.channels.webchat import WebChat
+from c2cbot.flows.engine import Engine
+from c2cbot.metrics import Metrics
+from c2cbot.store.database import Database
+from c2cbot.store.outbox import SqlOutbox
+
+ENGINE = web.AppKey("engine", Engine)
+DATABASE = web.AppKey("database", Database)
+OUTBOX = web.AppKey("outbox", SqlOutbox)
+WEBCHAT = web.AppKey("webchat", WebChat)
+METRICS = web.AppKey("metrics", Metrics)
+PAGE = web.AppKey("page", Callable[[str | None], str])

@@ -1,0 +1,100 @@
+"""Shared fixtures: a real database (SQLite always, PostgreSQL when configured) and a bot."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from c2cbot.config import Settings
+from c2cbot.domain.reference import load_reference
+from c2cbot.runtime import Bot
+from c2cbot.store.database import Database
+from c2cbot.store.invites import create_invite, find_partnership
+from c2cbot.store.migrate import upgrade
+from c2cbot.store.seeding import seed_reference
+from tests.driver import Driver
+
+POSTGRES_URL = os.environ.get("C2C_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+LOOPBACK = ("127.", "::1", "localhost", "/")
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any connection that leaves this machine: tests talk only to loopback fakes."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if not str(host).startswith(LOOPBACK):
+            raise RuntimeError(f"test tried to reach {host}: only loopback is allowed")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgresql":
+        assert POSTGRES_URL is not None
+        await _reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite+aiosqlite:///{tmp_path / 'c2cbot.sqlite3'}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    await upgrade(database)
+    async with database.transaction() as session:
+        await seed_reference(session, load_reference())
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def bot(settings: Settings, database: Database) -> AsyncIterator[Bot]:
+    bot = Bot(settings)
+    yield bot
+    await bot.stop()
+
+
+async def make_invite(
+    database: Database, partnership: str = "Gothenburg–Shanghai", role: str = "member",
+    uses: int = 5, days: int = 14,
+) -> str:
+    async with database.transaction() as session:
+        found = await find_partnership(session, partnership)
+        invite = await create_invite(session, found, role=role, uses=uses,
+                                     now=datetime.now(UTC), valid_for=timedelta(days=days))
+    return invite.code
+
+
+@pytest.fixture
+async def invite(database: Database) -> str:
+    return await make_invite(database, role="coordinator")
+
+
+@pytest.fixture
+def person(bot: Bot) -> Iterator[Driver]:
+    yield Driver(bot, "alice")
