@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from c2cbot.config import Settings
@@ -40,6 +42,27 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+async def _create_database(url: str, name: str, drop: bool) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not drop:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A database of this test run's own on the configured server, so runs never collide."""
+    if POSTGRES_URL is None:
+        yield None
+        return
+    name = f"c2cbot_test_{os.getpid()}"
+    asyncio.run(_create_database(POSTGRES_URL, name, drop=False))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_create_database(POSTGRES_URL, name, drop=True))
+
+
 async def _reset_postgres(url: str) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as connection:
@@ -49,11 +72,13 @@ async def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None
+) -> str:
     if request.param == "postgresql":
-        assert POSTGRES_URL is not None
-        await _reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
+        assert postgres_url is not None
+        await _reset_postgres(postgres_url)
+        return postgres_url
     return f"sqlite+aiosqlite:///{tmp_path / 'c2cbot.sqlite3'}"
 
 

@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = "C2C_" + str(problem["loc"][0]).upper() if problem["loc"] else "settings"
             print(f"invalid setting {name}: {problem['msg']}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         return int(asyncio.run(arguments.command(settings, arguments)) or 0)
     except (CommandError, ConversationError) as error:
@@ -62,25 +64,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="c2cbot", description=__doc__)
     commands = parser.add_subparsers(title="commands")
-    demo = commands.add_parser("demo", help="run on SQLite under ./var/ with the browser chat and reference data")
+    demo = commands.add_parser(
+        "demo", help="run on SQLite under ./var/ with the browser chat and reference data"
+    )
     demo.set_defaults(command=_demo)
-    run = commands.add_parser("run", help="run every configured channel, the outbox and the web server")
+    run = commands.add_parser(
+        "run", help="run every configured channel, the outbox and the web server"
+    )
     run.set_defaults(command=_run)
     db = commands.add_parser("db", help="database maintenance").add_subparsers(title="db commands")
-    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(command=_db_upgrade)
-    commands.add_parser("seed", help="load the reference cities, partnerships and KPI catalogue").set_defaults(command=_seed)
-    conversations = commands.add_parser("conversations", help="conversation files").add_subparsers(title="conversations commands")
-    conversations.add_parser("check", help="validate conversations/*.yaml and their translations").set_defaults(command=_check)
+    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(
+        command=_db_upgrade
+    )
+    commands.add_parser(
+        "seed", help="load the reference cities, partnerships and KPI catalogue"
+    ).set_defaults(command=_seed)
+    conversations = commands.add_parser("conversations", help="conversation files").add_subparsers(
+        title="conversations commands"
+    )
+    conversations.add_parser(
+        "check", help="validate conversations/*.yaml and their translations"
+    ).set_defaults(command=_check)
     invite = commands.add_parser("invite", help="print a fresh invite code for a partnership")
     invite.add_argument("--partnership", required=True, help="id, key or name of the partnership")
     invite.add_argument("--role", choices=["member", "coordinator"], default="member")
-    invite.add_argument("--uses", type=_positive, default=1, help="how many people may use it (default 1)")
-    invite.add_argument("--days", type=_positive, default=14, help="days until it expires (default 14)")
+    invite.add_argument(
+        "--uses", type=_positive, default=1, help="how many people may use it (default 1)"
+    )
+    invite.add_argument(
+        "--days", type=_positive, default=14, help="days until it expires (default 14)"
+    )
     invite.set_defaults(command=_invite)
-    export = commands.add_parser("export", help="export data").add_subparsers(title="export commands")
+    export = commands.add_parser("export", help="export data").add_subparsers(
+        title="export commands"
+    )
     answers = export.add_parser("answers", help="every answer with who, where and when")
     answers.add_argument("--format", choices=["jsonl", "csv", "xlsx"], default="jsonl")
-    answers.add_argument("--output", type=Path, help="file to write (default: standard output; required for xlsx)")
+    answers.add_argument(
+        "--output", type=Path, help="file to write (default: standard output; required for xlsx)"
+    )
     answers.set_defaults(command=_export_answers)
     outbox = commands.add_parser("outbox", help="dead letters: list them or send them again")
     outbox.add_argument("action", choices=["list", "retry"])
@@ -141,8 +163,14 @@ async def _invite(settings: Settings, arguments: argparse.Namespace) -> None:
             partnership = await find_partnership(session, arguments.partnership)
         except PartnershipNotFound:
             raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
-        invite = await create_invite(session, partnership, role=arguments.role, uses=arguments.uses,
-                                     now=datetime.now(UTC), valid_for=timedelta(days=arguments.days))
+        invite = await create_invite(
+            session,
+            partnership,
+            role=arguments.role,
+            uses=arguments.uses,
+            now=datetime.now(UTC),
+            valid_for=timedelta(days=arguments.days),
+        )
     print(invite.code)
 
 
@@ -176,8 +204,12 @@ async def _write_csv(rows: AsyncIterator[dict[str, Any]], out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     async for row in rows:
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-                         for k, v in row.items()})
+        writer.writerow(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                for k, v in row.items()
+            }
+        )
 
 
 async def _write_xlsx(rows: AsyncIterator[dict[str, Any]], path: Path) -> None:
@@ -187,8 +219,12 @@ async def _write_xlsx(rows: AsyncIterator[dict[str, Any]], path: Path) -> None:
     sheet = book.create_sheet("answers")
     sheet.append(list(COLUMNS))
     async for row in rows:
-        sheet.append([json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-                      for v in row.values()])
+        sheet.append(
+            [
+                json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                for v in row.values()
+            ]
+        )
     book.save(path)
 
 
@@ -208,8 +244,14 @@ async def _demo(settings: Settings, _arguments: argparse.Namespace) -> None:
         print(f"reference data: {await _load_reference(database)}")
         async with database.transaction() as session:
             partnership = await find_partnership(session, DEMO_PARTNERSHIP)
-            invite = await create_invite(session, partnership, role="coordinator", uses=100,
-                                         now=datetime.now(UTC), valid_for=timedelta(days=30))
+            invite = await create_invite(
+                session,
+                partnership,
+                role="coordinator",
+                uses=100,
+                now=datetime.now(UTC),
+                valid_for=timedelta(days=30),
+            )
     code = invite.code
     await _serve(settings, banner=f"Invite code for {DEMO_PARTNERSHIP} (coordinator): {code}")
 

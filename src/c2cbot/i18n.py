@@ -27,8 +27,10 @@ class Catalogues:
     """Every language c2cbot speaks; implements ``flows.texts.Texts``."""
 
     def __init__(self, locale_dir: Path, default: str = "en") -> None:
-        self._catalogues = {path.parent.parent.name: _read(path)
-                            for path in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))}
+        self._catalogues = {
+            path.parent.parent.name: _read(path)
+            for path in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+        }
         self._translations = {code: _compile(c) for code, c in self._catalogues.items()}
         if default not in self._translations:
             raise ValueError(f"no catalogue for the default language {default!r} in {locale_dir}")

@@ -10,15 +10,22 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self._in = Counter("c2cbot_messages_in", "Inbound messages handled", ["channel"],
-                           registry=self.registry)
-        self._duplicates = Counter("c2cbot_duplicates", "Inbound messages ignored as duplicates",
-                                   ["channel"], registry=self.registry)
-        self._out = Counter("c2cbot_messages_out", "Outbound messages sent", ["channel"],
-                            registry=self.registry)
+        self._in = Counter(
+            "c2cbot_messages_in", "Inbound messages handled", ["channel"], registry=self.registry
+        )
+        self._duplicates = Counter(
+            "c2cbot_duplicates",
+            "Inbound messages ignored as duplicates",
+            ["channel"],
+            registry=self.registry,
+        )
+        self._out = Counter(
+            "c2cbot_messages_out", "Outbound messages sent", ["channel"], registry=self.registry
+        )
         self._answers = Counter("c2cbot_answers_stored", "Answers stored", registry=self.registry)
-        self._errors = Counter("c2cbot_errors", "Errors by where they happened", ["where"],
-                               registry=self.registry)
+        self._errors = Counter(
+            "c2cbot_errors", "Errors by where they happened", ["where"], registry=self.registry
+        )
 
     def inbound(self, channel: str, duplicate: bool) -> None:
         (self._duplicates if duplicate else self._in).labels(channel).inc()

@@ -40,12 +40,15 @@ class Bot:
         self.texts = Catalogues(settings.locale_dir, settings.default_language)
         self.conversations = load_all(settings.conversations_dir)
         self.metrics = Metrics()
-        self.engine = Engine(SqlStore(self.database), self.conversations, self.texts, clock,
-                             observer=self.metrics)
+        self.engine = Engine(
+            SqlStore(self.database), self.conversations, self.texts, clock, observer=self.metrics
+        )
         self.webchat = WebChat()
         self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}
         self.outbox = SqlOutbox(self.database)
-        self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self.metrics.sent, clock=clock)
+        self.dispatcher = Dispatcher(
+            self.outbox, self.channels, on_sent=self.metrics.sent, clock=clock
+        )
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()
         self._tasks: list[asyncio.Task[None]] = []
@@ -61,9 +64,14 @@ class Bot:
     def _chat_page(self, accept_language: str | None) -> str:
         hint = (accept_language or "").split(",")[0].split(";")[0].strip() or None
         language = self.texts.choose_language(hint)
-        return self._pages(language).get_template("chat.html").render(
-            language=language, html_language=language.replace("_", "-"),
-            languages=self.texts.languages,
+        return (
+            self._pages(language)
+            .get_template("chat.html")
+            .render(
+                language=language,
+                html_language=language.replace("_", "-"),
+                languages=self.texts.languages,
+            )
         )
 
     def _pages(self, language: str) -> jinja2.Environment:
@@ -71,7 +79,8 @@ class Bot:
         if language not in self._page_environments:
             environment = jinja2.Environment(
                 loader=jinja2.FileSystemLoader(self.settings.templates_dir / "web"),
-                autoescape=True, extensions=["jinja2.ext.i18n"],
+                autoescape=True,
+                extensions=["jinja2.ext.i18n"],
             )
             translations = self.texts.translations(language)
             environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]

@@ -23,10 +23,18 @@ class Capabilities:
 class DeliveryError(Exception):
     """Sending failed; ``permanent`` failures are not retried, ``retry_after`` is honoured."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        unreachable: bool = False,
+    ) -> None:
         super().__init__(reason)
-        self.permanent = permanent
+        self.permanent = permanent or unreachable
         self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 class Channel(Protocol):
@@ -41,7 +49,9 @@ def as_numbered_text(message: Outbound) -> str:
     """Choices written as numbered lines for channels without buttons."""
     if not message.choices:
         return message.text
-    lines = [f"{n}. {'☑ ' if c.selected else ''}{c.label}" for n, c in enumerate(message.choices, 1)]
+    lines = [
+        f"{n}. {'☑ ' if c.selected else ''}{c.label}" for n, c in enumerate(message.choices, 1)
+    ]
     return message.text + "\n\n" + "\n".join(lines)
 
 
@@ -52,5 +62,5 @@ def split_text(text: str, limit: int) -> list[str]:
     for separator in ("\n\n", "\n", " "):
         cut = text.rfind(separator, 0, limit + 1)
         if cut > 0:
-            return [text[:cut].rstrip(), *split_text(text[cut + len(separator):].lstrip(), limit)]
+            return [text[:cut].rstrip(), *split_text(text[cut + len(separator) :].lstrip(), limit)]
     return [text[:limit], *split_text(text[limit:], limit)]

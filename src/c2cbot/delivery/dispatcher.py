@@ -7,6 +7,7 @@ other, because the outbox hands out only the oldest unsent message of each chat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -70,10 +71,8 @@ class Dispatcher:
 
     async def _sleep(self) -> None:
         self._wake.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self._idle_poll)
-        except TimeoutError:
-            pass
 
     async def drain_once(self) -> int:
         """Send one round of due messages (one per chat); how many were handled."""
@@ -84,14 +83,18 @@ class Dispatcher:
     async def _deliver(self, message: Due) -> None:
         channel = self._channels.get(message.channel)
         if channel is None:
-            await self._queue.dead(message.id, message.attempts, f"no channel {message.channel!r} configured")
+            await self._queue.dead(
+                message.id, message.attempts, f"no channel {message.channel!r} configured"
+            )
             return
         try:
             external_id = await channel.send(message.chat_id, Outbound.from_json(message.payload))
         except DeliveryError as error:
             await self._failed(message, error)
         except Exception as error:  # a bug in a channel must not stop delivery to the others
-            log.exception("channel %s crashed sending outbox message %s", message.channel, message.id)
+            log.exception(
+                "channel %s crashed sending outbox message %s", message.channel, message.id
+            )
             await self._failed(message, DeliveryError(type(error).__name__))
         else:
             await self._queue.sent(message.id, external_id, self._clock())

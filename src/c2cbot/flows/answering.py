@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -100,11 +99,12 @@ def parse_typed(question: Question, text: str, texts: Texts, language: str) -> P
     high = Decimal(str(question.max)) if question.max is not None else None
     if question.type is Kind.NUMBER:
         number = values.parse_number(text, integer=question.integer, low=low, high=high)
-        return Parsed(str(number), _with_unit(texts.format_number(language, number), question, texts, language))
-    if question.type is Kind.MONEY:
-        money = values.parse_money(
-            text, default_currency=question.currency, low=low, high=high
+        return Parsed(
+            str(number),
+            _with_unit(texts.format_number(language, number), question, texts, language),
         )
+    if question.type is Kind.MONEY:
+        money = values.parse_money(text, default_currency=question.currency, low=low, high=high)
         shown = texts.format_money(language, money.amount, money.currency)
         return Parsed({"amount": str(money.amount), "currency": money.currency}, shown)
     if question.type is Kind.DATE:

@@ -44,8 +44,12 @@ class Asking:
         if self.position.more:
             group = self.question_group()
             return [self._progress(), _(group.more_prompt or "")]
-        return [self._progress() + self._item(), _(self.question.prompt),
-                _(self.question.help) if self.question.help else "", self._hint()]
+        return [
+            self._progress() + self._item(),
+            _(self.question.prompt),
+            _(self.question.help) if self.question.help else "",
+            self._hint(),
+        ]
 
     def question_group(self) -> Question:
         return next(q for q in self.conversation.questions if q.id == self.position.question)
@@ -74,7 +78,12 @@ class Asking:
         low, high, _ = self.question.min, self.question.max, self._
         unit = f" {_(self.question.unit)}" if self.question.unit else ""
         if low is not None and high is not None:
-            return _(N_("A number from {low} to {high}{unit}."), low=_num(low), high=_num(high), unit=unit)
+            return _(
+                N_("A number from {low} to {high}{unit}."),
+                low=_num(low),
+                high=_num(high),
+                unit=unit,
+            )
         return ""
 
     def _choices(self, picked: Sequence[str]) -> tuple[Choice, ...]:

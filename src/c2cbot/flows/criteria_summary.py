@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from c2cbot.domain.criteria import GROUP_NAMES, score_groups
+from c2cbot.domain.criteria import GROUP_NAMES, CriterionGroup, score_groups
 from c2cbot.domain.text import N_
 from c2cbot.flows.schema import Conversation
 
@@ -21,6 +21,12 @@ def criteria_summary(
     }
     lines = [_(N_("How well the partner city matches the selection criteria:"))]
     for group, score in score_groups(scored).items():
-        lines.append(_(N_("{group}: {met} of {total}"), group=_(GROUP_NAMES[group]),
-                       met=score.met, total=score.total))
+        lines.append(
+            _(
+                N_("{group}: {met} of {total}"),
+                group=_(GROUP_NAMES[CriterionGroup(group)]),
+                met=score.met,
+                total=score.total,
+            )
+        )
     return "\n".join(lines)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from c2cbot.flows.groups import GroupTurn
 from c2cbot.flows.locks import KeyedLocks
 from c2cbot.flows.messages import Inbound
-from c2cbot.flows.ports import Observer, Store
+from c2cbot.flows.ports import Ledger, Observer, Person, Store
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.texts import Texts
 from c2cbot.flows.turn import Turn
@@ -44,27 +45,51 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> bool:
         """Process one inbound message; ``False`` when it was a duplicate and ignored."""
-        async with self._locks.hold(f"{inbound.channel}:{inbound.external_id}"):
-            async with self._store.transaction() as ledger:
-                inbound_id = await ledger.claim(inbound.channel, inbound.dedupe_key)
-                if inbound_id is None:
-                    self._observe(inbound.channel, duplicate=True, answers=0)
-                    return False
-                language = self._texts.choose_language(inbound.language_hint)
-                person = await ledger.person(
-                    inbound.channel, inbound.external_id, inbound.chat_id, language,
-                    inbound.display_name,
+        key = f"{inbound.channel}:{inbound.external_id}"
+        async with self._locks.hold(key), self._store.transaction() as ledger:
+            inbound_id = await ledger.claim(inbound.channel, inbound.dedupe_key)
+            if inbound_id is None:
+                self._observe(inbound.channel, duplicate=True, answers=0)
+                return False
+            if inbound.event and inbound.event != "unsupported":
+                await ledger.chat_event(
+                    inbound.channel, inbound.chat_id, inbound.event, inbound.text
                 )
-                state = await ledger.load_state(person.stakeholder_id)
-                turn = Turn(
-                    ledger, person, state, inbound, inbound_id,
-                    self._conversations, self._texts, self._clock(),
-                )
-                await turn.run()
-                await ledger.save_state(person.stakeholder_id, turn.partnership_id, turn.state)
-                await turn.flush()
-        self._observe(inbound.channel, duplicate=False, answers=turn.answers_stored)
+                return True
+            language = self._texts.choose_language(inbound.language_hint)
+            # In a group the chat is the group; the person's own chat is their private one.
+            own_chat = inbound.external_id if inbound.is_group else inbound.chat_id
+            person = await ledger.person(
+                inbound.channel, inbound.external_id, own_chat, language, inbound.display_name
+            )
+            answers = await self._turn(ledger, person, inbound, inbound_id)
+        self._observe(inbound.channel, duplicate=False, answers=answers)
         return True
+
+    async def _turn(self, ledger: Ledger, person: Person, inbound: Inbound, inbound_id: int) -> int:
+        """Run the person's turn (or a group command); how many answers it stored."""
+        if inbound.is_group:
+            group = GroupTurn(ledger, person, inbound, self._texts, self._clock())
+            await group.run()
+            await ledger.enqueue_all(inbound.channel, inbound.chat_id, None, group.replies)
+            return 0
+        state = await ledger.load_state(person.stakeholder_id)
+        turn = Turn(
+            ledger,
+            person,
+            state,
+            inbound,
+            inbound_id,
+            self._conversations,
+            self._texts,
+            self._clock(),
+        )
+        await turn.run()
+        await ledger.save_state(person.stakeholder_id, turn.partnership_id, turn.state)
+        await ledger.enqueue_all(
+            inbound.channel, inbound.chat_id, person.stakeholder_id, turn.replies
+        )
+        return turn.answers_stored
 
     def _observe(self, channel: str, *, duplicate: bool, answers: int) -> None:
         if self._observer is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -51,7 +52,9 @@ def load_file(path: Path) -> tuple[Conversation | None, list[Problem]]:
     except yaml.YAMLError as error:
         return None, [Problem(path.name, "yaml", str(error))]
     except ValidationError as error:
-        return None, [Problem(path.name, _location(data, e["loc"]), e["msg"]) for e in error.errors()]
+        return None, [
+            Problem(path.name, _location(data, e["loc"]), e["msg"]) for e in error.errors()
+        ]
     problems = [Problem(path.name, w, m) for w, m in _references(conversation)]
     if conversation.id != path.stem:
         problems.append(Problem(path.name, "id", f"id {conversation.id!r} differs from file name"))
@@ -61,9 +64,9 @@ def load_file(path: Path) -> tuple[Conversation | None, list[Problem]]:
 def _location(data: object, loc: tuple[int | str, ...]) -> str:
     """Name the question an error is in (``questions.plan.activities.owner``), not its index."""
     parts: list[str] = []
-    node = data
+    node: Any = data
     for key in loc:
-        node = node[key] if isinstance(node, (dict, list)) and _has(node, key) else None
+        node = _child(node, key)
         if isinstance(node, dict) and "id" in node and isinstance(key, int):
             parts.append(str(node["id"]))
         else:
@@ -71,10 +74,10 @@ def _location(data: object, loc: tuple[int | str, ...]) -> str:
     return ".".join(parts)
 
 
-def _has(node: dict[object, object] | list[object], key: int | str) -> bool:
-    if isinstance(node, list):
-        return isinstance(key, int) and 0 <= key < len(node)
-    return key in node
+def _child(node: Any, key: int | str) -> Any:
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return node.get(key) if isinstance(node, dict) else None
 
 
 def _references(conversation: Conversation) -> Iterator[tuple[str, str]]:
@@ -90,7 +93,10 @@ def _level(questions: list[Question], where: str) -> Iterator[tuple[str, str]]:
         if question.id in seen:
             yield f"{where}.{question.id}", "question id used twice"
         if question.when and question.when.question not in seen:
-            yield f"{where}.{question.id}", f"when refers to {question.when.question!r}, which is not an earlier question"
+            yield (
+                f"{where}.{question.id}",
+                f"when refers to {question.when.question!r}, which is not an earlier question",
+            )
         seen.add(question.id)
 
 
@@ -125,5 +131,7 @@ def untranslated(
         for where, text in strings(conversation):
             for language, known in catalogue.items():
                 if text not in known:
-                    problems.append(Problem(f"{conversation.id}.yaml", where, f"no {language} translation"))
+                    problems.append(
+                        Problem(f"{conversation.id}.yaml", where, f"no {language} translation")
+                    )
     return problems

@@ -18,6 +18,14 @@ class Inbound:
     action: str | None = None
     language_hint: str | None = None
     display_name: str | None = None
+    is_group: bool = False
+    source_message_id: str | None = None
+    event: str | None = None
+    private_link: str | None = None
+    """``event``: "unreachable" (blocked, kicked, unsubscribed), "left_group", or
+    "group_moved" (``text`` is the new chat id). ``source_message_id``: the message whose
+    button was pressed. ``private_link``: opens a private chat with the bot (Telegram
+    t.me link), so group members can be sent there."""
 
 
 @dataclass(frozen=True)

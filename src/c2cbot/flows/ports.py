@@ -102,9 +102,42 @@ class Answers(Protocol):
 
 
 class Outbox(Protocol):
-    async def enqueue(
-        self, channel: str, chat_id: str, stakeholder_id: int | None, message: Outbound
+    async def enqueue_all(
+        self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Invitation:
+    code: str
+    expires_at: datetime
+    uses: int
+
+
+class Chats(Protocol):
+    """Group chats and what channels report about reachability."""
+
+    async def chat_event(self, channel: str, chat_id: str, event: str, detail: str | None) -> None:
+        """Record that a person became unreachable, a group was left, or a group moved."""
+
+    async def link_group(
+        self, channel: str, chat_id: str, partnership_id: int, languages: list[str], by: int
+    ) -> None: ...
+
+    async def group_partnership(self, channel: str, chat_id: str) -> int | None:
+        """The partnership an active group is linked to."""
+
+    async def invite_target(self, code: str, now: datetime) -> Joined | InviteProblem:
+        """The partnership an invite code points to, without using the code up."""
+
+    async def set_group_languages(self, channel: str, chat_id: str, languages: list[str]) -> bool:
+        """False when the group is not linked to any partnership."""
+
+    async def role_in(self, stakeholder_id: int, partnership_id: int) -> str | None: ...
+
+    async def create_invite(
+        self, partnership_id: int, role: str, uses: int, created_by: int, now: datetime
+    ) -> Invitation: ...
 
 
 class Observer(Protocol):
@@ -115,7 +148,7 @@ class Observer(Protocol):
     def answers_stored(self, count: int) -> None: ...
 
 
-class Ledger(Inbox, People, States, Answers, Outbox, Protocol):
+class Ledger(Inbox, People, States, Answers, Outbox, Chats, Protocol):
     """Everything one transaction offers the engine."""
 
 

@@ -23,10 +23,20 @@ from c2cbot.flows.texts import Texts
 from c2cbot.flows.walk import Position
 
 ONBOARDING = "onboarding"
+INVITE_USES = 20
+INVITE_MADE = N_(
+    "Invite code: {code}\n"
+    "It works for {uses} people until {date}. They send /start {code} to me, "
+    "or open the link below."
+)
 INVITE_PROBLEMS = {
     InviteProblem.UNKNOWN: N_("I don't know that invite code. Please check it and send it again."),
-    InviteProblem.EXPIRED: N_("That invite code has expired. Please ask your coordinator for a new one."),
-    InviteProblem.USED_UP: N_("That invite code has been used up. Please ask your coordinator for a new one."),
+    InviteProblem.EXPIRED: N_(
+        "That invite code has expired. Please ask your coordinator for a new one."
+    ),
+    InviteProblem.USED_UP: N_(
+        "That invite code has been used up. Please ask your coordinator for a new one."
+    ),
 }
 HELP = N_(
     "I walk you through the eight steps of your city partnership and keep every answer "
@@ -37,6 +47,7 @@ HELP = N_(
     "/skip – leave out an optional question\n"
     "/cancel – stop this conversation (your answers are kept)\n"
     "/language – choose your language\n"
+    "/invite – invite people to your partnership (coordinators)\n"
     "/help – this message"
 )
 
@@ -56,7 +67,12 @@ class Turn:
         now: datetime,
     ) -> None:
         self.ledger, self.person, self.state, self.inbound = ledger, person, state, inbound
-        self.inbound_id, self.conversations, self.texts, self.now = inbound_id, conversations, texts, now
+        self.inbound_id, self.conversations, self.texts, self.now = (
+            inbound_id,
+            conversations,
+            texts,
+            now,
+        )
         self.language = person.language
         self.partnership_id = person.partnership_id
         self.role = person.role
@@ -67,7 +83,10 @@ class Turn:
 
     async def run(self) -> None:
         text = (self.inbound.text or "").strip()
-        if self.inbound.action:
+        if self.inbound.event == "unsupported":
+            self.say(N_("I can only read text. Please type your answer or tap a button."))
+            await self._reask()
+        elif self.inbound.action:
             await self._on_action(self.inbound.action)
         elif text.startswith("/"):
             await self._on_command(text)
@@ -75,12 +94,6 @@ class Turn:
             await self._on_answer(text)
         else:
             await self._idle()
-
-    async def flush(self) -> None:
-        for reply in self.replies:
-            await self.ledger.enqueue(
-                self.inbound.channel, self.inbound.chat_id, self.person.stakeholder_id, reply
-            )
 
     # ----- small vocabulary
 
@@ -107,13 +120,21 @@ class Turn:
         word, _, argument = text[1:].partition(" ")
         command = word.split("@", 1)[0].lower()
         handler = {
-            "start": self._cmd_start, "help": self._cmd_help, "language": self._cmd_language,
-            "steps": self._cmd_steps, "status": self._cmd_status, "back": self._cmd_back,
-            "skip": self._cmd_skip, "cancel": self._cmd_cancel,
+            "start": self._cmd_start,
+            "help": self._cmd_help,
+            "language": self._cmd_language,
+            "steps": self._cmd_steps,
+            "status": self._cmd_status,
+            "back": self._cmd_back,
+            "skip": self._cmd_skip,
+            "cancel": self._cmd_cancel,
+            "invite": self._cmd_invite,
         }.get(command)
         if handler is None:
-            self.say(N_("I don't know the command /{command}. Send /help to see what I understand."),
-                     command=command[:32])
+            self.say(
+                N_("I don't know the command /{command}. Send /help to see what I understand."),
+                command=command[:32],
+            )
             await self._reask()
             return
         await handler(argument.strip()[:64])
@@ -174,9 +195,12 @@ class Turn:
             await self._menu()
             return
         number = [q.id for q in conversation.questions].index(position.question) + 1
-        self.say(N_("You are in “{title}”, question {number} of {total}."),
-                 title=self._(conversation.title), number=number,
-                 total=walk.count_questions(conversation))
+        self.say(
+            N_("You are in “{title}”, question {number} of {total}."),
+            title=self._(conversation.title),
+            number=number,
+            total=walk.count_questions(conversation),
+        )
         await self._reask()
 
     async def _cmd_back(self, _argument: str) -> None:
@@ -200,6 +224,19 @@ class Turn:
             await self._reask()
             return
         await self._advance(conversation, position)
+
+    async def _cmd_invite(self, _argument: str) -> None:
+        if self.partnership_id is None or not may_invite_role(self.role):
+            self.say(N_("Only coordinators of the partnership can do this."))
+            return
+        invitation = await self.ledger.create_invite(
+            self.partnership_id, "member", INVITE_USES, self.person.stakeholder_id, self.now
+        )
+        when = self.texts.format_date(self.language, invitation.expires_at.date())
+        self.say(INVITE_MADE, code=invitation.code, uses=invitation.uses, date=when)
+        if self.inbound.private_link:
+            self.replies.append(Outbound(f"{self.inbound.private_link}?start={invitation.code}"))
+        await self._reask(menu=False)
 
     async def _cmd_cancel(self, _argument: str) -> None:
         if self._conversation:
@@ -227,7 +264,9 @@ class Turn:
         if conversation.audience == "everyone":
             return True
         if self.partnership_id is None:
-            self.say(N_("Please join a partnership first: send /start followed by your invite code."))
+            self.say(
+                N_("Please join a partnership first: send /start followed by your invite code.")
+            )
             return False
         if conversation.audience == "coordinators" and not may_invite_role(self.role):
             self.say(N_("Only coordinators of the partnership can do this."))
@@ -252,7 +291,9 @@ class Turn:
             return answering.yes_no(values.parse_yes_no(text), self.texts, self.language)
         if question.type is Kind.INVITE:
             joined = await self._redeem(text)
-            return None if joined is None else Parsed(joined.partnership_id, joined.partnership_name)
+            return (
+                None if joined is None else Parsed(joined.partnership_id, joined.partnership_name)
+            )
         options = await self._options(question)
         if question.type is Kind.CHOICE:
             option = answering.parse_choice(options, text)
@@ -268,8 +309,11 @@ class Turn:
         assert conversation is not None and position is not None
         question = walk.question_at(conversation, position)
         kind = Kind.YESNO if position.more else question.type
-        options = await self._options(question) if not position.more else [
-            Option("yes", ""), Option("no", "")]
+        options = (
+            await self._options(question)
+            if not position.more
+            else [Option("yes", ""), Option("no", "")]
+        )
         option = next((o for o in options if o.id == option_id), None)
         if option is None or kind is Kind.MULTI:
             self.say(N_("That button belongs to an earlier question. Here is where we are now:"))
@@ -281,7 +325,17 @@ class Turn:
             parsed = Parsed(int(option_id), "★" * int(option_id) + "☆" * (5 - int(option_id)))
         else:
             parsed = Parsed(option.id, option.label)
+        await self._mark_answered(parsed)
         await self._accept(conversation, position, question, parsed)
+
+    async def _mark_answered(self, parsed: Parsed) -> None:
+        """Edit the question's message to show the choice, where the channel told us which."""
+        source = self.inbound.source_message_id
+        if source is None:
+            return
+        asked = await self._asking(update=True)
+        text = f"{asked.message([], update=True).text}\n\n✓ {parsed.display}"
+        self.replies.append(Outbound(text, extra={"edit": source}))
 
     async def _toggle(self, option_id: str) -> None:
         question = self._current_question()
@@ -308,6 +362,7 @@ class Turn:
             await self._ask()
             return
         parsed = Parsed(picked, ", ".join(options[p] for p in picked))
+        await self._mark_answered(parsed)
         await self._accept(conversation, position, question, parsed)
 
     async def _accept(
@@ -326,10 +381,16 @@ class Turn:
     ) -> AnswerRecord:
         name = question.id if position.sub is None else f"{position.question}.{position.sub}"
         return AnswerRecord(
-            stakeholder_id=self.person.stakeholder_id, partnership_id=self.partnership_id,
-            conversation=conversation.id, step=conversation.step, question=name,
-            item=position.item, value={"type": question.type.value, "value": parsed.value},
-            display=parsed.display, language=self.language, channel=self.inbound.channel,
+            stakeholder_id=self.person.stakeholder_id,
+            partnership_id=self.partnership_id,
+            conversation=conversation.id,
+            step=conversation.step,
+            question=name,
+            item=position.item,
+            value={"type": question.type.value, "value": parsed.value},
+            display=parsed.display,
+            language=self.language,
+            channel=self.inbound.channel,
             inbound_id=self.inbound_id,
         )
 
@@ -339,7 +400,9 @@ class Turn:
         if question.sets.value == "language":
             await self._set_language(str(parsed.value))
             return
-        await self.ledger.update_profile(self.person.stakeholder_id, question.sets.value, parsed.value)
+        await self.ledger.update_profile(
+            self.person.stakeholder_id, question.sets.value, parsed.value
+        )
 
     async def _set_language(self, code: str) -> None:
         self.language = code
@@ -348,7 +411,9 @@ class Turn:
     async def _advance(self, conversation: Conversation, position: Position) -> None:
         self.state.setdefault("trail", []).append(position.to_json())
         self.state["picked"] = []
-        await self._go(conversation, walk.after(conversation, position, self.state.get("values", {})))
+        await self._go(
+            conversation, walk.after(conversation, position, self.state.get("values", {}))
+        )
 
     async def _go(self, conversation: Conversation, position: Position | None) -> None:
         values_so_far = self.state.get("values", {})
@@ -368,7 +433,9 @@ class Turn:
         if conversation.outro:
             self.say(conversation.outro)
         if conversation.summary == "selection_criteria":
-            self.replies.append(Outbound(criteria_summary(conversation, self.state["values"], self._)))
+            self.replies.append(
+                Outbound(criteria_summary(conversation, self.state["values"], self._))
+            )
         if conversation.id == ONBOARDING:
             self.state["onboarded"] = True
         elif self.partnership_id is not None:
@@ -379,12 +446,18 @@ class Turn:
         await self._menu()
 
     async def _maybe_advance_partnership(self, conversation: Conversation) -> None:
-        if conversation.step is None or self.partnership_id is None or not may_invite_role(self.role):
+        if (
+            conversation.step is None
+            or self.partnership_id is None
+            or not may_invite_role(self.role)
+        ):
             return
         moved = await self.ledger.advance_step(self.partnership_id, conversation.step)
         if moved:
-            self.say(N_("Your partnership now moves on to the step “{step}”."),
-                     step=self._(STEP_NAMES[Step(moved)]))
+            self.say(
+                N_("Your partnership now moves on to the step “{step}”."),
+                step=self._(STEP_NAMES[Step(moved)]),
+            )
 
     # ----- invites
 
@@ -401,7 +474,9 @@ class Turn:
     # ----- asking
 
     async def _options(self, question: Question) -> list[Option]:
-        return await options_for(question, self.texts, self.language, self.ledger, self.partnership_id)
+        return await options_for(
+            question, self.texts, self.language, self.ledger, self.partnership_id
+        )
 
     def _current_question(self) -> Question:
         conversation, position = self._conversation, self._position
@@ -409,14 +484,17 @@ class Turn:
         return walk.question_at(conversation, position)
 
     async def _ask(self, update: bool = False) -> None:
+        asking = await self._asking(update)
+        self.replies.append(asking.message(self.state.get("picked") or [], update))
+
+    async def _asking(self, update: bool) -> Asking:
         conversation, position = self._conversation, self._position
         assert conversation is not None and position is not None
         if not update:
             self.state["seq"] = int(self.state.get("seq", 0)) + 1
         question = walk.question_at(conversation, position)
         options = [] if position.more else await self._options(question)
-        asking = Asking(conversation, position, question, options, self._, int(self.state["seq"]))
-        self.replies.append(asking.message(self.state.get("picked") or [], update))
+        return Asking(conversation, position, question, options, self._, int(self.state["seq"]))
 
     async def _reask(self, menu: bool = True) -> None:
         if self._conversation and self._position:
@@ -432,14 +510,23 @@ class Turn:
 
     async def _menu(self) -> None:
         if self.partnership_id is None:
-            self.say(N_("Please join a partnership first: send /start followed by your invite code."))
+            self.say(
+                N_("Please join a partnership first: send /start followed by your invite code.")
+            )
             return
         answered = await self.ledger.answered(self.person.stakeholder_id, self.partnership_id)
         done = set(self.state.get("done", {}).get(str(self.partnership_id), []))
         choices = tuple(
-            self._step_choice(step, answered, done) for step in Step if step.value in self.conversations
+            self._step_choice(step, answered, done)
+            for step in Step
+            if step.value in self.conversations
         )
-        self.replies.append(Outbound(self._(N_("The eight steps of your partnership. Which one shall we work on?")), choices))
+        self.replies.append(
+            Outbound(
+                self._(N_("The eight steps of your partnership. Which one shall we work on?")),
+                choices,
+            )
+        )
 
     def _step_choice(self, step: Step, answered: Mapping[str, set[str]], done: set[str]) -> Choice:
         conversation = self.conversations[step.value]

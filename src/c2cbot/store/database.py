@@ -14,7 +14,12 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 class Database:
@@ -34,9 +39,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction, committed on success and rolled back on error."""
-        async with self._write_lock or nullcontext(), self.sessions() as session:
-            async with session.begin():
-                yield session
+        async with self._write_lock or nullcontext(), self.sessions() as session, session.begin():
+            yield session
 
     def notify_committed(self) -> None:
         for callback in self.after_commit:
@@ -46,7 +50,7 @@ class Database:
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means "not reachable" for /healthz
+        except Exception:
             return False
         return True
 
@@ -67,6 +71,11 @@ def _create_engine(url: str, echo: bool) -> AsyncEngine:
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+    ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()

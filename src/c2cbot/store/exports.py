@@ -12,8 +12,21 @@ from sqlalchemy.orm import aliased
 from c2cbot.store.models import Answer, City, Organisation, Partnership, Stakeholder
 
 COLUMNS = (
-    "answer_id", "partnership", "city", "stakeholder", "organisation", "helix_role", "channel",
-    "conversation", "step", "question", "item", "value", "display", "language", "answered_at",
+    "answer_id",
+    "partnership",
+    "city",
+    "stakeholder",
+    "organisation",
+    "helix_role",
+    "channel",
+    "conversation",
+    "step",
+    "question",
+    "item",
+    "value",
+    "display",
+    "language",
+    "answered_at",
 )
 
 
@@ -21,8 +34,14 @@ async def answer_rows(session: AsyncSession, batch: int = 1000) -> AsyncIterator
     """Every answer in the order given, streamed so a large database does not fill memory."""
     city = aliased(City)
     query = (
-        select(Answer, Partnership.name, city.name_en, Stakeholder.name, Stakeholder.helix_role,
-               Organisation.name)
+        select(
+            Answer,
+            Partnership.name,
+            city.name_en,
+            Stakeholder.name,
+            Stakeholder.helix_role,
+            Organisation.name,
+        )
         .join(Stakeholder, Stakeholder.id == Answer.stakeholder_id)
         .outerjoin(Partnership, Partnership.id == Answer.partnership_id)
         .outerjoin(city, city.id == Stakeholder.city_id)
@@ -30,12 +49,23 @@ async def answer_rows(session: AsyncSession, batch: int = 1000) -> AsyncIterator
         .order_by(Answer.id)
         .execution_options(yield_per=batch)
     )
-    async for answer, partnership, city_name, person, helix, organisation in await session.stream(query):
+    async for answer, partnership, city_name, person, helix, organisation in await session.stream(
+        query
+    ):
         yield {
-            "answer_id": answer.id, "partnership": partnership, "city": city_name,
-            "stakeholder": person, "organisation": organisation, "helix_role": helix,
-            "channel": answer.channel, "conversation": answer.conversation, "step": answer.step,
-            "question": answer.question, "item": answer.item, "value": answer.value.get("value"),
-            "display": answer.display, "language": answer.language,
+            "answer_id": answer.id,
+            "partnership": partnership,
+            "city": city_name,
+            "stakeholder": person,
+            "organisation": organisation,
+            "helix_role": helix,
+            "channel": answer.channel,
+            "conversation": answer.conversation,
+            "step": answer.step,
+            "question": answer.question,
+            "item": answer.item,
+            "value": answer.value.get("value"),
+            "display": answer.display,
+            "language": answer.language,
             "answered_at": answer.answered_at.isoformat(),
         }

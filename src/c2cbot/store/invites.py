@@ -44,8 +44,15 @@ async def create_invite(
     valid_for: timedelta = timedelta(days=14),
     created_by: int | None = None,
 ) -> InviteCode:
-    invite = InviteCode(code=new_code(), partnership_id=partnership.id, role=role, uses_left=uses,
-                        expires_at=now + valid_for, created_by=created_by, created_at=now)
+    invite = InviteCode(
+        code=new_code(),
+        partnership_id=partnership.id,
+        role=role,
+        uses_left=uses,
+        expires_at=now + valid_for,
+        created_by=created_by,
+        created_at=now,
+    )
     session.add(invite)
     await session.flush()
     return invite

@@ -14,13 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.domain.steps import LOOPS, Step, next_step
 from c2cbot.flows.messages import Outbound
-from c2cbot.flows.ports import AnswerRecord, InviteProblem, Joined, Person, Place
+from c2cbot.flows.ports import AnswerRecord, Invitation, InviteProblem, Joined, Person, Place
 from c2cbot.store.database import Database
+from c2cbot.store.invites import create_invite
 from c2cbot.store.models import (
     Answer,
     ChannelIdentity,
     City,
     ConversationState,
+    GroupChat,
     InboundMessage,
     InviteCode,
     Membership,
@@ -54,7 +56,7 @@ class SqlLedger:
         self.enqueued = 0
 
     def _insert(self, table: Any) -> Any:
-        dialect = self.session.bind.dialect.name
+        dialect = self.session.get_bind().dialect.name
         return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
     async def claim(self, channel: str, dedupe_key: str) -> int | None:
@@ -72,14 +74,19 @@ class SqlLedger:
         identity = await self._identity(channel, external_id)
         is_new = identity is None
         if identity is None:
-            identity = await self._new_identity(channel, external_id, chat_id, language, display_name)
+            identity = await self._new_identity(
+                channel, external_id, chat_id, language, display_name
+            )
         identity.last_seen_at, identity.chat_id, identity.active = utcnow(), chat_id, True
         stakeholder = await self.session.get_one(Stakeholder, identity.stakeholder_id)
         membership = await self._membership(stakeholder.id)
         return Person(
-            stakeholder.id, stakeholder.language, stakeholder.name,
+            stakeholder.id,
+            stakeholder.language,
+            stakeholder.name,
             membership.partnership_id if membership else None,
-            membership.role if membership else None, is_new,
+            membership.role if membership else None,
+            is_new,
         )
 
     async def _identity(self, channel: str, external_id: str) -> ChannelIdentity | None:
@@ -95,8 +102,11 @@ class SqlLedger:
         self.session.add(stakeholder)
         await self.session.flush()
         identity = ChannelIdentity(
-            channel=channel, external_id=external_id, chat_id=chat_id,
-            stakeholder_id=stakeholder.id, display_name=(display_name or "")[:200] or None,
+            channel=channel,
+            external_id=external_id,
+            chat_id=chat_id,
+            stakeholder_id=stakeholder.id,
+            display_name=(display_name or "")[:200] or None,
         )
         self.session.add(identity)
         await self.session.flush()
@@ -124,7 +134,9 @@ class SqlLedger:
             raise ValueError(f"unknown profile field {field!r}")
 
     async def _organisation(self, name: str, city_id: int | None) -> int:
-        query = select(Organisation.id).where(Organisation.name == name, Organisation.city_id == city_id)
+        query = select(Organisation.id).where(
+            Organisation.name == name, Organisation.city_id == city_id
+        )
         found = (await self.session.execute(query)).scalar_one_or_none()
         if found is not None:
             return found
@@ -136,24 +148,52 @@ class SqlLedger:
     async def redeem_invite(
         self, code: str, stakeholder_id: int, now: datetime
     ) -> Joined | InviteProblem:
-        invite = await self.session.get(InviteCode, code, with_for_update=True)
-        if invite is None:
-            return InviteProblem.UNKNOWN
-        if invite.expires_at <= now:
-            return InviteProblem.EXPIRED
+        invite = await self._valid_invite(code, now)
+        if isinstance(invite, InviteProblem):
+            return invite
         partnership = await self.session.get_one(Partnership, invite.partnership_id)
         existing = await self._member_of(partnership.id, stakeholder_id)
         if existing is None and invite.uses_left <= 0:
             return InviteProblem.USED_UP
         if existing is None:
             invite.uses_left -= 1
-            self.session.add(Membership(partnership_id=partnership.id, stakeholder_id=stakeholder_id,
-                                        role=invite.role, joined_at=now))
+            existing = Membership(
+                partnership_id=partnership.id,
+                stakeholder_id=stakeholder_id,
+                role=invite.role,
+                joined_at=now,
+            )
+            self.session.add(existing)
         elif _rank(invite.role) > _rank(existing.role):
             existing.role = invite.role
         await self.session.flush()
-        role = invite.role if existing is None else existing.role
-        return Joined(partnership.id, partnership.name, role)
+        return Joined(partnership.id, partnership.name, existing.role)
+
+    async def invite_target(self, code: str, now: datetime) -> Joined | InviteProblem:
+        invite = await self._valid_invite(code, now)
+        if isinstance(invite, InviteProblem):
+            return invite
+        partnership = await self.session.get_one(Partnership, invite.partnership_id)
+        return Joined(partnership.id, partnership.name, invite.role)
+
+    async def _valid_invite(self, code: str, now: datetime) -> InviteCode | InviteProblem:
+        invite = await self.session.get(InviteCode, code, with_for_update=True)
+        if invite is None:
+            return InviteProblem.UNKNOWN
+        return InviteProblem.EXPIRED if invite.expires_at <= now else invite
+
+    async def create_invite(
+        self, partnership_id: int, role: str, uses: int, created_by: int, now: datetime
+    ) -> Invitation:
+        partnership = await self.session.get_one(Partnership, partnership_id)
+        invite = await create_invite(
+            self.session, partnership, role=role, uses=uses, now=now, created_by=created_by
+        )
+        return Invitation(invite.code, invite.expires_at, invite.uses_left)
+
+    async def role_in(self, stakeholder_id: int, partnership_id: int) -> str | None:
+        membership = await self._member_of(partnership_id, stakeholder_id)
+        return membership.role if membership else None
 
     async def _member_of(self, partnership_id: int, stakeholder_id: int) -> Membership | None:
         query = select(Membership).where(
@@ -169,8 +209,10 @@ class SqlLedger:
             .order_by(City.side.desc(), City.name_en)
         )
         cities = (await self.session.execute(query)).scalars()
-        return [Place(c.id, {"en": c.name_en, "zh": c.name_zh, "de": c.name_de or c.name_en})
-                for c in cities]
+        return [
+            Place(c.id, {"en": c.name_en, "zh": c.name_zh, "de": c.name_de or c.name_en})
+            for c in cities
+        ]
 
     async def load_state(self, stakeholder_id: int) -> dict[str, Any]:
         query = (
@@ -186,8 +228,11 @@ class SqlLedger:
     ) -> None:
         state = await self.session.get(ConversationState, stakeholder_id)
         if state is None:
-            self.session.add(ConversationState(stakeholder_id=stakeholder_id,
-                                               partnership_id=partnership_id, data=data))
+            self.session.add(
+                ConversationState(
+                    stakeholder_id=stakeholder_id, partnership_id=partnership_id, data=data
+                )
+            )
             return
         state.data, state.partnership_id = data, partnership_id
         state.version, state.updated_at = state.version + 1, utcnow()
@@ -196,8 +241,10 @@ class SqlLedger:
         self.session.add(Answer(**answer.__dict__, answered_at=utcnow()))
 
     async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
-        query = select(Answer.conversation, Answer.question).distinct().where(
-            Answer.stakeholder_id == stakeholder_id, Answer.partnership_id == partnership_id
+        query = (
+            select(Answer.conversation, Answer.question)
+            .distinct()
+            .where(Answer.stakeholder_id == stakeholder_id, Answer.partnership_id == partnership_id)
         )
         found: dict[str, set[str]] = defaultdict(set)
         for conversation, question in await self.session.execute(query):
@@ -217,12 +264,59 @@ class SqlLedger:
         )
         return following.value
 
-    async def enqueue(
-        self, channel: str, chat_id: str, stakeholder_id: int | None, message: Outbound
+    async def enqueue_all(
+        self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
     ) -> None:
-        self.session.add(OutboxMessage(channel=channel, chat_id=chat_id,
-                                       stakeholder_id=stakeholder_id, payload=message.to_json()))
-        self.enqueued += 1
+        self.session.add_all(
+            OutboxMessage(
+                channel=channel,
+                chat_id=chat_id,
+                stakeholder_id=stakeholder_id,
+                payload=message.to_json(),
+            )
+            for message in messages
+        )
+        self.enqueued += len(messages)
+
+    async def chat_event(self, channel: str, chat_id: str, event: str, detail: str | None) -> None:
+        if event == "unreachable":
+            await self.session.execute(
+                update(ChannelIdentity)
+                .where(ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id)
+                .values(active=False)
+            )
+            return
+        group = await self._group(channel, chat_id)
+        if group is None:
+            return
+        if event == "left_group":
+            group.active = False
+        elif event == "group_moved" and detail:
+            group.chat_id = detail[:128]
+
+    async def _group(self, channel: str, chat_id: str) -> GroupChat | None:
+        query = select(GroupChat).where(GroupChat.channel == channel, GroupChat.chat_id == chat_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def link_group(
+        self, channel: str, chat_id: str, partnership_id: int, languages: list[str], by: int
+    ) -> None:
+        group = await self._group(channel, chat_id) or GroupChat(channel=channel, chat_id=chat_id)
+        group.partnership_id, group.languages, group.active = partnership_id, languages, True
+        group.linked_by, group.linked_at = by, utcnow()
+        self.session.add(group)
+        await self.session.flush()
+
+    async def set_group_languages(self, channel: str, chat_id: str, languages: list[str]) -> bool:
+        group = await self._group(channel, chat_id)
+        if group is None or not group.active:
+            return False
+        group.languages = languages
+        return True
+
+    async def group_partnership(self, channel: str, chat_id: str) -> int | None:
+        group = await self._group(channel, chat_id)
+        return group.partnership_id if group is not None and group.active else None
 
 
 def _rank(role: str) -> int:

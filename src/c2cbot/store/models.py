@@ -7,7 +7,7 @@ checks that the two agree so that neither drifts.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -59,7 +59,12 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), date: Date()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+        date: Date(),
+    }
 
 
 class City(Base):
@@ -148,8 +153,27 @@ class InviteCode(Base):
     role: Mapped[str] = mapped_column(String(20))
     uses_left: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime]
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("stakeholders.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupChat(Base):
+    """A group chat linked to a partnership, where digests go in the group's languages."""
+
+    __tablename__ = "group_chats"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    languages: Mapped[list[str]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    linked_by: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="SET NULL")
+    )
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class KpiDefinition(Base):

@@ -36,7 +36,9 @@ class SqlOutbox:
         async with self.database.transaction() as session:
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < now - LEASE)
+                .where(
+                    OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < now - LEASE
+                )
                 .values(status="pending")
             )
             heads = (
@@ -46,8 +48,13 @@ class SqlOutbox:
             )
             query = (
                 select(OutboxMessage)
-                .where(and_(OutboxMessage.id.in_(heads), OutboxMessage.status == "pending",
-                            OutboxMessage.next_attempt_at <= now))
+                .where(
+                    and_(
+                        OutboxMessage.id.in_(heads),
+                        OutboxMessage.status == "pending",
+                        OutboxMessage.next_attempt_at <= now,
+                    )
+                )
                 .order_by(OutboxMessage.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -58,12 +65,14 @@ class SqlOutbox:
             return [Due(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts) for r in rows]
 
     async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None:
-        await self._set(message_id, status="sent", sent_at=now, external_message_id=external_id,
-                        error=None)
+        await self._set(
+            message_id, status="sent", sent_at=now, external_message_id=external_id, error=None
+        )
 
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None:
-        await self._set(message_id, status="pending", attempts=attempts, next_attempt_at=at,
-                        error=error[:500])
+        await self._set(
+            message_id, status="pending", attempts=attempts, next_attempt_at=at, error=error[:500]
+        )
 
     async def dead(self, message_id: int, attempts: int, error: str) -> None:
         await self._set(message_id, status="dead", attempts=attempts, error=error[:500])
@@ -74,12 +83,18 @@ class SqlOutbox:
                 update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
             )
 
-    async def delivered(self, channel: str, chat_id: str, after: int, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+    async def delivered(
+        self, channel: str, chat_id: str, after: int, limit: int = 100
+    ) -> list[tuple[int, dict[str, Any]]]:
         """Messages already sent to a chat after ``after``, oldest first (browser chat reads)."""
         query = (
             select(OutboxMessage.id, OutboxMessage.payload)
-            .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
-                   OutboxMessage.status == "sent", OutboxMessage.id > after)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == "sent",
+                OutboxMessage.id > after,
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
@@ -88,7 +103,11 @@ class SqlOutbox:
 
     async def dead_letters(self) -> list[OutboxMessage]:
         async with self.database.sessions() as session:
-            query = select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id)
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "dead")
+                .order_by(OutboxMessage.id)
+            )
             return list((await session.execute(query)).scalars())
 
     async def revive(self, message_ids: list[int] | None, now: datetime) -> int:
@@ -97,5 +116,7 @@ class SqlOutbox:
         if message_ids:
             statement = statement.where(OutboxMessage.id.in_(message_ids))
         async with self.database.transaction() as session:
-            result = await session.execute(statement.values(status="pending", attempts=0, next_attempt_at=now))
+            result = await session.execute(
+                statement.values(status="pending", attempts=0, next_attempt_at=now)
+            )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -48,11 +48,20 @@ async def _partnerships(session: AsyncSession, reference: Reference, cities: dic
     for seed in reference.partnerships:
         if seed.key in existing:
             continue
-        row = Partnership(key=seed.key, name=seed.name, loop=seed.loop, step=seed.step.value,
-                          mou_signed=seed.mou_signed, mou_expires=seed.mou_expires, story=seed.story)
+        row = Partnership(
+            key=seed.key,
+            name=seed.name,
+            loop=seed.loop,
+            step=seed.step.value,
+            mou_signed=seed.mou_signed,
+            mou_expires=seed.mou_expires,
+            story=seed.story,
+        )
         session.add(row)
         await session.flush()
-        session.add_all(PartnershipCity(partnership_id=row.id, city_id=cities[c]) for c in seed.cities)
+        session.add_all(
+            PartnershipCity(partnership_id=row.id, city_id=cities[c]) for c in seed.cities
+        )
         added += 1
     return added
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from c2cbot.web import chat
 from c2cbot.web.keys import DATABASE, METRICS
@@ -29,7 +30,7 @@ async def index(_request: web.Request) -> web.Response:
 
 
 @web.middleware
-async def count_errors(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def count_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPException:
@@ -42,8 +43,13 @@ async def count_errors(request: web.Request, handler: web.Handler) -> web.Stream
 def build_app(static_dir: Path) -> web.Application:
     """The application without its services; the composition root puts them in."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[count_errors])
-    app.add_routes([web.get("/", index), web.get("/healthz", healthz), web.get("/metrics", metrics),
-                    *chat.routes(),
-                    web.static("/chat/static", static_dir)])
+    app.add_routes(
+        [
+            web.get("/", index),
+            web.get("/healthz", healthz),
+            web.get("/metrics", metrics),
+            *chat.routes(),
+            web.static("/chat/static", static_dir),
+        ]
+    )
     return app
-

@@ -44,10 +44,17 @@ def _chat_id(token: str) -> str:
 async def page(request: web.Request) -> web.Response:
     html = request.app[PAGE](request.headers.get("Accept-Language"))
     response = web.Response(text=html, content_type="text/html")
-    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'"
+    )
     if _token(request) is None:
-        response.set_cookie(COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="Strict",
-                            max_age=365 * 24 * 3600)
+        response.set_cookie(
+            COOKIE,
+            secrets.token_urlsafe(32),
+            httponly=True,
+            samesite="Strict",
+            max_age=365 * 24 * 3600,
+        )
     return response
 
 
@@ -66,15 +73,24 @@ def _inbound(body: dict[str, Any], chat_id: str, accept_language: str | None) ->
     message_id, text, action = body.get("id"), body.get("text"), body.get("action")
     if not isinstance(message_id, str) or not 1 <= len(message_id) <= 100:
         raise _error(400, "'id' must be a string of 1 to 100 characters.")
-    if text is not None and not isinstance(text, str) or action is not None and not isinstance(action, str):
+    if (text is not None and not isinstance(text, str)) or (
+        action is not None and not isinstance(action, str)
+    ):
         raise _error(400, "'text' and 'action' must be strings.")
     if (text is None) == (action is None):
         raise _error(400, "Send exactly one of 'text' and 'action'.")
     if len(text or "") > MAX_TEXT or len(action or "") > 100:
         raise _error(413, "That message is too long.")
     hint = body.get("language") if isinstance(body.get("language"), str) else accept_language
-    return Inbound(NAME, chat_id, chat_id, message_id, text=text, action=action,
-                   language_hint=(hint or "")[:35].split(",")[0] or None)
+    return Inbound(
+        NAME,
+        chat_id,
+        chat_id,
+        message_id,
+        text=text,
+        action=action,
+        language_hint=(hint or "")[:35].split(",")[0] or None,
+    )
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -128,7 +144,12 @@ def _float(text: str, name: str) -> float:
 
 def _error(status: int, message: str) -> web.HTTPException:
     """A JSON error for the page's script to show; raised, as aiohttp expects."""
-    body = {"text": json.dumps({"ok": False, "error": message}), "content_type": "application/json"}
+    text = json.dumps({"ok": False, "error": message})
+    kind = "application/json"
     if status == 413:
-        return web.HTTPRequestEntityTooLarge(max_size=MAX_TEXT, actual_size=MAX_TEXT + 1, **body)
-    return web.HTTPUnauthorized(**body) if status == 401 else web.HTTPBadRequest(**body)
+        return web.HTTPRequestEntityTooLarge(
+            max_size=MAX_TEXT, actual_size=MAX_TEXT + 1, text=text, content_type=kind
+        )
+    if status == 401:
+        return web.HTTPUnauthorized(text=text, content_type=kind)
+    return web.HTTPBadRequest(text=text, content_type=kind)

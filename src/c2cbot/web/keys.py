@@ -17,4 +17,5 @@ DATABASE = web.AppKey("database", Database)
 OUTBOX = web.AppKey("outbox", SqlOutbox)
 WEBCHAT = web.AppKey("webchat", WebChat)
 METRICS = web.AppKey("metrics", Metrics)
-PAGE = web.AppKey("page", Callable[[str | None], str])
+PageRenderer = Callable[[str | None], str]
+PAGE: web.AppKey[PageRenderer] = web.AppKey("page")

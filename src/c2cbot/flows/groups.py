@@ -1,0 +1,117 @@
+"""Commands in a partnership's group chat: linking it, and its languages for digests.
+
+In a group the bot answers only commands addressed to it; conversations happen in
+private chats, so group members are pointed there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from c2cbot.domain.people import BotRole, may_invite
+from c2cbot.domain.text import N_
+from c2cbot.flows.messages import Choice, Inbound, Outbound
+from c2cbot.flows.ports import InviteProblem, Ledger, Person
+from c2cbot.flows.texts import Texts
+
+LINKED = N_("This group is now linked to {name}. Which languages should its digests use?")
+PAIRS: tuple[tuple[str, ...], ...] = (("en", "zh_Hans"), ("de", "zh_Hans"), ("zh_Hans",), ("en",))
+
+
+class GroupTurn:
+    """Handles one command sent in a group chat, inside the engine's transaction."""
+
+    def __init__(
+        self, ledger: Ledger, person: Person, inbound: Inbound, texts: Texts, now: datetime
+    ) -> None:
+        self.ledger, self.person, self.inbound, self.texts, self.now = (
+            ledger,
+            person,
+            inbound,
+            texts,
+            now,
+        )
+        self.replies: list[Outbound] = []
+
+    def _(self, message: str, **params: object) -> str:
+        translated = self.texts.gettext(self.person.language, message)
+        return translated.format(**params) if params else translated
+
+    def say(self, message: str, **params: object) -> None:
+        self.replies.append(Outbound(self._(message, **params)))
+
+    async def run(self) -> None:
+        if self.inbound.action and self.inbound.action.startswith("g:"):
+            await self._languages(self.inbound.action[2:].split("+"))
+            return
+        word, _, argument = (self.inbound.text or "").strip()[1:].partition(" ")
+        command = word.split("@", 1)[0].lower()
+        if command == "link":
+            await self._link(argument.strip()[:64])
+        else:
+            self._point_to_private_chat()
+
+    def _point_to_private_chat(self) -> None:
+        link = self.inbound.private_link
+        if link:
+            self.say(
+                N_("Let's talk in a private chat, so the group stays quiet: {link}"), link=link
+            )
+        else:
+            self.say(N_("Let's talk in a private chat, so the group stays quiet."))
+
+    async def _link(self, code: str) -> None:
+        if not code:
+            self.say(
+                N_("To link this group to your partnership, send /link followed by an invite code.")
+            )
+            return
+        target = await self.ledger.invite_target(code.upper(), self.now)
+        if isinstance(target, InviteProblem):
+            self.say(N_("I don't know that invite code. Please check it and send it again."))
+            return
+        role = await self.ledger.role_in(self.person.stakeholder_id, target.partnership_id)
+        if role is None or not may_invite(BotRole(role)):
+            self.say(N_("Only coordinators of the partnership can do this."))
+            return
+        await self.ledger.link_group(
+            self.inbound.channel,
+            self.inbound.chat_id,
+            target.partnership_id,
+            list(PAIRS[0]),
+            self.person.stakeholder_id,
+        )
+        self.replies.append(
+            Outbound(
+                self._(
+                    LINKED,
+                    name=target.partnership_name,
+                ),
+                self._pair_choices(),
+            )
+        )
+
+    def _pair_choices(self) -> tuple[Choice, ...]:
+        names = self.texts.languages
+        pairs = [p for p in PAIRS if all(code in names for code in p)]
+        return tuple(Choice("g:" + "+".join(p), " + ".join(names[c] for c in p)) for p in pairs)
+
+    async def _languages(self, codes: list[str]) -> None:
+        if tuple(codes) not in PAIRS or not all(c in self.texts.languages for c in codes):
+            self.say(N_("That button belongs to an earlier question. Here is where we are now:"))
+            return
+        if not await self._is_coordinator_of_group():
+            self.say(N_("Only coordinators of the partnership can do this."))
+            return
+        await self.ledger.set_group_languages(self.inbound.channel, self.inbound.chat_id, codes)
+        names = " + ".join(self.texts.languages[c] for c in codes)
+        self.say(N_("Digests in this group will be written in {languages}."), languages=names)
+
+    async def _is_coordinator_of_group(self) -> bool:
+        partnership_id = await self.ledger.group_partnership(
+            self.inbound.channel, self.inbound.chat_id
+        )
+        if partnership_id is None:
+            return False
+        role = await self.ledger.role_in(self.person.stakeholder_id, partnership_id)
+        return role is not None and may_invite(BotRole(role))

@@ -1,0 +1,319 @@
+"""Walking a conversation like a person would: read where the bot is, answer that question.
+
+The walker never parses the bot's wording (the Chinese catalogue is still being
+translated): it reads the person's position from the database, looks the question up
+in the conversation's schema and answers it by button position or typed value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from c2cbot.flows import walk
+from c2cbot.flows.messages import Choice
+from c2cbot.flows.schema import Conversation, Kind, OptionSource, ProfileField, Question
+from c2cbot.flows.walk import Position
+from c2cbot.store.models import Answer, ChannelIdentity, ConversationState
+from tests.driver import Driver
+
+ZH = "zh_Hans"
+MAX_TURNS = 200
+
+# What each typed kind gets, per language, and the value the store must keep for it.
+NUMBER_TYPED = {"en": "12", ZH: "１２"}
+MONEY_TYPED = {"en": "€15,000", ZH: "1.2万元"}
+MONEY_STORED = {
+    "en": {"amount": "15000", "currency": "EUR"},
+    ZH: {"amount": "12000", "currency": "CNY"},
+}
+DATE_TYPED = {"en": "1.12.2026", ZH: "2026年12月1日"}
+DATE_STORED = "2026-12-01"
+RATING_PICKED = "4"
+NAMES = {"en": "Alice Andersson", ZH: "王丽"}
+ORGANISATIONS = {"en": "City of Gothenburg, International Affairs", ZH: "上海市人民政府外事办公室"}
+SENTENCES = {
+    "en": (
+        "A carbon-neutral, liveable city where research and business work across borders.",
+        "We want to learn from a partner city that has faced the same challenges.",
+        "Joint research on clean energy and a student exchange between our universities.",
+        "Regular meetings of both teams and a shared project plan.",
+        "Joint projects",
+        "visits",
+    ),
+    ZH: (
+        "建设零碳城市，加强与欧洲伙伴的科研合作",
+        "希望向面临相似挑战的伙伴城市学习",
+        "两地大学开展清洁能源联合研究和学生交流",
+        "双方团队定期会面，共同制定项目计划",
+        "人次",
+    ),
+}
+# How many options a computed option list has, so each question's buttons can be checked.
+COMPUTED_OPTIONS = {
+    OptionSource.LANGUAGES: 2,
+    OptionSource.HELIX_ROLES: 4,
+    OptionSource.PARTNERSHIP_CITIES: 2,
+    OptionSource.KPI_CATALOGUE: 22,
+    OptionSource.KPI_KINDS: 4,
+}
+
+
+# ----- reading the person's state from the database
+
+
+async def stakeholder_id(driver: Driver) -> int:
+    query = select(ChannelIdentity.stakeholder_id).where(
+        ChannelIdentity.channel == driver.channel, ChannelIdentity.external_id == driver.user
+    )
+    async with driver.bot.database.sessions() as session:
+        return (await session.execute(query)).scalar_one()
+
+
+async def state_of(driver: Driver) -> dict[str, Any]:
+    """The person's ConversationState.data, or ``{}`` before their first message."""
+    query = (
+        select(ConversationState.data)
+        .join(ChannelIdentity, ChannelIdentity.stakeholder_id == ConversationState.stakeholder_id)
+        .where(ChannelIdentity.channel == driver.channel, ChannelIdentity.external_id == driver.user)
+    )
+    async with driver.bot.database.sessions() as session:
+        data = (await session.execute(query)).scalar_one_or_none()
+    return dict(data or {})
+
+
+async def position_of(driver: Driver) -> Position | None:
+    pos = (await state_of(driver)).get("pos")
+    return Position.from_json(pos) if pos else None
+
+
+async def answers_of(driver: Driver, conversation: str | None = None) -> list[Answer]:
+    """The person's stored answers in the order they were given."""
+    query = (
+        select(Answer)
+        .join(ChannelIdentity, ChannelIdentity.stakeholder_id == Answer.stakeholder_id)
+        .where(ChannelIdentity.channel == driver.channel, ChannelIdentity.external_id == driver.user)
+        .order_by(Answer.id)
+    )
+    if conversation is not None:
+        query = query.where(Answer.conversation == conversation)
+    async with driver.bot.database.sessions() as session:
+        return list((await session.execute(query)).scalars())
+
+
+# ----- what a question looks like
+
+
+def button_count(question: Question, position: Position) -> int:
+    """How many buttons the bot must show for ``question`` at ``position``."""
+    if position.more:
+        return 2  # Yes and No
+    if question.type is Kind.MULTI:
+        return _option_count(question) + 1  # the options and Done, never Skip
+    return _option_count(question) + int(question.optional)  # the options and Skip
+
+
+def _option_count(question: Question) -> int:
+    if question.type is Kind.YESNO:
+        return 2
+    if question.type is Kind.RATING:
+        return 5
+    if question.type not in (Kind.CHOICE, Kind.MULTI):
+        return 0
+    if question.options:
+        return len(question.options)
+    assert question.options_from is not None
+    return COMPUTED_OPTIONS[question.options_from]
+
+
+def sentence(question: Question, language: str, turn: int) -> str:
+    """A realistic typed answer that fits the question's length limit."""
+    if question.sets is ProfileField.NAME:
+        return NAMES[language]
+    if question.sets is ProfileField.ORGANISATION:
+        return ORGANISATIONS[language]
+    candidates = SENTENCES[language]
+    rotated = candidates[turn % len(candidates) :] + candidates[: turn % len(candidates)]
+    return next(s for s in rotated if len(s) <= question.max_length)
+
+
+def key_to_row(key: str) -> tuple[str, int | None]:
+    """A walker key ("activities#1.title") as the Answer row's (question, item)."""
+    if "#" not in key:
+        return key, None
+    group, rest = key.split("#", 1)
+    item, sub = rest.split(".", 1)
+    return f"{group}.{sub}", int(item)
+
+
+# ----- the walker
+
+
+@dataclass
+class Walker:
+    """Answers the questions of one conversation, one turn at a time.
+
+    ``picks`` chooses a button (by index) for a choice question; other choice questions
+    get the first and second button in turn. The first optional question is skipped
+    with /skip, the others answered. Groups get two items.
+    """
+
+    driver: Driver
+    conversation: Conversation
+    language: str
+    invite: str | None = None
+    picks: Mapping[str, int] = field(default_factory=dict)
+    skip_first_optional: bool = True
+    answered: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    _choices_made: int = 0
+    _typed: int = 0
+
+    async def position(self) -> Position | None:
+        """Where the person is in *this* conversation; ``None`` once it is over."""
+        state = await state_of(self.driver)
+        if state.get("conv") != self.conversation.id or not state.get("pos"):
+            return None
+        return Position.from_json(state["pos"])
+
+    async def run(self, until: str | None = None) -> list[str]:
+        """Answer until the conversation ends, or until the question keyed ``until`` is asked."""
+        for _ in range(MAX_TURNS):
+            position = await self.position()
+            if position is None or position.key == until:
+                if until is not None and position is None:
+                    raise AssertionError(f"{self.conversation.id} ended before {until!r}")
+                return self.answered
+            await self.step(position)
+        raise AssertionError(f"{self.conversation.id} did not end within {MAX_TURNS} turns")
+
+    async def step(self, position: Position) -> None:
+        """Answer the question at ``position`` and check that the bot moved on."""
+        question = walk.question_at(self.conversation, position)
+        self._check_asked(question, position)
+        skipping = self._should_skip(question, position)
+        if skipping:
+            await self.driver.send("/skip")
+            self.skipped.append(position.key)
+        else:
+            await self._answer(question, position)
+        moved = await self.position()
+        if moved == position:
+            raise AssertionError(f"still at {position.key} after answering:\n{self.driver.text}")
+        if not skipping and not position.more:
+            self.answered.append(position.key)
+
+    def _check_asked(self, question: Question, position: Position) -> None:
+        total = len(self.conversation.questions)
+        number = [q.id for q in self.conversation.questions].index(position.question) + 1
+        message = self.driver.last
+        assert f" · {number}/{total}" in message.text.split("\n", 1)[0], message.text
+        assert len(message.choices) == button_count(question, position), (position, message)
+
+    def _should_skip(self, question: Question, position: Position) -> bool:
+        return (
+            self.skip_first_optional
+            and question.optional
+            and not position.more
+            and not self.skipped
+        )
+
+    async def _answer(self, question: Question, position: Position) -> None:
+        if position.more:
+            await self._press(0 if (position.item or 0) == 0 else 1)  # one more item, then stop
+            return
+        kind = question.type
+        if kind is Kind.INVITE:
+            assert self.invite is not None, "the walker needs an invite code for onboarding"
+            await self.driver.send(self.invite)
+        elif kind is Kind.CHOICE:
+            await self._choose(question)
+        elif kind is Kind.MULTI:
+            await self._press(0)
+            await self._press(1)
+            await self._press(-1)  # Done
+        elif kind is Kind.YESNO:
+            await self._press(0)
+        elif kind is Kind.RATING:
+            await self.driver.click(RATING_PICKED)
+        else:
+            await self.driver.send(self._typed_value(question))
+
+    async def _choose(self, question: Question) -> None:
+        if question.options_from is OptionSource.LANGUAGES:
+            await self.driver.press(self._button_ending(f":{self.language}").action)
+            return
+        index = self.picks.get(question.id, self._choices_made % 2)
+        self._choices_made += 1
+        await self._press(index)
+
+    def _typed_value(self, question: Question) -> str:
+        typed: dict[Kind, Mapping[str, str]] = {
+            Kind.NUMBER: NUMBER_TYPED, Kind.MONEY: MONEY_TYPED, Kind.DATE: DATE_TYPED,
+        }
+        if question.type in typed:
+            return typed[question.type][self.language]
+        self._typed += 1
+        return sentence(question, self.language, self._typed - 1)
+
+    async def _press(self, index: int) -> None:
+        await self.driver.press(self.driver.last.choices[index].action)
+
+    def _button_ending(self, suffix: str) -> Choice:
+        found = [c for c in self.driver.last.choices if c.action.endswith(suffix)]
+        assert len(found) == 1, (suffix, self.driver.last.choices)
+        return found[0]
+
+
+async def walk_conversation(
+    driver: Driver,
+    conversation: Conversation,
+    language: str,
+    *,
+    invite: str | None = None,
+    picks: Mapping[str, int] | None = None,
+) -> list[str]:
+    """Answer every question of ``conversation`` (already started); the keys answered.
+
+    Keys are ``Position.key`` values: ``"vision"``, ``"activities#1.title"``; skipped
+    questions and the "add another?" prompts of groups are not among them.
+    """
+    walker = Walker(driver, conversation, language, invite=invite, picks=picks or {})
+    return await walker.run()
+
+
+# ----- getting a person to a point in the narrative
+
+
+async def onboard(
+    driver: Driver, conversations: Mapping[str, Conversation], language: str, invite: str,
+    *, picks: Mapping[str, int] | None = None,
+) -> list[str]:
+    """A new person says hello and answers onboarding; the keys answered."""
+    await driver.send("hello")
+    return await walk_conversation(
+        driver, conversations["onboarding"], language, invite=invite, picks=picks
+    )
+
+
+def step_button(driver: Driver, step: str) -> Choice:
+    """The menu's button for ``step``: the one whose action is ``s:<step>``."""
+    found = [c for c in driver.last.choices if c.action == f"s:{step}"]
+    assert len(found) == 1, driver.last
+    return found[0]
+
+
+async def start_step(driver: Driver, step: str) -> None:
+    await driver.press(step_button(driver, step).action)
+
+
+async def answer_until(
+    driver: Driver, conversation: Conversation, language: str, key: str, **options: Any
+) -> Walker:
+    """Answer the (already started) ``conversation`` until the question keyed ``key`` is asked."""
+    walker = Walker(driver, conversation, language, **options)
+    await walker.run(until=key)
+    return walker

@@ -1,0 +1,60 @@
+"""Every language is complete: no string a person reads is left in English by accident."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUES = sorted(ROOT.glob("locale/*/LC_MESSAGES/c2cbot.po"))
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def _language(path: Path) -> str:
+    return path.parent.parent.name
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """What ``pybabel extract`` finds in the sources right now."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    pybabel = Path(sys.executable).with_name("pybabel")
+    subprocess.run(
+        [str(pybabel), "extract", "-F", "babel.cfg", "-k", "N_", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    return {str(m.id) for m in _read(pot) if m.id}
+
+
+def test_the_languages_we_promise_exist() -> None:
+    assert {"en", "zh_Hans"} <= {_language(p) for p in CATALOGUES}
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=_language)
+def test_every_entry_is_translated(path: Path) -> None:
+    missing = [str(m.id) for m in _read(path) if m.id and (not m.string or m.fuzzy)]
+    assert missing == [], f"{_language(path)}: untranslated or fuzzy entries (run make messages)"
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=_language)
+def test_placeholders_survive_translation(path: Path) -> None:
+    broken = [
+        str(m.id) for m in _read(path)
+        if m.id and m.string and set(PLACEHOLDER.findall(str(m.id))) != set(PLACEHOLDER.findall(str(m.string)))
+    ]
+    assert broken == []
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=_language)
+def test_catalogue_has_every_string_in_the_sources(path: Path, extracted: set[str]) -> None:
+    known = {str(m.id) for m in _read(path) if m.id}
+    assert sorted(extracted - known) == [], "new strings: run `make messages` and translate them"
