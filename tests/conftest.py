@@ -105,13 +105,22 @@ async def bot(settings: Settings, database: Database) -> AsyncIterator[Bot]:
 
 
 async def make_invite(
-    database: Database, partnership: str = "Gothenburg–Shanghai", role: str = "member",
-    uses: int = 5, days: int = 14,
+    database: Database,
+    partnership: str = "Gothenburg–Shanghai",
+    role: str = "member",
+    uses: int = 5,
+    days: int = 14,
 ) -> str:
     async with database.transaction() as session:
         found = await find_partnership(session, partnership)
-        invite = await create_invite(session, found, role=role, uses=uses,
-                                     now=datetime.now(UTC), valid_for=timedelta(days=days))
+        invite = await create_invite(
+            session,
+            found,
+            role=role,
+            uses=uses,
+            now=datetime.now(UTC),
+            valid_for=timedelta(days=days),
+        )
     return invite.code
 
 

@@ -21,8 +21,9 @@ C2CBOT = str(Path(sys.executable).with_name("c2cbot"))
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("C2C_")}
     environment.update(env or {})
-    return subprocess.run([C2CBOT, *args], env=environment, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [C2CBOT, *args], env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 @pytest.fixture
@@ -32,8 +33,16 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 
 def test_invite_prints_a_code_for_a_seeded_partnership(sqlite_env: dict[str, str]) -> None:
     assert run("seed", env=sqlite_env).returncode == 0
-    result = run("invite", "--partnership", "Bonn–Chengdu", "--role", "coordinator", "--uses", "3",
-                 env=sqlite_env)
+    result = run(
+        "invite",
+        "--partnership",
+        "Bonn–Chengdu",
+        "--role",
+        "coordinator",
+        "--uses",
+        "3",
+        env=sqlite_env,
+    )
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"[A-HJ-NP-Z2-9]{8}\n", result.stdout)
 
@@ -45,11 +54,14 @@ def test_invite_names_an_unknown_partnership(sqlite_env: dict[str, str]) -> None
     assert "Atlantis–Shangri-La" in result.stderr
 
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("C2C_HTTP_PORT", "eighty"),
-    ("C2C_DATABASE_URL", "mysql://root@localhost/c2c"),
-    ("C2C_TELEGRAM_MODE", "carrier-pigeon"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("C2C_HTTP_PORT", "eighty"),
+        ("C2C_DATABASE_URL", "mysql://root@localhost/c2c"),
+        ("C2C_TELEGRAM_MODE", "carrier-pigeon"),
+    ],
+)
 def test_an_invalid_setting_is_named_and_nothing_starts(variable: str, value: str) -> None:
     result = run("run", env={variable: value})
     assert result.returncode == 2
@@ -67,8 +79,9 @@ def test_conversations_check_names_file_and_question(tmp_path: Path) -> None:
     for folder in ("conversations", "locale", "templates"):
         shutil.copytree(PROJECT_HOME / folder, home / folder)
     aim = home / "conversations" / "aim.yaml"
-    aim.write_text(aim.read_text(encoding="utf-8").replace("type: rating", "type: stars", 1),
-                   encoding="utf-8")
+    aim.write_text(
+        aim.read_text(encoding="utf-8").replace("type: rating", "type: stars", 1), encoding="utf-8"
+    )
     result = run("conversations", "check", env={"C2C_HOME": str(home)})
     assert result.returncode == 1
     assert re.search(r"aim\.yaml: questions\.\w+\.type", result.stderr), result.stderr
@@ -90,13 +103,28 @@ async def test_export_shows_the_answers_people_gave(
     assert names and names[0]["value"] == "Alice Andersson"
     assert names[0]["partnership"] == "Gothenburg–Shanghai"
     assert names[0]["channel"] == "web" and names[0]["language"] == "en"
-    assert {"partnership", "city", "stakeholder", "channel", "step", "question", "value",
-            "language", "answered_at"} <= set(names[0])
+    assert {
+        "partnership",
+        "city",
+        "stakeholder",
+        "channel",
+        "step",
+        "question",
+        "value",
+        "language",
+        "answered_at",
+    } <= set(names[0])
     assert "alice" not in result.stdout.replace("Alice", "")  # no channel ids or tokens
 
     csv_file, xlsx_file = tmp_path / "a.csv", tmp_path / "a.xlsx"
-    assert run("export", "answers", "--format", "csv", "--output", str(csv_file), env=env).returncode == 0
+    assert (
+        run("export", "answers", "--format", "csv", "--output", str(csv_file), env=env).returncode
+        == 0
+    )
     assert "Alice Andersson" in csv_file.read_text(encoding="utf-8")
-    assert run("export", "answers", "--format", "xlsx", "--output", str(xlsx_file), env=env).returncode == 0
+    assert (
+        run("export", "answers", "--format", "xlsx", "--output", str(xlsx_file), env=env).returncode
+        == 0
+    )
     sheet = load_workbook(xlsx_file, read_only=True)["answers"]
     assert any("Alice Andersson" in (row or ()) for row in sheet.iter_rows(values_only=True))

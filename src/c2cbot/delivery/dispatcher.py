@@ -34,6 +34,7 @@ class Queue(Protocol):
     async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None: ...
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None: ...
     async def dead(self, message_id: int, attempts: int, error: str) -> None: ...
+    async def unreachable(self, channel: str, chat_id: str) -> None: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -102,6 +103,8 @@ class Dispatcher:
 
     async def _failed(self, message: Due, error: DeliveryError) -> None:
         attempts = message.attempts + 1
+        if error.unreachable:
+            await self._queue.unreachable(message.channel, message.chat_id)
         if error.permanent or attempts >= MAX_ATTEMPTS:
             log.warning("outbox message %s is a dead letter: %s", message.id, error)
             await self._queue.dead(message.id, attempts, str(error))

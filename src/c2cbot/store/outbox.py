@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.store.database import Database
-from c2cbot.store.models import OutboxMessage
+from c2cbot.store.models import ChannelIdentity, OutboxMessage
 
 LEASE = timedelta(minutes=5)
 
@@ -62,7 +63,40 @@ class SqlOutbox:
             rows = list((await session.execute(query)).scalars())
             for row in rows:
                 row.status, row.next_attempt_at = "sending", now
-            return [Due(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts) for r in rows]
+            return [await self._due(session, row) for row in rows]
+
+    async def _due(self, session: AsyncSession, row: OutboxMessage) -> Due:
+        """A claimed message; an update of the last question learns which message to edit."""
+        payload = dict(row.payload)
+        extra = dict(payload.get("extra") or {})
+        if extra.pop("update", False):
+            previous = await self._last_sent(session, row)
+            extra.update({"edit": previous} if previous else {})
+            payload["extra"] = extra
+        return Due(row.id, row.channel, row.chat_id, payload, row.attempts)
+
+    async def _last_sent(self, session: AsyncSession, row: OutboxMessage) -> str | None:
+        query = (
+            select(OutboxMessage.external_message_id)
+            .where(
+                OutboxMessage.channel == row.channel,
+                OutboxMessage.chat_id == row.chat_id,
+                OutboxMessage.status == "sent",
+                OutboxMessage.external_message_id.is_not(None),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+        return (await session.execute(query)).scalar_one_or_none()
+
+    async def unreachable(self, channel: str, chat_id: str) -> None:
+        """The channel says this chat cannot be reached (blocked, kicked): stop trying it."""
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(ChannelIdentity)
+                .where(ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id)
+                .values(active=False)
+            )
 
     async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None:
         await self._set(
