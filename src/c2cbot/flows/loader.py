@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from c2cbot.flows.schema import Conversation, Question
+from c2cbot.flows.schema import Condition, Conversation, Kind, Question
 
 
 @dataclass(frozen=True)
@@ -88,16 +88,29 @@ def _references(conversation: Conversation) -> Iterator[tuple[str, str]]:
 
 
 def _level(questions: list[Question], where: str) -> Iterator[tuple[str, str]]:
-    seen: set[str] = set()
+    seen: dict[str, Question] = {}
     for question in questions:
         if question.id in seen:
             yield f"{where}.{question.id}", "question id used twice"
-        if question.when and question.when.question not in seen:
-            yield (
-                f"{where}.{question.id}",
-                f"when refers to {question.when.question!r}, which is not an earlier question",
-            )
-        seen.add(question.id)
+        if question.when:
+            problem = _condition_problem(question.when, seen)
+            if problem:
+                yield f"{where}.{question.id}.when", problem
+        seen[question.id] = question
+
+
+def _condition_problem(condition: Condition, earlier: Mapping[str, Question]) -> str | None:
+    """Why a condition can never be decided as written, if it cannot."""
+    target = earlier.get(condition.question)
+    if target is None:
+        return f"refers to {condition.question!r}, which is not an earlier question"
+    if condition.answered is not None:
+        return None
+    if target.type is Kind.YESNO and not all(isinstance(v, bool) for v in condition.values):
+        return f"{condition.question!r} is a yes/no question: compare with true or false"
+    known = {o.id for o in target.options or []}
+    unknown = [v for v in condition.values if known and v not in known]
+    return f"{condition.question!r} has no option {unknown[0]!r}" if unknown else None
 
 
 def strings(conversation: Conversation) -> Iterator[tuple[str, str]]:

@@ -68,6 +68,18 @@ class Condition(_Strict):
     any_of: list[Any] | None = None
     answered: bool | None = None
 
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        given = [self.equals is not None, self.any_of is not None, self.answered is not None]
+        if sum(given) != 1:
+            raise ValueError("a condition takes exactly one of equals, any_of and answered")
+        return self
+
+    @property
+    def values(self) -> list[Any]:
+        """The answers that satisfy ``equals`` or ``any_of``."""
+        return self.any_of if self.any_of is not None else [self.equals]
+
 
 class Question(_Strict):
     id: QuestionId
@@ -86,7 +98,7 @@ class Question(_Strict):
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     min_selected: int = Field(default=1, ge=0)
     sets: ProfileField | None = None
-    score_group: str | None = None
+    score_group: Literal["potential", "similarity", "opportunity", "willingness"] | None = None
     questions: list[Question] | None = None
     more_prompt: str | None = None
     min_items: int = Field(default=1, ge=0)

@@ -107,7 +107,7 @@ def applies(condition: Condition | None, values: Values, prefix: str = "") -> bo
     value = values.get(prefix + condition.question)
     if condition.answered is not None:
         return (value is not None) == condition.answered
-    wanted = condition.any_of if condition.any_of is not None else [condition.equals]
+    wanted = condition.values
     if isinstance(value, list):
         return any(v in wanted for v in value)
     return value in wanted
