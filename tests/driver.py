@@ -31,8 +31,16 @@ class Driver:
 
     async def send(self, text: str, *, key: str | None = None) -> list[Outbound]:
         """Type ``text``; the replies it caused."""
-        return await self._handle(Inbound(self.channel, self.user, self.user, key or f"m{next(_ids)}",
-                                          text=text, language_hint=self.language_hint))
+        return await self._handle(
+            Inbound(
+                self.channel,
+                self.user,
+                self.user,
+                key or f"m{next(_ids)}",
+                text=text,
+                language_hint=self.language_hint,
+            )
+        )
 
     async def click(self, label: str) -> list[Outbound]:
         """Tap the button labelled ``label`` (or whose label starts with it) in the last reply."""
@@ -40,8 +48,16 @@ class Driver:
         return await self.press(choice.action)
 
     async def press(self, action: str, *, key: str | None = None) -> list[Outbound]:
-        return await self._handle(Inbound(self.channel, self.user, self.user, key or f"a{next(_ids)}",
-                                          action=action, language_hint=self.language_hint))
+        return await self._handle(
+            Inbound(
+                self.channel,
+                self.user,
+                self.user,
+                key or f"a{next(_ids)}",
+                action=action,
+                language_hint=self.language_hint,
+            )
+        )
 
     def button(self, label: str) -> Choice:
         choices = self.last.choices
@@ -71,8 +87,11 @@ class Driver:
     async def _fresh(self) -> list[Outbound]:
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.chat_id == self.user, OutboxMessage.channel == self.channel,
-                   OutboxMessage.id > self._seen)
+            .where(
+                OutboxMessage.chat_id == self.user,
+                OutboxMessage.channel == self.channel,
+                OutboxMessage.id > self._seen,
+            )
             .order_by(OutboxMessage.id)
         )
         async with self.bot.database.sessions() as session:

@@ -30,7 +30,9 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run(
         [str(pybabel), "extract", "-F", "babel.cfg", "-k", "N_", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     return {str(m.id) for m in _read(pot) if m.id}
 
@@ -48,8 +50,11 @@ def test_every_entry_is_translated(path: Path) -> None:
 @pytest.mark.parametrize("path", CATALOGUES, ids=_language)
 def test_placeholders_survive_translation(path: Path) -> None:
     broken = [
-        str(m.id) for m in _read(path)
-        if m.id and m.string and set(PLACEHOLDER.findall(str(m.id))) != set(PLACEHOLDER.findall(str(m.string)))
+        str(m.id)
+        for m in _read(path)
+        if m.id
+        and m.string
+        and set(PLACEHOLDER.findall(str(m.id))) != set(PLACEHOLDER.findall(str(m.string)))
     ]
     assert broken == []
 

@@ -77,11 +77,11 @@ def test_mistakes_are_named_by_file_and_question(
 
 def test_a_file_whose_id_differs_from_its_name_is_refused(tmp_path: Path) -> None:
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(GOOD), encoding="utf-8")
-    with pytest.raises(ConversationError, match="other.yaml: id: id 'tiny' differs"):
+    with pytest.raises(ConversationError, match=r"other\.yaml: id: id .tiny. differs"):
         load_all(tmp_path)
 
 
 def test_broken_yaml_is_reported_not_raised_raw(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("id: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ConversationError, match="bad.yaml: yaml"):
+    with pytest.raises(ConversationError, match=r"bad\.yaml: yaml"):
         load_all(tmp_path)

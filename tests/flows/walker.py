@@ -7,16 +7,21 @@ in the conversation's schema and answers it by button position or typed value.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from c2cbot.flows import walk
+from c2cbot.flows.loader import load_all
 from c2cbot.flows.messages import Choice
 from c2cbot.flows.schema import Conversation, Kind, OptionSource, ProfileField, Question
 from c2cbot.flows.walk import Position
+from c2cbot.runtime import Bot
 from c2cbot.store.models import Answer, ChannelIdentity, ConversationState
 from tests.driver import Driver
 
@@ -41,17 +46,15 @@ SENTENCES = {
         "We want to learn from a partner city that has faced the same challenges.",
         "Joint research on clean energy and a student exchange between our universities.",
         "Regular meetings of both teams and a shared project plan.",
-        "Joint projects",
-        "visits",
     ),
     ZH: (
         "建设零碳城市，加强与欧洲伙伴的科研合作",
         "希望向面临相似挑战的伙伴城市学习",
         "两地大学开展清洁能源联合研究和学生交流",
         "双方团队定期会面，共同制定项目计划",
-        "人次",
     ),
 }
+SHORT = {"en": "visits", ZH: "人次"}  # for the few questions that take only a word
 # How many options a computed option list has, so each question's buttons can be checked.
 COMPUTED_OPTIONS = {
     OptionSource.LANGUAGES: 2,
@@ -60,6 +63,12 @@ COMPUTED_OPTIONS = {
     OptionSource.KPI_CATALOGUE: 22,
     OptionSource.KPI_KINDS: 4,
 }
+
+
+@functools.cache
+def load_conversations(directory: Path) -> dict[str, Conversation]:
+    """The conversation schemas, read once per run: the files do not change meanwhile."""
+    return load_all(directory)
 
 
 # ----- reading the person's state from the database
@@ -137,7 +146,7 @@ def sentence(question: Question, language: str, turn: int) -> str:
         return ORGANISATIONS[language]
     candidates = SENTENCES[language]
     rotated = candidates[turn % len(candidates) :] + candidates[: turn % len(candidates)]
-    return next(s for s in rotated if len(s) <= question.max_length)
+    return next((s for s in rotated if len(s) <= question.max_length), SHORT[language])
 
 
 def key_to_row(key: str) -> tuple[str, int | None]:
@@ -156,8 +165,9 @@ def key_to_row(key: str) -> tuple[str, int | None]:
 class Walker:
     """Answers the questions of one conversation, one turn at a time.
 
-    ``picks`` chooses a button (by index) for a choice question; other choice questions
-    get the first and second button in turn. The first optional question is skipped
+    ``picks`` chooses a button by index for a choice or yes/no question (0 is yes, 1 is
+    no); other choice questions get the first and second button in turn, other yes/no
+    questions "yes". The first optional question is skipped
     with /skip, the others answered. Groups get two items.
     """
 
@@ -181,17 +191,17 @@ class Walker:
 
     async def run(self, until: str | None = None) -> list[str]:
         """Answer until the conversation ends, or until the question keyed ``until`` is asked."""
+        position = await self.position()
         for _ in range(MAX_TURNS):
-            position = await self.position()
             if position is None or position.key == until:
                 if until is not None and position is None:
                     raise AssertionError(f"{self.conversation.id} ended before {until!r}")
                 return self.answered
-            await self.step(position)
+            position = await self.step(position)
         raise AssertionError(f"{self.conversation.id} did not end within {MAX_TURNS} turns")
 
-    async def step(self, position: Position) -> None:
-        """Answer the question at ``position`` and check that the bot moved on."""
+    async def step(self, position: Position) -> Position | None:
+        """Answer the question at ``position``, check that the bot moved on; where to."""
         question = walk.question_at(self.conversation, position)
         self._check_asked(question, position)
         skipping = self._should_skip(question, position)
@@ -205,6 +215,7 @@ class Walker:
             raise AssertionError(f"still at {position.key} after answering:\n{self.driver.text}")
         if not skipping and not position.more:
             self.answered.append(position.key)
+        return moved
 
     def _check_asked(self, question: Question, position: Position) -> None:
         total = len(self.conversation.questions)
@@ -236,7 +247,7 @@ class Walker:
             await self._press(1)
             await self._press(-1)  # Done
         elif kind is Kind.YESNO:
-            await self._press(0)
+            await self._press(self.picks.get(question.id, 0))
         elif kind is Kind.RATING:
             await self.driver.click(RATING_PICKED)
         else:
@@ -317,3 +328,19 @@ async def answer_until(
     walker = Walker(driver, conversation, language, **options)
     await walker.run(until=key)
     return walker
+
+
+# ----- what the bot says, in any language
+
+
+def catalogue_ids(bot: Bot, language: str) -> set[str]:
+    """Every message id in a language's .po file, whether translated yet or not."""
+    path = bot.settings.locale_dir / language / "LC_MESSAGES" / "c2cbot.po"
+    with path.open("rb") as handle:
+        return {str(m.id) for m in read_po(handle) if m.id}
+
+
+def says(bot: Bot, language: str, message: str, **params: object) -> str:
+    """``message`` as the bot writes it in ``language``, from whatever the catalogue holds now."""
+    translated = bot.texts.gettext(language, message)
+    return translated.format(**params) if params else translated
