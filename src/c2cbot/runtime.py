@@ -46,19 +46,26 @@ class Bot:
         self.webchat = WebChat()
         self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}
         self.outbox = SqlOutbox(self.database)
-        self.dispatcher = Dispatcher(
-            self.outbox, self.channels, on_sent=self.metrics.sent, clock=clock
-        )
+        self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self._page_environments: dict[str, jinja2.Environment] = {}
 
+    def _sent(self, channel: str, chat_id: str) -> None:
+        self.metrics.sent(channel)
+        if channel == self.webchat.name:
+            self.webchat.delivered(chat_id)
+
+    async def _release_long_polls(self, _app: web.Application) -> None:
+        self.webchat.wake_all()
+
     def _web_app(self) -> web.Application:
         app = build_app(self.settings.templates_dir / "web" / "static")
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
+        app.on_shutdown.append(self._release_long_polls)
         return app
 
     def _chat_page(self, accept_language: str | None) -> str:

@@ -12,7 +12,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 from sqlalchemy import select
 
 from c2cbot.runtime import Bot
@@ -32,6 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+VIEWPORT: ViewportSize = {"width": 720, "height": 900}
 SCREENSHOT = Path("/tmp/chat-zh.png")
 VISION = "一座绿色、开放、宜居的国际化城市。\n人人都能参与。"
 ONBOARDING = ("language", "name", "city", "organisation", "helix_role")
@@ -67,17 +76,32 @@ async def browser(bot: Bot) -> AsyncIterator[Browser]:
         await playwright.stop()
 
 
+class Chats:
+    """Browser tabs on the chat page, each in its own context (its own cookie, its own person)."""
+
+    def __init__(self, browser: Browser, url: str) -> None:
+        self.browser, self.url = browser, url
+        self.contexts: list[BrowserContext] = []
+
+    async def open(self, locale: str) -> Page:
+        context = await self.browser.new_context(locale=locale, viewport=VIEWPORT)
+        self.contexts.append(context)
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        await page.goto(self.url)
+        return page
+
+    async def close(self) -> None:
+        """Close the tabs; ``bot.stop()`` then ends any long poll still open."""
+        for context in self.contexts:
+            await context.close()
+
+
 @pytest.fixture
-async def url(bot: Bot, browser: Browser) -> str:
-    return await bot.start("127.0.0.1", 0) + "/chat"
-
-
-async def open_chat(browser: Browser, url: str, locale: str) -> Page:
-    context = await browser.new_context(locale=locale, viewport={"width": 720, "height": 900})
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    await page.goto(url)
-    return page
+async def chats(bot: Bot, browser: Browser) -> AsyncIterator[Chats]:
+    chats = Chats(browser, await bot.start("127.0.0.1", 0) + "/chat")
+    yield chats
+    await chats.close()
 
 
 async def say(page: Page, text: str) -> None:
@@ -160,9 +184,9 @@ def assert_stored(rows: list[Answer]) -> None:
 
 
 async def test_a_newcomer_onboards_and_starts_aim_in_chinese(
-    bot: Bot, browser: Browser, url: str, invite: str
+    bot: Bot, chats: Chats, invite: str
 ) -> None:
-    page = await open_chat(browser, url, "zh-CN")
+    page = await chats.open("zh-CN")
     await expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     await onboard_in_chinese(page, invite)
 
@@ -180,9 +204,9 @@ async def test_a_newcomer_onboards_and_starts_aim_in_chinese(
 
 
 async def test_multi_choice_toggles_replace_the_question_instead_of_piling_up(
-    browser: Browser, url: str, invite: str
+    chats: Chats, invite: str
 ) -> None:
-    page = await open_chat(browser, url, "zh-CN")
+    page = await chats.open("zh-CN")
     await onboard_in_chinese(page, invite)
     await current_buttons(page).filter(has_text=re.compile(r"^(Aim|目标)")).click()
     await asked(page, "1/12")
@@ -206,8 +230,8 @@ async def assert_shown_literally(page: Page, text: str) -> None:
     assert await log.locator("script").count() == 0
 
 
-async def test_b_html_in_a_message_is_shown_as_text(browser: Browser, url: str) -> None:
-    page = await open_chat(browser, url, "en-GB")
+async def test_b_html_in_a_message_is_shown_as_text(chats: Chats) -> None:
+    page = await chats.open("en-GB")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: dialogs.append(dialog.message))
     await say(page, HOSTILE)
@@ -220,10 +244,8 @@ async def test_b_html_in_a_message_is_shown_as_text(browser: Browser, url: str) 
     assert dialogs == []
 
 
-async def test_c_a_reload_keeps_the_history_and_the_person(
-    browser: Browser, url: str, invite: str
-) -> None:
-    page = await open_chat(browser, url, "en-GB")
+async def test_c_a_reload_keeps_the_history_and_the_person(chats: Chats, invite: str) -> None:
+    page = await chats.open("en-GB")
     await say(page, "hello")
     await page.get_by_role("button", name="English").click()
     await asked(page, "2/6")
@@ -233,6 +255,7 @@ async def test_c_a_reload_keeps_the_history_and_the_person(
     await expect(bot_messages(page)).to_have_count(len(texts))
     assert await bot_messages(page).all_inner_texts() == texts
     assert await user_bubbles(page).all_inner_texts() == ["hello", "English"]
+    await expect(page.get_by_role("button", name="English")).to_be_disabled()
     await say(page, invite)
     await asked(page, "3/6")
     assert await page.get_by_text("1/6").count() == 1

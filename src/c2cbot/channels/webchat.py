@@ -22,16 +22,30 @@ class WebChat:
 
     def __init__(self) -> None:
         self._listeners: dict[str, set[asyncio.Event]] = {}
+        self._closing = False
 
     async def send(self, chat_id: str, message: Outbound) -> str | None:
+        """Nothing to transmit: the browser reads the outbox once the row is marked sent."""
+        return None
+
+    def delivered(self, chat_id: str) -> None:
+        """Wake the browser's long polls; called after the outbox row is marked sent."""
         for event in self._listeners.get(chat_id, ()):
             event.set()
-        return None
+
+    def wake_all(self) -> None:
+        """Let every long poll return, so the server can shut down without waiting."""
+        self._closing = True
+        for events in self._listeners.values():
+            for event in events:
+                event.set()
 
     @asynccontextmanager
     async def listening(self, chat_id: str) -> AsyncIterator[asyncio.Event]:
         """An event set when something is sent to ``chat_id``; register before reading."""
         event = asyncio.Event()
+        if self._closing:
+            event.set()
         self._listeners.setdefault(chat_id, set()).add(event)
         try:
             yield event

@@ -48,7 +48,7 @@ class Dispatcher:
         queue: Queue,
         channels: Mapping[str, Channel],
         *,
-        on_sent: Callable[[str], None] = lambda _channel: None,
+        on_sent: Callable[[str, str], None] = lambda _channel, _chat: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         idle_poll: float = 1.0,
     ) -> None:
@@ -99,7 +99,7 @@ class Dispatcher:
             await self._failed(message, DeliveryError(type(error).__name__))
         else:
             await self._queue.sent(message.id, external_id, self._clock())
-            self._on_sent(message.channel)
+            self._on_sent(message.channel, message.chat_id)
 
     async def _failed(self, message: Due, error: DeliveryError) -> None:
         attempts = message.attempts + 1

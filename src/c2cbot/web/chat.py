@@ -7,6 +7,7 @@ hash of it, so the cookie cannot be recovered from a copy of the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import secrets
@@ -107,16 +108,17 @@ async def messages(request: web.Request) -> web.Response:
 async def _wait_for_messages(
     request: web.Request, webchat: WebChat, chat_id: str, after: int, wait: float
 ) -> list[tuple[int, dict[str, Any]]]:
+    """Messages after ``after``; if none yet, wait up to ``wait`` seconds for some."""
     outbox = request.app[OUTBOX]
-    async with webchat.listening(chat_id) as event:
-        found = await outbox.delivered(NAME, chat_id, after)
-        if found or wait == 0:
-            return found
-        try:
-            await asyncio.wait_for(event.wait(), wait)
-        except TimeoutError:
-            return []
-    return await outbox.delivered(NAME, chat_id, after)
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        async with webchat.listening(chat_id) as event:
+            found = await outbox.delivered(NAME, chat_id, after)
+            left = deadline - asyncio.get_running_loop().time()
+            if found or left <= 0 or event.is_set():
+                return found
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), left)
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
