@@ -8,6 +8,7 @@ import contextlib
 import csv
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -17,6 +18,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from c2cbot.channels.telegram import TelegramSetupError
 from c2cbot.config import Settings
 from c2cbot.domain.reference import load_reference
 from c2cbot.flows.loader import ConversationError, load_all, untranslated
@@ -52,9 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # python-telegram-bot's coming duration type
     try:
         return int(asyncio.run(arguments.command(settings, arguments)) or 0)
-    except (CommandError, ConversationError) as error:
+    except (CommandError, ConversationError, TelegramSetupError) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:

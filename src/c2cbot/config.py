@@ -6,10 +6,11 @@ failing later on the first message that needs it.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_HOME = Path(__file__).resolve().parents[2]
@@ -50,6 +51,22 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+
+    @model_validator(mode="after")
+    def _webhook_needs_address_and_secret(self) -> Settings:
+        if self.telegram_token is None or self.telegram_mode is TelegramMode.POLLING:
+            return self
+        if self.public_url is None:
+            raise ValueError("C2C_TELEGRAM_MODE=webhook needs C2C_PUBLIC_URL")
+        secret = (
+            self.telegram_webhook_secret.get_secret_value() if self.telegram_webhook_secret else ""
+        )
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError(
+                "C2C_TELEGRAM_MODE=webhook needs C2C_TELEGRAM_WEBHOOK_SECRET "
+                "(1 to 256 of A-Z, a-z, 0-9, _ and -)"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

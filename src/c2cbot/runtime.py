@@ -15,8 +15,9 @@ import jinja2
 from aiohttp import web
 
 from c2cbot.channels.base import Channel
+from c2cbot.channels.telegram import TelegramChannel
 from c2cbot.channels.webchat import WebChat
-from c2cbot.config import Settings
+from c2cbot.config import Settings, TelegramMode
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.flows.engine import Engine, _utcnow
 from c2cbot.flows.loader import load_all
@@ -45,6 +46,7 @@ class Bot:
         )
         self.webchat = WebChat()
         self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}
+        self.telegram = self._telegram(settings)
         self.outbox = SqlOutbox(self.database)
         self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
         self.database.after_commit.append(self.dispatcher.wake)
@@ -52,6 +54,25 @@ class Bot:
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self._page_environments: dict[str, jinja2.Environment] = {}
+
+    def _telegram(self, settings: Settings) -> TelegramChannel | None:
+        if settings.telegram_token is None:
+            return None
+        channel = TelegramChannel(
+            settings.telegram_token.get_secret_value(),
+            settings.telegram_api_url,
+            self.texts,
+            self.engine.handle,
+        )
+        self.channels[channel.name] = channel
+        return channel
+
+    @property
+    def _webhook_secret(self) -> str | None:
+        secret = self.settings.telegram_webhook_secret
+        if self.settings.telegram_mode is not TelegramMode.WEBHOOK or secret is None:
+            return None
+        return secret.get_secret_value()
 
     def _sent(self, channel: str, chat_id: str) -> None:
         self.metrics.sent(channel)
@@ -66,6 +87,8 @@ class Bot:
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
         app.on_shutdown.append(self._release_long_polls)
+        if self.telegram is not None and self._webhook_secret is not None:
+            app.add_routes(self.telegram.webhook_routes(self._webhook_secret))
         return app
 
     def _chat_page(self, accept_language: str | None) -> str:
@@ -95,7 +118,8 @@ class Bot:
         return self._page_environments[language]
 
     async def start(self, host: str, port: int) -> str:
-        """Serve HTTP and start delivering; returns the base URL it listens on."""
+        """Serve HTTP, connect the channels and start delivering; returns the base URL."""
+        await self._start_telegram()
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
@@ -104,11 +128,22 @@ class Bot:
         bound = self._runner.addresses[0]
         return f"http://{bound[0]}:{bound[1]}"
 
+    async def _start_telegram(self) -> None:
+        if self.telegram is None:
+            return
+        await self.telegram.start()
+        if self._webhook_secret is not None:
+            await self.telegram.use_webhook(str(self.settings.public_url), self._webhook_secret)
+        else:
+            self._tasks.append(asyncio.create_task(self.telegram.poll_forever(), name="telegram"))
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.telegram is not None:
+            await self.telegram.close()
         if self._runner is not None:
             await self._runner.cleanup()
         await self.database.close()

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import telegram
 from aiohttp import web
@@ -327,7 +328,7 @@ def _edit_failed(error: BadRequest) -> bool | None:
     text = error.message.lower()
     if "message is not modified" in text:
         return True
-    if any(s in text for s in ("message to edit not found", "can't be edited", "message_id")):
+    if any(s in text for s in ("to edit not found", "can't be edited", "message_id_invalid")):
         return False
     return None
 
@@ -363,6 +364,9 @@ class TelegramChannel:
     ) -> None:
         self._texts, self._on_inbound, self._clock = texts, on_inbound, clock
         self._options = options or TelegramOptions()
+        self._base_url = token_free_base_url(api_url)
+        timeout = self._options.request_timeout
+        self._polling = AiohttpRequest(token, connection_pool_size=1, connect_timeout=timeout)
         self._bot = self._make_bot(token, api_url)
         self._limiter = ChatLimiter(self._options.limits, clock)
         self._reader = Reader()
@@ -381,14 +385,13 @@ class TelegramChannel:
             connect_timeout=timeout,
             pool_timeout=timeout,
         )
-        polling = AiohttpRequest(token, connection_pool_size=1, connect_timeout=timeout)
         file_url = api_url[: -len("bot")] + "file/bot" if api_url.endswith("/bot") else api_url
         return telegram.Bot(
             token,
-            base_url=lambda _token: token_free_base_url(api_url),
+            base_url=lambda _token: self._base_url,
             base_file_url=lambda _token: token_free_base_url(file_url),
             request=request,
-            get_updates_request=polling,
+            get_updates_request=self._polling,
         )
 
     @property
@@ -453,20 +456,46 @@ class TelegramChannel:
         if not self._webhook_cleared:
             await self._bot.delete_webhook()  # polling and a webhook exclude each other
             self._webhook_cleared = True
-        updates = await self._bot.get_updates(
-            offset=self._offset,
-            timeout=self._options.poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        if updates:
-            await self._handle_batch(updates)
-        return len(updates)
+        batch = await self._get_updates()
+        if batch:
+            await self._handle_batch(self._readable(batch), batch[-1]["update_id"] + 1)
+        return len(batch)
 
-    async def _handle_batch(self, updates: Sequence[Update]) -> None:
+    async def _get_updates(self) -> list[dict[str, Any]]:
+        """getUpdates as raw JSON: PTB's ``get_updates`` fails the whole batch when one
+        update does not parse, and a batch that never parses would stop the bot for good."""
+        query: dict[str, object] = {
+            "timeout": self._options.poll_timeout,
+            "allowed_updates": json.dumps(ALLOWED_UPDATES),
+        }
+        if self._offset is not None:
+            query["offset"] = self._offset
+        read_timeout = (self._polling.read_timeout or 0) + self._options.poll_timeout
+        result = await self._polling.post(
+            f"{self._base_url}/getUpdates?{urlencode(query)}", read_timeout=read_timeout
+        )
+        return (
+            [item for item in result if isinstance(item, dict)] if isinstance(result, list) else []
+        )
+
+    def _readable(self, batch: Sequence[dict[str, Any]]) -> list[Update]:
+        updates = []
+        for item in batch:
+            try:
+                updates.append(Update.de_json(item, self._bot))
+            except Exception as error:  # skipped: confirming it is the only way past it
+                log.warning(
+                    "skipping unreadable Telegram update %s (%s)",
+                    item.get("update_id"),
+                    _describe(error),
+                )
+        return updates
+
+    async def _handle_batch(self, updates: Sequence[Update], next_offset: int) -> None:
         """People in parallel, each person's updates in order; confirm only what was handled."""
         results = await asyncio.gather(*(self._in_order(group) for group in by_sender(updates)))
         failed = [update_id for update_id in results if update_id is not None]
-        self._offset = min(failed, default=updates[-1].update_id + 1)
+        self._offset = min(failed, default=next_offset)
         if failed:
             await self._clock.sleep(self._options.retry_delay)
 

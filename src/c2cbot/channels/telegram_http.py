@@ -10,7 +10,6 @@ errors raised here are scrubbed of it.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import aiohttp
@@ -20,8 +19,6 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
-log = logging.getLogger(__name__)
 
 TOKEN_PLACEHOLDER = "<token>"  # noqa: S105 - a marker, not a secret
 REDACTED = "<redacted>"
