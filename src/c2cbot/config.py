@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     wechat_token: SecretStr | None = None
     wechat_aes_key: SecretStr | None = None
     wechat_api_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    wechat_template_id: str | None = None
 
     wecom_corp_id: str | None = None
     wecom_secret: SecretStr | None = None

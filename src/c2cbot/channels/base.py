@@ -6,8 +6,10 @@ engine never asks which channel it is talking to.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from c2cbot.flows.messages import Outbound
 
@@ -64,3 +66,32 @@ def split_text(text: str, limit: int) -> list[str]:
         if cut > 0:
             return [text[:cut].rstrip(), *split_text(text[cut + len(separator) :].lstrip(), limit)]
     return [text[:limit], *split_text(text[limit:], limit)]
+
+
+TokenFetch = Callable[[], Awaitable[tuple[str, int]]]
+
+
+class TokenVault(Protocol):
+    """Shared API access tokens (``store.tokens.SqlTokenVault``)."""
+
+    async def current(self, key: str) -> str | None: ...
+
+    async def refresh(self, key: str, stale: str | None, fetch: TokenFetch) -> str:
+        """A fresh token; ``fetch`` returns (token, seconds valid) and runs only if needed."""
+
+
+class ClaimedMessage(Protocol):
+    id: int
+    payload: dict[str, Any]
+
+
+class ChatOutbox(Protocol):
+    """What a channel that can answer a callback directly (WeChat) needs of the outbox."""
+
+    async def claim_chat(
+        self, channel: str, chat_id: str, now: datetime
+    ) -> Sequence[ClaimedMessage]: ...
+
+    async def release(self, message_ids: list[int]) -> None: ...
+
+    async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None: ...

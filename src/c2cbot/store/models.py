@@ -176,6 +176,16 @@ class GroupChat(Base):
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AccessToken(Base):
+    """API access tokens shared by every instance, so only one of them refreshes."""
+
+    __tablename__ = "access_tokens"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class KpiDefinition(Base):
     """The KPI catalogue (partnership_id NULL) and each partnership's own KPIs."""
 

@@ -98,6 +98,40 @@ class SqlOutbox:
                 .values(active=False)
             )
 
+    async def claim_chat(self, channel: str, chat_id: str, now: datetime) -> list[Due]:
+        """Every unsent message of one chat, oldest first, claimed for a reply in place.
+
+        WeChat lets a callback answer directly; what the callback does not use goes
+        back with ``release`` for the dispatcher to send.
+        """
+        async with self.database.transaction() as session:
+            query = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.channel == channel,
+                    OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .order_by(OutboxMessage.id)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list((await session.execute(query)).scalars())
+            for row in rows:
+                row.status, row.next_attempt_at = "sending", now
+            return [await self._due(session, row) for row in rows]
+
+    async def release(self, message_ids: list[int]) -> None:
+        """Hand claimed messages back to the dispatcher, untouched."""
+        if not message_ids:
+            return
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "sending")
+                .values(status="pending")
+            )
+
     async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None:
         await self._set(
             message_id, status="sent", sent_at=now, external_message_id=external_id, error=None

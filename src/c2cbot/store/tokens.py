@@ -1,0 +1,55 @@
+"""Access tokens kept in the database and refreshed from one place at a time.
+
+WeChat and WeCom invalidate the old token when a new one is fetched, so several
+instances must not refresh independently: the refresh runs under a row lock
+(PostgreSQL) or the process's write lock (SQLite), and a token someone else just
+fetched is reused instead of fetched again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from c2cbot.store.database import Database
+from c2cbot.store.models import AccessToken, utcnow
+
+Fetch = Callable[[], Awaitable[tuple[str, int]]]
+MARGIN = timedelta(minutes=5)
+
+
+class SqlTokenVault:
+    def __init__(self, database: Database, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database = database
+        self.clock = clock
+
+    async def current(self, key: str) -> str | None:
+        """A token still valid for a few minutes, if one is stored."""
+        async with self.database.sessions() as session:
+            row = await session.get(AccessToken, key)
+        return row.token if row is not None and self._fresh(row) else None
+
+    async def refresh(self, key: str, stale: str | None, fetch: Fetch) -> str:
+        """A fresh token: the stored one if it is newer than ``stale``, else a fetched one."""
+        async with self.database.transaction() as session:
+            row = await self._locked(session, key)
+            if row is not None and row.token != stale and self._fresh(row):
+                return row.token
+            token, expires_in = await fetch()
+            row = row or AccessToken(key=key)
+            row.token, row.updated_at = token, self.clock()
+            row.expires_at = self.clock() + timedelta(seconds=max(0, expires_in))
+            session.add(row)
+            return token
+
+    async def _locked(self, session: AsyncSession, key: str) -> AccessToken | None:
+        if session.get_bind().dialect.name == "postgresql":  # also covers a row not yet there
+            await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+        query = select(AccessToken).where(AccessToken.key == key).with_for_update()
+        return (await session.execute(query)).scalar_one_or_none()
+
+    def _fresh(self, row: AccessToken) -> bool:
+        return row.expires_at - MARGIN > self.clock()
