@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from c2cbot.domain.text import N_
 from c2cbot.flows.messages import Outbound
+from c2cbot.flows.texts import Texts
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,22 @@ class Channel(Protocol):
         """Deliver one message; the channel's id for it, if it has one."""
 
 
-def as_numbered_text(message: Outbound) -> str:
-    """Choices written as numbered lines for channels without buttons."""
-    if not message.choices:
+NUMBER_HINT = N_("Reply with the number of your answer.")
+NUMBERS_HINT = N_("Reply with the numbers of all that apply, for example 1 3 4.")
+SKIP_HINT = N_("Send /skip to leave this one out.")
+
+
+def as_numbered_text(message: Outbound, texts: Texts) -> str:
+    """Options as numbered lines, for channels without buttons; answers by number or text."""
+    options = message.options
+    if not options:
         return message.text
-    lines = [
-        f"{n}. {'☑ ' if c.selected else ''}{c.label}" for n, c in enumerate(message.choices, 1)
-    ]
-    return message.text + "\n\n" + "\n".join(lines)
+    _ = lambda text: texts.gettext(message.language, text)  # noqa: E731
+    lines = [f"{n}. {c.label}" for n, c in enumerate(options, 1)]
+    hints = [_(NUMBERS_HINT if message.multi else NUMBER_HINT)]
+    if any(c.action.endswith(":/skip") for c in message.controls):
+        hints.append(_(SKIP_HINT))
+    return "\n\n".join([message.text, "\n".join(lines), " ".join(hints)])
 
 
 def split_text(text: str, limit: int) -> list[str]:

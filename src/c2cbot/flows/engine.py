@@ -7,12 +7,13 @@ database transaction, so a crash anywhere loses no answer and sends nothing twic
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from c2cbot.flows.groups import GroupTurn
 from c2cbot.flows.locks import KeyedLocks
-from c2cbot.flows.messages import Inbound
+from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.ports import Ledger, Observer, Person, Store
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.texts import Texts
@@ -71,7 +72,8 @@ class Engine:
         if inbound.is_group:
             group = GroupTurn(ledger, person, inbound, self._texts, self._clock())
             await group.run()
-            await ledger.enqueue_all(inbound.channel, inbound.chat_id, None, group.replies)
+            replies = _in_language(group.replies, person.language)
+            await ledger.enqueue_all(inbound.channel, inbound.chat_id, None, replies)
             return 0
         state = await ledger.load_state(person.stakeholder_id)
         turn = Turn(
@@ -86,9 +88,8 @@ class Engine:
         )
         await turn.run()
         await ledger.save_state(person.stakeholder_id, turn.partnership_id, turn.state)
-        await ledger.enqueue_all(
-            inbound.channel, inbound.chat_id, person.stakeholder_id, turn.replies
-        )
+        replies = _in_language(turn.replies, turn.language)
+        await ledger.enqueue_all(inbound.channel, inbound.chat_id, person.stakeholder_id, replies)
         return turn.answers_stored
 
     def _observe(self, channel: str, *, duplicate: bool, answers: int) -> None:
@@ -96,3 +97,8 @@ class Engine:
             self._observer.inbound(channel, duplicate)
             if answers:
                 self._observer.answers_stored(answers)
+
+
+def _in_language(replies: list[Outbound], language: str) -> list[Outbound]:
+    """Tag replies with their reader's language, for channel-side hints such as numbering."""
+    return [dataclasses.replace(reply, language=language) for reply in replies]

@@ -45,6 +45,18 @@ class Outbound:
     choices: tuple[Choice, ...] = ()
     multi: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str = ""
+
+    @property
+    def controls(self) -> tuple[Choice, ...]:
+        """Buttons that are not answers: "Done" of a multiple choice and "Skip"."""
+        return tuple(c for c in self.choices if c.action.endswith((":=", ":/skip")))
+
+    @property
+    def options(self) -> tuple[Choice, ...]:
+        """The answers on offer, numbered from 1 where a channel has no buttons."""
+        controls = self.controls
+        return tuple(c for c in self.choices if c not in controls)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,9 +64,16 @@ class Outbound:
             "choices": [[c.action, c.label, c.selected] for c in self.choices],
             "multi": self.multi,
             "extra": self.extra,
+            "language": self.language,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outbound:
         choices = tuple(Choice(a, label, bool(s)) for a, label, s in data.get("choices", []))
-        return cls(data["text"], choices, bool(data.get("multi")), dict(data.get("extra", {})))
+        return cls(
+            data["text"],
+            choices,
+            bool(data.get("multi")),
+            dict(data.get("extra", {})),
+            str(data.get("language", "")),
+        )

@@ -93,7 +93,7 @@ class Turn:
         elif self._conversation:
             await self._on_answer(text)
         else:
-            await self._idle()
+            await self._idle(text)
 
     # ----- small vocabulary
 
@@ -502,11 +502,24 @@ class Turn:
         elif menu:
             await self._menu()
 
-    async def _idle(self) -> None:
-        if self.state.get("onboarded") and self.partnership_id is not None:
-            await self._menu()
-        else:
+    async def _idle(self, text: str) -> None:
+        if not (self.state.get("onboarded") and self.partnership_id is not None):
             await self.start(ONBOARDING)
+            return
+        step = self._step_named(text)
+        if step is not None:
+            await self.start(step)
+        else:
+            await self._menu()
+
+    def _step_named(self, text: str) -> str | None:
+        """The step a person typed, by its number in the menu or its name (no buttons)."""
+        steps = [s for s in Step if s.value in self.conversations]
+        options = [Option(s.value, self._(STEP_NAMES[s])) for s in steps]
+        try:
+            return answering.parse_choice(options, text).id if text else None
+        except InvalidValue:
+            return None
 
     async def _menu(self) -> None:
         if self.partnership_id is None:
