@@ -1,11 +1,26 @@
+"""The shortest real conversation: a new person says hello, joins, and gets the first question."""
+
+from __future__ import annotations
+
+from c2cbot.runtime import Bot
 from tests.driver import Driver
+from tests.flows.walker import position_of, state_of
 
 
-async def test_onboarding_then_aim(person: Driver, invite: str) -> None:
+async def test_onboarding_then_aim(bot: Bot, person: Driver, invite: str) -> None:
     await person.send("hello")
-    assert person.last.choices, person.text
+    assert [c.label for c in person.last.choices] == ["English", "简体中文"]
     await person.click("English")
     await person.send(invite)
-    print(person.text)
+    assert person.text.startswith("Welcome to the partnership Gothenburg–Shanghai!")
     await person.send("Alice Andersson")
-    print(person.text)
+    await person.click("Gothenburg")
+    await person.send("City of Gothenburg")
+    await person.click("Government or public body")
+    assert (await state_of(person))["onboarded"] is True
+    assert len(person.last.choices) == 8
+
+    await person.click("Aim")
+    assert "How do you want your city to be in 20 to 30 years?" in person.last.text
+    assert (await position_of(person)) is not None
+    assert (await position_of(person)).question == "vision"  # type: ignore[union-attr]

@@ -87,7 +87,9 @@ async def state_of(driver: Driver) -> dict[str, Any]:
     query = (
         select(ConversationState.data)
         .join(ChannelIdentity, ChannelIdentity.stakeholder_id == ConversationState.stakeholder_id)
-        .where(ChannelIdentity.channel == driver.channel, ChannelIdentity.external_id == driver.user)
+        .where(
+            ChannelIdentity.channel == driver.channel, ChannelIdentity.external_id == driver.user
+        )
     )
     async with driver.bot.database.sessions() as session:
         data = (await session.execute(query)).scalar_one_or_none()
@@ -104,7 +106,9 @@ async def answers_of(driver: Driver, conversation: str | None = None) -> list[An
     query = (
         select(Answer)
         .join(ChannelIdentity, ChannelIdentity.stakeholder_id == Answer.stakeholder_id)
-        .where(ChannelIdentity.channel == driver.channel, ChannelIdentity.external_id == driver.user)
+        .where(
+            ChannelIdentity.channel == driver.channel, ChannelIdentity.external_id == driver.user
+        )
         .order_by(Answer.id)
     )
     if conversation is not None:
@@ -149,13 +153,22 @@ def sentence(question: Question, language: str, turn: int) -> str:
     return next((s for s in rotated if len(s) <= question.max_length), SHORT[language])
 
 
+def position_for(key: str) -> Position:
+    """The position a walker key names: "vision", "activities#1.title", "activities#0?"."""
+    if "#" not in key:
+        return Position(key)
+    group, rest = key.split("#", 1)
+    if rest.endswith("?"):
+        return Position(group, int(rest[:-1]), more=True)
+    item, sub = rest.split(".", 1)
+    return Position(group, int(item), sub)
+
+
 def key_to_row(key: str) -> tuple[str, int | None]:
     """A walker key ("activities#1.title") as the Answer row's (question, item)."""
-    if "#" not in key:
-        return key, None
-    group, rest = key.split("#", 1)
-    item, sub = rest.split(".", 1)
-    return f"{group}.{sub}", int(item)
+    position = position_for(key)
+    name = position.question if position.sub is None else f"{position.question}.{position.sub}"
+    return name, position.item
 
 
 # ----- the walker
@@ -167,8 +180,9 @@ class Walker:
 
     ``picks`` chooses a button by index for a choice or yes/no question (0 is yes, 1 is
     no); other choice questions get the first and second button in turn, other yes/no
-    questions "yes". The first optional question is skipped
-    with /skip, the others answered. Groups get two items.
+    questions "yes". The first optional question is skipped with /skip, the others are
+    answered. Groups get two items. Before each answer the walker checks that the last
+    message asks that question: its progress line and its number of buttons.
     """
 
     driver: Driver
@@ -263,7 +277,9 @@ class Walker:
 
     def _typed_value(self, question: Question) -> str:
         typed: dict[Kind, Mapping[str, str]] = {
-            Kind.NUMBER: NUMBER_TYPED, Kind.MONEY: MONEY_TYPED, Kind.DATE: DATE_TYPED,
+            Kind.NUMBER: NUMBER_TYPED,
+            Kind.MONEY: MONEY_TYPED,
+            Kind.DATE: DATE_TYPED,
         }
         if question.type in typed:
             return typed[question.type][self.language]
@@ -300,8 +316,12 @@ async def walk_conversation(
 
 
 async def onboard(
-    driver: Driver, conversations: Mapping[str, Conversation], language: str, invite: str,
-    *, picks: Mapping[str, int] | None = None,
+    driver: Driver,
+    conversations: Mapping[str, Conversation],
+    language: str,
+    invite: str,
+    *,
+    picks: Mapping[str, int] | None = None,
 ) -> list[str]:
     """A new person says hello and answers onboarding; the keys answered."""
     await driver.send("hello")
