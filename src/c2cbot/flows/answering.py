@@ -10,7 +10,6 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -37,8 +36,10 @@ class Parsed:
     display: str
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_LIST_SPLIT = re.compile(r"\s*[,，、;；/]\s*|\s+(?:and|und|和)\s+")
+# C0 controls (but tab and newline), zero-width space, and bidi embeddings, overrides
+# and isolates, which can disguise text; joiners (U+200C, U+200D) and LRM/RLM stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069]")
+_LIST_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 
 
 def clean_text(text: str) -> str:
@@ -75,17 +76,31 @@ def parse_choice(options: Sequence[Option], text: str) -> Option:
 
 
 def parse_multi(options: Sequence[Option], text: str) -> list[Option]:
-    """Several options from "1 3 4", "1,3,4", "1、3、4" or their texts."""
+    """Several options from "1 3 4", "1,3,4", "1、3、4" or their texts, comma-separated.
+
+    Labels may contain commas themselves ("Air, waste and environment"), so runs of
+    comma-separated pieces are joined back, longest first, until they name an option.
+    """
     normal = values.normalise(text)
-    parts = normal.split() if re.fullmatch(r"[\d\s,、;]+", normal) else None
-    parts = parts or [p for p in _LIST_SPLIT.split(normal) if p]
+    if re.fullmatch(r"[\d\s,、;]+", normal):
+        pieces = [p for p in re.split(r"[\s,、;]+", normal) if p]
+    else:
+        pieces = [p for p in _LIST_SPLIT.split(normal) if p]
     picked: list[Option] = []
-    for part in parts:
-        for piece in re.split(r"[,、;]", part) if part[:1].isdigit() else [part]:
-            if piece:
-                option = parse_choice(options, piece)
-                picked += [option] if option not in picked else []
+    start = 0
+    while start < len(pieces):
+        option, start = _longest_option(options, pieces, start)
+        picked += [option] if option not in picked else []
     return picked
+
+
+def _longest_option(options: Sequence[Option], pieces: list[str], start: int) -> tuple[Option, int]:
+    for end in range(len(pieces), start + 1, -1):
+        joined = ", ".join(pieces[start:end])
+        exact = [o for o in options if o.label.casefold() == joined.casefold()]
+        if exact:
+            return exact[0], end
+    return parse_choice(options, pieces[start]), start + 1
 
 
 def check_selection(question: Question, picked: Sequence[str]) -> None:
@@ -95,8 +110,7 @@ def check_selection(question: Question, picked: Sequence[str]) -> None:
 
 def parse_typed(question: Question, text: str, texts: Texts, language: str) -> Parsed:
     """Answers to number, money, date, rating, yes/no and text questions."""
-    low = Decimal(str(question.min)) if question.min is not None else None
-    high = Decimal(str(question.max)) if question.max is not None else None
+    low, high = _bound(question.min), _bound(question.max)
     if question.type is Kind.NUMBER:
         number = values.parse_number(text, integer=question.integer, low=low, high=high)
         return Parsed(
@@ -118,12 +132,15 @@ def parse_typed(question: Question, text: str, texts: Texts, language: str) -> P
     return parse_text(question, text)
 
 
+def _bound(value: float | None) -> Decimal | None:
+    """A range bound as a person wrote it in the file: 1000, not 1000.0."""
+    if value is None:
+        return None
+    return Decimal(int(value)) if value == int(value) else Decimal(str(value))
+
+
 def yes_no(answer: bool, texts: Texts, language: str) -> Parsed:
     return Parsed(answer, texts.gettext(language, N_("Yes") if answer else N_("No")))
-
-
-def show_date(value: str, texts: Texts, language: str) -> str:
-    return texts.format_date(language, date.fromisoformat(value))
 
 
 def _with_unit(shown: str, question: Question, texts: Texts, language: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -145,7 +146,12 @@ class Turn:
             await self._cmd_language(payload)
         elif kind == "s":
             await self.start(payload)
-        elif kind.isdigit() and self._conversation and int(kind) == self.state.get("seq"):
+        elif (
+            kind.isascii()
+            and kind.isdigit()
+            and self._conversation
+            and int(kind) == self.state.get("seq")
+        ):
             await self._on_button(payload)
         else:
             self.say(N_("That button belongs to an earlier question. Here is where we are now:"))
@@ -462,7 +468,7 @@ class Turn:
     # ----- invites
 
     async def _redeem(self, text: str) -> Joined | None:
-        code = "".join(values.normalise(text).split()).upper()[:32]
+        code = re.sub(r"[^A-Z0-9]", "", values.normalise(text).upper())[:32]
         result = await self.ledger.redeem_invite(code, self.person.stakeholder_id, self.now)
         if isinstance(result, InviteProblem):
             self.say(INVITE_PROBLEMS[result])

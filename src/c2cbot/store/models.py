@@ -7,6 +7,7 @@ checks that the two agree so that neither drifts.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -96,6 +98,7 @@ class Stakeholder(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     helix_role: Mapped[str | None] = mapped_column(String(20))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    paused_until: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -125,6 +128,8 @@ class Partnership(Base):
     mou_signed: Mapped[date | None]
     mou_expires: Mapped[date | None]
     story: Mapped[str | None] = mapped_column(Text)
+    follow_up_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    plan_review_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -268,3 +273,83 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     external_message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class KpiPlan(Base):
+    """A KPI a partnership measures: how often, by whom, from where to where."""
+
+    __tablename__ = "kpi_plans"
+    __table_args__ = (UniqueConstraint("partnership_id", "kpi_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    kpi_key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    frequency: Mapped[str] = mapped_column(String(12))
+    responsible_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="SET NULL")
+    )
+    responsible_helix: Mapped[str | None] = mapped_column(String(20))
+    responsible_city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id"))
+    baseline: Mapped[Decimal | None] = mapped_column(Numeric(24, 4))
+    target: Mapped[Decimal | None] = mapped_column(Numeric(24, 4))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KpiValue(Base):
+    """A reported KPI value for one period; "no change", "don't know" and "n/a" are values too."""
+
+    __tablename__ = "kpi_values"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_plan_id: Mapped[int] = mapped_column(ForeignKey("kpi_plans.id", ondelete="CASCADE"))
+    period_key: Mapped[str] = mapped_column(String(32))
+    value: Mapped[dict[str, Any]]
+    reported_by: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="SET NULL")
+    )
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Activity(Base):
+    """An activity of the partnership's plan, or an action item from a meeting, followed up."""
+
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("stakeholders.id", ondelete="SET NULL"))
+    owner_name: Mapped[str | None] = mapped_column(String(200))
+    starts_on: Mapped[date | None]
+    due_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    percent_done: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20), default="plan")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Prompt(Base):
+    """One question the bot owes someone: planned, sent, answered, reminded, escalated.
+
+    The unique key makes planning idempotent: a round planned twice, or a fan-out
+    restarted after a crash, cannot ask the same person the same thing twice.
+    """
+
+    __tablename__ = "prompts"
+    __table_args__ = (UniqueConstraint("kind", "stakeholder_id", "subject_id", "period_key"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholders.id", ondelete="CASCADE"))
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    period_key: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(12), default="planned", index=True)
+    sent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
