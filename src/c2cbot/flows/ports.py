@@ -140,6 +140,18 @@ class Chats(Protocol):
     ) -> Invitation: ...
 
 
+class Prompts(Protocol):
+    """Scheduled prompts as the engine sees them: open one, and record its answers."""
+
+    async def open_prompt(
+        self, prompt_id: int, stakeholder_id: int
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The conversation and its context for a prompt this person may still answer."""
+
+    async def prompt_answered(self, prompt_id: int, values: dict[str, Any], now: datetime) -> None:
+        """Store what the prompt asked for (a KPI value, progress) and close the prompt."""
+
+
 class Observer(Protocol):
     """Counts what the engine did, for metrics; the engine never depends on who listens."""
 
@@ -148,7 +160,7 @@ class Observer(Protocol):
     def answers_stored(self, count: int) -> None: ...
 
 
-class Ledger(Inbox, People, States, Answers, Outbox, Chats, Protocol):
+class Ledger(Inbox, People, States, Answers, Outbox, Chats, Prompts, Protocol):
     """Everything one transaction offers the engine."""
 
 

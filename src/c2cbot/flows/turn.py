@@ -100,7 +100,14 @@ class Turn:
 
     def _(self, message: str, **params: object) -> str:
         translated = self.texts.gettext(self.language, message)
-        return translated.format(**params) if params else translated
+        return translated.format_map(_Keep(params)) if params else translated
+
+    def _in_context(self, message: str, **params: object) -> str:
+        return self._(message, **{**self._context, **params})
+
+    @property
+    def _context(self) -> dict[str, Any]:
+        return dict(self.state.get("context") or {})
 
     def say(self, message: str, **params: object) -> None:
         self.replies.append(Outbound(self._(message, **params)))
@@ -146,6 +153,8 @@ class Turn:
             await self._cmd_language(payload)
         elif kind == "s":
             await self.start(payload)
+        elif kind == "p" and payload.isascii() and payload.isdigit():
+            await self._open_prompt(int(payload))
         elif (
             kind.isascii()
             and kind.isdigit()
@@ -252,8 +261,12 @@ class Turn:
 
     # ----- conversations
 
-    async def start(self, conversation_id: str) -> None:
-        """Begin a conversation, if this person may take part in it."""
+    async def start(self, conversation_id: str, context: dict[str, Any] | None = None) -> None:
+        """Begin a conversation, if this person may take part in it.
+
+        ``context`` fills placeholders such as {kpi} or {period} in the conversation's
+        texts and travels with the answers; prompts from the scheduler use it.
+        """
         conversation = self.conversations.get(conversation_id)
         if conversation is None:
             self.say(N_("That conversation does not exist."))
@@ -261,9 +274,11 @@ class Turn:
             return
         if not self._may_take(conversation):
             return
-        self.state.update(conv=conversation.id, pos=None, trail=[], values={}, picked=[])
+        self.state.update(
+            conv=conversation.id, pos=None, trail=[], values={}, picked=[], context=context or {}
+        )
         if conversation.intro:
-            self.say(conversation.intro)
+            self.say(conversation.intro, **self._context)
         await self._go(conversation, walk.first(conversation, {}))
 
     def _may_take(self, conversation: Conversation) -> bool:
@@ -309,6 +324,16 @@ class Turn:
             answering.check_selection(question, [o.id for o in picked])
             return Parsed([o.id for o in picked], ", ".join(o.label for o in picked))
         return answering.parse_typed(question, text, self.texts, self.language)
+
+    async def _open_prompt(self, prompt_id: int) -> None:
+        """Answer a scheduled prompt (a KPI value, an activity's progress) now."""
+        opened = await self.ledger.open_prompt(prompt_id, self.person.stakeholder_id)
+        if opened is None:
+            self.say(N_("This request has already been answered or closed. Thank you!"))
+            await self._reask()
+            return
+        conversation_id, context = opened
+        await self.start(conversation_id, {**context, "prompt_id": prompt_id})
 
     async def _pick(self, option_id: str) -> None:
         conversation, position = self._conversation, self._position
@@ -437,7 +462,10 @@ class Turn:
 
     async def _complete(self, conversation: Conversation) -> None:
         if conversation.outro:
-            self.say(conversation.outro)
+            self.say(conversation.outro, **self._context)
+        prompt_id = self._context.get("prompt_id")
+        if isinstance(prompt_id, int):
+            await self.ledger.prompt_answered(prompt_id, self.state.get("values", {}), self.now)
         if conversation.summary == "selection_criteria":
             self.replies.append(
                 Outbound(criteria_summary(conversation, self.state["values"], self._))
@@ -500,7 +528,8 @@ class Turn:
             self.state["seq"] = int(self.state.get("seq", 0)) + 1
         question = walk.question_at(conversation, position)
         options = [] if position.more else await self._options(question)
-        return Asking(conversation, position, question, options, self._, int(self.state["seq"]))
+        seq = int(self.state["seq"])
+        return Asking(conversation, position, question, options, self._in_context, seq)
 
     async def _reask(self, menu: bool = True) -> None:
         if self._conversation and self._position:
@@ -557,3 +586,10 @@ class Turn:
 
 def may_invite_role(role: str | None) -> bool:
     return role is not None and may_invite(BotRole(role))
+
+
+class _Keep(dict[str, object]):
+    """Format parameters that leave unknown {placeholders} as they are."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

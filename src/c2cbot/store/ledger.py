@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from c2cbot.domain.steps import LOOPS, Step, next_step
 from c2cbot.flows.messages import Outbound
 from c2cbot.flows.ports import AnswerRecord, Invitation, InviteProblem, Joined, Person, Place
+from c2cbot.store import planning
 from c2cbot.store.database import Database
 from c2cbot.store.invites import create_invite
 from c2cbot.store.models import (
@@ -317,6 +318,14 @@ class SqlLedger:
     async def group_partnership(self, channel: str, chat_id: str) -> int | None:
         group = await self._group(channel, chat_id)
         return group.partnership_id if group is not None and group.active else None
+
+    async def open_prompt(
+        self, prompt_id: int, stakeholder_id: int
+    ) -> tuple[str, dict[str, Any]] | None:
+        return await planning.open_prompt(self.session, prompt_id, stakeholder_id)
+
+    async def prompt_answered(self, prompt_id: int, values: dict[str, Any], now: datetime) -> None:
+        await planning.record_prompt_answer(self.session, prompt_id, values, now)
 
 
 def _rank(role: str) -> int:
