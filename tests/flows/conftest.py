@@ -72,8 +72,3 @@ async def member(person: Driver, invite: str, conversations: dict[str, Conversat
     """Alice, onboarded in English as a coordinator of Gothenburg–Shanghai, at the menu."""
     await onboard(person, conversations, "en", invite)
     return person
-
-
-@pytest.fixture
-def backend(database: Database) -> str:
-    return database.engine.dialect.name

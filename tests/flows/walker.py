@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from c2cbot.flows import walk
 from c2cbot.flows.loader import load_all
-from c2cbot.flows.messages import Choice
+from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.schema import Conversation, Kind, OptionSource, ProfileField, Question
 from c2cbot.flows.walk import Position
 from c2cbot.runtime import Bot
@@ -125,7 +125,7 @@ def button_count(question: Question, position: Position) -> int:
     if position.more:
         return 2  # Yes and No
     if question.type is Kind.MULTI:
-        return _option_count(question) + 1  # the options and Done, never Skip
+        return _option_count(question) + 1 + int(question.optional)  # options, Done, Skip
     return _option_count(question) + int(question.optional)  # the options and Skip
 
 
@@ -259,7 +259,7 @@ class Walker:
         elif kind is Kind.MULTI:
             await self._press(0)
             await self._press(1)
-            await self._press(-1)  # Done
+            await self.driver.press(_done(self.driver.last))
         elif kind is Kind.YESNO:
             await self._press(self.picks.get(question.id, 0))
         elif kind is Kind.RATING:
@@ -364,3 +364,8 @@ def says(bot: Bot, language: str, message: str, **params: object) -> str:
     """``message`` as the bot writes it in ``language``, from whatever the catalogue holds now."""
     translated = bot.texts.gettext(language, message)
     return translated.format(**params) if params else translated
+
+
+def _done(message: Outbound) -> str:
+    """The action of a multiple choice's Done button, wherever it stands."""
+    return next(c.action for c in message.choices if c.action.endswith(":="))

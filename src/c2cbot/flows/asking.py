@@ -91,9 +91,10 @@ class Asking:
         if self.position.more:
             return (Choice(f"{seq}:yes", _(N_("Yes"))), Choice(f"{seq}:no", _(N_("No"))))
         if self.question.type is Kind.MULTI:
-            toggles = [Choice(f"{seq}:+{o.id}", o.label, o.id in picked) for o in self.options]
-            return (*toggles, Choice(f"{seq}:=", _(N_("Done"))))
-        choices = [Choice(f"{seq}:{o.id}", o.label) for o in self.options]
+            choices = [Choice(f"{seq}:+{o.id}", o.label, o.id in picked) for o in self.options]
+            choices.append(Choice(f"{seq}:=", _(N_("Done"))))
+        else:
+            choices = [Choice(f"{seq}:{o.id}", o.label) for o in self.options]
         if self.question.optional:
             choices.append(Choice(f"{seq}:/skip", _(N_("Skip"))))
         return tuple(choices)

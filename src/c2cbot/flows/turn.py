@@ -84,13 +84,14 @@ class Turn:
 
     async def run(self) -> None:
         text = (self.inbound.text or "").strip()
+        command = values.normalise(text[:100])  # "／skip" from a Chinese keyboard is /skip
         if self.inbound.event == "unsupported":
             self.say(N_("I can only read text. Please type your answer or tap a button."))
             await self._reask()
         elif self.inbound.action:
             await self._on_action(self.inbound.action)
-        elif text.startswith("/"):
-            await self._on_command(text)
+        elif command.startswith("/"):
+            await self._on_command(values.normalise(text))
         elif self._conversation:
             await self._on_answer(text)
         else:
@@ -224,6 +225,11 @@ class Turn:
             self.say(N_("There is no earlier question to go back to."))
             await self._reask()
             return
+        conversation = self._conversation
+        while len(trail) > 1 and self._already_satisfied(
+            conversation, Position.from_json(trail[-1])
+        ):
+            trail.pop()  # nothing to answer there again (the invite of someone who joined)
         self.state["pos"] = trail.pop()
         self.state["picked"] = []
         await self._ask()
@@ -238,6 +244,7 @@ class Turn:
             self.say(N_("This question needs an answer, so it can't be skipped."))
             await self._reask()
             return
+        self.state.setdefault("values", {}).pop(position.key, None)  # an answer undone by /back
         await self._advance(conversation, position)
 
     async def _cmd_invite(self, _argument: str) -> None:
@@ -304,7 +311,9 @@ class Turn:
             self.say(problem.reason, **problem.params)
             await self._ask()
             return
-        if parsed is not None:
+        if parsed is None:
+            await self._ask()  # the invite code was refused: ask for it again
+        else:
             await self._accept(conversation, position, question, parsed)
 
     async def _interpret(self, question: Question, position: Position, text: str) -> Parsed | None:

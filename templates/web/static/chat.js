@@ -123,7 +123,7 @@
 
   function choiceLabel(message, choice, index) {
     const [, label, selected] = choice;
-    const toggle = message.multi && index < message.choices.length - 1;
+    const toggle = message.multi && /:\+/.test(choice[0]);
     return toggle && selected ? "☑ " + label : label;
   }
 
@@ -131,11 +131,11 @@
     const [, label, selected] = choice;
     const button = element("button", "choice", choiceLabel(message, choice, index));
     button.type = "button";
-    const toggle = message.multi && index < message.choices.length - 1;
+    const toggle = message.multi && /:\+/.test(choice[0]);
     if (toggle) {
       button.setAttribute("aria-pressed", selected ? "true" : "false");
       if (selected) button.classList.add("is-selected");
-    } else if (message.multi) {
+    } else if (message.multi && /:=$/.test(choice[0])) {
       button.classList.add("choice--done");
     }
     button.addEventListener("click", () => pick(message, index, button, toggle ? null : label));
