@@ -7,6 +7,7 @@ failing later on the first message that needs it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -21,6 +22,21 @@ class TelegramMode(StrEnum):
     WEBHOOK = "webhook"
 
 
+WECOM_SETTINGS = ("wecom_corp_id", "wecom_secret", "wecom_agent_id", "wecom_token", "wecom_aes_key")
+
+
+@dataclass(frozen=True)
+class WeComSettings:
+    corp_id: str
+    agent_id: int
+    secret: str
+    token: str
+    aes_key: str
+
+    def __repr__(self) -> str:  # never print the secrets
+        return f"WeComSettings(corp_id={self.corp_id!r}, agent_id={self.agent_id})"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="C2C_", env_file=".env", env_ignore_empty=True, extra="ignore"
@@ -28,7 +44,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./var/c2cbot.sqlite3"
     http_host: str = "127.0.0.1"
-    http_port: int = Field(default=8080, ge=1, le=65535)
+    http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: AnyHttpUrl | None = None
     default_language: str = "en"
     home: Path = PROJECT_HOME
@@ -68,6 +84,28 @@ class Settings(BaseSettings):
                 "(1 to 256 of A-Z, a-z, 0-9, _ and -)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _wecom_complete(self) -> Settings:
+        given = [n for n in WECOM_SETTINGS if getattr(self, n) is not None]
+        if given and len(given) != len(WECOM_SETTINGS):
+            missing = ", ".join(f"C2C_{n.upper()}" for n in WECOM_SETTINGS if n not in given)
+            raise ValueError(f"WeCom needs {missing} as well")
+        key = self.wecom_aes_key.get_secret_value() if self.wecom_aes_key else None
+        if key is not None and not re.fullmatch(r"[A-Za-z0-9+/]{43}", key):
+            raise ValueError("C2C_WECOM_AES_KEY must be the 43-character EncodingAESKey")
+        return self
+
+    @property
+    def wecom(self) -> WeComSettings | None:
+        """The WeCom app's settings, when all of them are given."""
+        if self.wecom_corp_id is None or self.wecom_agent_id is None:
+            return None
+        secrets = (self.wecom_secret, self.wecom_token, self.wecom_aes_key)
+        if any(s is None for s in secrets):
+            return None
+        secret, token, aes_key = (s.get_secret_value() for s in secrets if s is not None)
+        return WeComSettings(self.wecom_corp_id, self.wecom_agent_id, secret, token, aes_key)
 
     @field_validator("database_url")
     @classmethod

@@ -17,6 +17,7 @@ from aiohttp import web
 from c2cbot.channels.base import Channel
 from c2cbot.channels.telegram import TelegramChannel
 from c2cbot.channels.webchat import WebChat
+from c2cbot.channels.wecom import WeComApp
 from c2cbot.config import Settings, TelegramMode
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.flows.engine import Engine, _utcnow
@@ -26,6 +27,7 @@ from c2cbot.metrics import Metrics
 from c2cbot.store.database import Database
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
+from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.web.app import build_app
 from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
 
@@ -47,6 +49,7 @@ class Bot:
         self.webchat = WebChat()
         self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}
         self.telegram = self._telegram(settings)
+        self.wecom = self._wecom(settings)
         self.outbox = SqlOutbox(self.database)
         self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
         self.database.after_commit.append(self.dispatcher.wake)
@@ -63,6 +66,24 @@ class Bot:
             settings.telegram_api_url,
             self.texts,
             self.engine.handle,
+        )
+        self.channels[channel.name] = channel
+        return channel
+
+    def _wecom(self, settings: Settings) -> WeComApp | None:
+        wecom = settings.wecom
+        if wecom is None:
+            return None
+        channel = WeComApp(
+            corp_id=wecom.corp_id,
+            agent_id=wecom.agent_id,
+            secret=wecom.secret,
+            token=wecom.token,
+            aes_key=wecom.aes_key,
+            api_url=settings.wecom_api_url,
+            texts=self.texts,
+            on_inbound=self.engine.handle,
+            vault=SqlTokenVault(self.database),
         )
         self.channels[channel.name] = channel
         return channel
@@ -87,6 +108,8 @@ class Bot:
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
         app.on_shutdown.append(self._release_long_polls)
+        if self.wecom is not None:
+            app.add_routes(self.wecom.routes())
         if self.telegram is not None and self._webhook_secret is not None:
             app.add_routes(self.telegram.webhook_routes(self._webhook_secret))
         return app
@@ -119,12 +142,11 @@ class Bot:
 
     async def start(self, host: str, port: int) -> str:
         """Serve HTTP, connect the channels and start delivering; returns the base URL."""
-        await self._start_telegram()
-        self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
+        await web.TCPSite(self._runner, host, port).start()
+        await self._start_telegram()  # after listening: a webhook may be called at once
+        self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
         bound = self._runner.addresses[0]
         return f"http://{bound[0]}:{bound[1]}"
 
@@ -146,4 +168,6 @@ class Bot:
             await self.telegram.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.wecom is not None:
+            await self.wecom.close()  # lets callbacks in progress finish
         await self.database.close()

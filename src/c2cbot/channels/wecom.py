@@ -11,7 +11,8 @@ callback waits for it a short while (``answer_within``) and then answers with an
 200 in any case. Retries of a callback are harmless because the engine dedupes on
 ``FromUserName:CreateTime:MsgId``. Everything the engine says goes through the outbox
 and ``send``, as plain text (markdown renders differently between the WeCom app and
-WeChat, and people's own text must never be read as markup).
+WeChat, and people's own text must never be read as markup: the one tag WeCom's text
+messages honour, ``<a href>``, is defused).
 
 Outbox addresses: a member's chat is their userid; an app group chat is
 ``group:<chatid>`` (``group_chat_id``). WeCom userids are made of ``0-9 a-z A-Z _ - @ .``,
@@ -77,6 +78,7 @@ UNSUPPORTED_TYPES = frozenset({"image", "voice", "video", "location", "link", "f
 START_EVENTS = frozenset({"subscribe", "enter_agent"})
 MENU_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CHAT_ID = re.compile(r"[0-9A-Za-z]{1,32}")
+ANCHOR = re.compile(r"<(?=\s*/?\s*a[\s>/])", re.IGNORECASE)
 SECRET_IN_URL = re.compile(r"(access_token|corpsecret)=[^&\s'\"]*")
 
 InboundHandler = Callable[[Inbound], Awaitable[object]]
@@ -288,7 +290,16 @@ def _chars_within(text: str, limit: int) -> int:
 
 def render(message: Outbound, texts: Texts) -> list[str]:
     """The message as WeCom texts: options as numbered lines, split to fit."""
-    return split_bytes(as_numbered_text(message, texts))
+    return split_bytes(defuse_links(as_numbered_text(message, texts)))
+
+
+def defuse_links(text: str) -> str:
+    """WeCom shows ``<a href>`` in text messages as a link; typed text must not make one.
+
+    Only the ``<`` opening an anchor tag changes, to the full-width ``＜`` that Chinese
+    text uses anyway, so nothing else a person wrote is altered.
+    """
+    return ANCHOR.sub("＜", text)
 
 
 def _fingerprint(chat_id: str, message: Outbound) -> str:

@@ -19,6 +19,7 @@ from c2cbot.flows.messages import Outbound
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+MAX_IN_FLIGHT = 200
 
 
 class Due(Protocol):
@@ -35,6 +36,7 @@ class Queue(Protocol):
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None: ...
     async def dead(self, message_id: int, attempts: int, error: str) -> None: ...
     async def unreachable(self, channel: str, chat_id: str) -> None: ...
+    async def recover_abandoned(self, now: datetime) -> None: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -61,19 +63,29 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
+        """Deliver forever; each message is its own task, so a slow chat holds up no other."""
+        await self._queue.recover_abandoned(self._clock())
+        in_flight: set[asyncio.Task[None]] = set()
         while True:
-            try:
-                handled = await self.drain_once()
-            except Exception:
-                log.exception("outbox dispatch failed; trying again shortly")
-                handled = 0
-            if not handled:
-                await self._sleep()
+            self._wake.clear()
+            started = await self._start_due(in_flight)
+            if not started:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._idle_poll)
 
-    async def _sleep(self) -> None:
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+    async def _start_due(self, in_flight: set[asyncio.Task[None]]) -> int:
+        room = MAX_IN_FLIGHT - len(in_flight)
+        try:
+            due = await self._queue.claim_due(self._clock(), limit=room) if room > 0 else []
+        except Exception:
+            log.exception("outbox dispatch failed; trying again shortly")
+            return 0
+        for message in due:
+            task = asyncio.create_task(self._deliver(message))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            task.add_done_callback(lambda _done: self._wake.set())
+        return len(due)
 
     async def drain_once(self) -> int:
         """Send one round of due messages (one per chat); how many were handled."""

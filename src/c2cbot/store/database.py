@@ -7,6 +7,7 @@ instead of failing with "database is locked"; PostgreSQL needs no such lock.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
@@ -20,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+# aiosqlite logs every statement with its parameters at DEBUG: answers, access tokens.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 class Database:

@@ -14,9 +14,10 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.store.database import Database
-from c2cbot.store.models import ChannelIdentity, OutboxMessage
+from c2cbot.store.models import ChannelIdentity, GroupChat, OutboxMessage
 
-LEASE = timedelta(minutes=5)
+# A message left "sending" by a crashed instance goes back to the queue after this long.
+LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,25 @@ class SqlOutbox:
                 update(ChannelIdentity)
                 .where(ChannelIdentity.channel == channel, ChannelIdentity.chat_id == chat_id)
                 .values(active=False)
+            )
+            await session.execute(
+                update(GroupChat)
+                .where(GroupChat.channel == channel, GroupChat.chat_id == chat_id)
+                .values(active=False)
+            )
+
+    async def recover_abandoned(self, now: datetime) -> None:
+        """At start: messages a killed process was sending go back to the queue.
+
+        With SQLite only this process sends, so everything "sending" is abandoned; with
+        PostgreSQL other instances may be mid-send, so only rows past the lease are.
+        """
+        cutoff = now if self.database.is_sqlite else now - LEASE
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at <= cutoff)
+                .values(status="pending")
             )
 
     async def claim_chat(self, channel: str, chat_id: str, now: datetime) -> list[Due]:
