@@ -86,14 +86,22 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _wechat_complete(self) -> Settings:
+        given = [self.wechat_app_id, self.wechat_app_secret, self.wechat_token]
+        if any(given) and not all(given):
+            raise ValueError(
+                "WeChat needs C2C_WECHAT_APP_ID, C2C_WECHAT_APP_SECRET and C2C_WECHAT_TOKEN"
+            )
+        _check_aes_key("C2C_WECHAT_AES_KEY", self.wechat_aes_key)
+        return self
+
+    @model_validator(mode="after")
     def _wecom_complete(self) -> Settings:
         given = [n for n in WECOM_SETTINGS if getattr(self, n) is not None]
         if given and len(given) != len(WECOM_SETTINGS):
             missing = ", ".join(f"C2C_{n.upper()}" for n in WECOM_SETTINGS if n not in given)
             raise ValueError(f"WeCom needs {missing} as well")
-        key = self.wecom_aes_key.get_secret_value() if self.wecom_aes_key else None
-        if key is not None and not re.fullmatch(r"[A-Za-z0-9+/]{43}", key):
-            raise ValueError("C2C_WECOM_AES_KEY must be the 43-character EncodingAESKey")
+        _check_aes_key("C2C_WECOM_AES_KEY", self.wecom_aes_key)
         return self
 
     @property
@@ -132,3 +140,8 @@ class Settings(BaseSettings):
     @property
     def templates_dir(self) -> Path:
         return self.home / "templates"
+
+
+def _check_aes_key(name: str, key: SecretStr | None) -> None:
+    if key is not None and not re.fullmatch(r"[A-Za-z0-9+/]{43}", key.get_secret_value()):
+        raise ValueError(f"{name} must be the 43-character EncodingAESKey")

@@ -17,6 +17,7 @@ from aiohttp import web
 from c2cbot.channels.base import Channel
 from c2cbot.channels.telegram import TelegramChannel
 from c2cbot.channels.webchat import WebChat
+from c2cbot.channels.wechat_oa import WeChatOfficialAccount
 from c2cbot.channels.wecom import WeComApp
 from c2cbot.config import Settings, TelegramMode
 from c2cbot.delivery.dispatcher import Dispatcher
@@ -48,9 +49,11 @@ class Bot:
         )
         self.webchat = WebChat()
         self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}
+        self.outbox = SqlOutbox(self.database)
+        self.vault = SqlTokenVault(self.database)
         self.telegram = self._telegram(settings)
         self.wecom = self._wecom(settings)
-        self.outbox = SqlOutbox(self.database)
+        self.wechat = self._wechat(settings)
         self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()
@@ -83,7 +86,26 @@ class Bot:
             api_url=settings.wecom_api_url,
             texts=self.texts,
             on_inbound=self.engine.handle,
-            vault=SqlTokenVault(self.database),
+            vault=self.vault,
+        )
+        self.channels[channel.name] = channel
+        return channel
+
+    def _wechat(self, settings: Settings) -> WeChatOfficialAccount | None:
+        if not (settings.wechat_app_id and settings.wechat_app_secret and settings.wechat_token):
+            return None
+        key = settings.wechat_aes_key
+        channel = WeChatOfficialAccount(
+            app_id=settings.wechat_app_id,
+            app_secret=settings.wechat_app_secret.get_secret_value(),
+            token=settings.wechat_token.get_secret_value(),
+            aes_key=key.get_secret_value() if key else None,
+            api_url=settings.wechat_api_url,
+            texts=self.texts,
+            on_inbound=self.engine.handle,
+            outbox=self.outbox,
+            vault=self.vault,
+            template_id=settings.wechat_template_id,
         )
         self.channels[channel.name] = channel
         return channel
@@ -108,8 +130,9 @@ class Bot:
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
         app.on_shutdown.append(self._release_long_polls)
-        if self.wecom is not None:
-            app.add_routes(self.wecom.routes())
+        for routed in (self.wecom, self.wechat):
+            if routed is not None:
+                app.add_routes(routed.routes())
         if self.telegram is not None and self._webhook_secret is not None:
             app.add_routes(self.telegram.webhook_routes(self._webhook_secret))
         return app
@@ -168,6 +191,7 @@ class Bot:
             await self.telegram.close()
         if self._runner is not None:
             await self._runner.cleanup()
-        if self.wecom is not None:
-            await self.wecom.close()  # lets callbacks in progress finish
+        for closing in (self.wecom, self.wechat):
+            if closing is not None:
+                await closing.close()  # lets callbacks in progress finish
         await self.database.close()

@@ -389,7 +389,7 @@ def test_whole_messages_that_fit_one_reply() -> None:
 
 def test_replies_cannot_break_out_of_cdata() -> None:
     xml = render_reply(fields("text"), "a ]]><x/> b\x00\x1b 你好", datetime(2026, 1, 1, tzinfo=UTC))
-    reply = WeChatUser.open_reply(WeChatUser(FakeWeChat(), "", "o_1"), xml)
+    reply = WeChatUser(FakeWeChat(), "", "o_1").open_reply(xml)
     assert reply["Content"] == "a ]]><x/> b 你好"
     assert (reply["ToUserName"], reply["FromUserName"]) == ("o_1", "gh_x")
     assert xml_text("\ud800ok") == "ok"
@@ -535,24 +535,27 @@ async def test_a_reply_taken_by_the_dispatcher_first_is_still_answered_in_place(
 ) -> None:
     """The dispatcher, woken by the commit, may claim the first reply before the callback."""
     dispatcher: Dispatcher | None = None
+    racing: list[asyncio.Task[int]] = []
 
     async def dispatcher_first(inbound: Inbound) -> bool:
         await enqueue(bot, inbound.chat_id, ["第一条", "第二条"])
         assert dispatcher is not None
-        racing = asyncio.create_task(dispatcher.drain_once())
+        racing.append(asyncio.create_task(dispatcher.drain_once()))
         await until(lambda: handed_over(served.channel, "o_race"))
-        assert not racing.done()  # the dispatcher waits for the callback's answer
+        assert not racing[0].done()  # the dispatcher waits for the callback's answer
         return True
 
     served = await make_oa(dispatcher_first)
     dispatcher = Dispatcher(bot.outbox, {"wechat": served.channel})
     reply = await served.user("o_race", sealed=True).say("你好")
     assert reply.text == "第一条\n\n第二条"
+    assert await racing[0] == 1
     await until(lambda: _idle(bot))
     assert fake.calls("message/custom/send") == [] and fake.texts("o_race") == [reply.text]
 
 
 async def handed_over(channel: WeChatOfficialAccount, chat_id: str) -> bool:
+    """Whether ``send`` has handed a message to the callback answering ``chat_id``."""
     slots = channel._in_place.get(chat_id, [])
     return bool(slots and slots[0].handed)
 

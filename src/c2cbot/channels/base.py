@@ -91,8 +91,11 @@ class TokenVault(Protocol):
 
 
 class ClaimedMessage(Protocol):
-    id: int
-    payload: dict[str, Any]
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
 
 
 class ChatOutbox(Protocol):

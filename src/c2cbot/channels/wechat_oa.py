@@ -447,10 +447,14 @@ class WeChatOfficialAccount:
         """GET /wechat answers WeChat's URL check; POST /wechat receives messages."""
         return [web.get(CALLBACK_PATH, self._verify), web.post(CALLBACK_PATH, self._receive)]
 
+    async def idle(self) -> None:
+        """Wait for engine tasks that outlived their callback's deadline."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
+
     async def close(self) -> None:
         """Let running engine tasks finish (never cancel a transaction), then close HTTP."""
-        if self._running:
-            await asyncio.gather(*self._running.values(), return_exceptions=True)
+        await self.idle()
         await self._api.close()
 
     # ----- the callback
@@ -533,7 +537,7 @@ class WeChatOfficialAccount:
             done, _pending = await asyncio.wait({task}, timeout=self._deadline)
             if not done:
                 return None  # the dispatcher sends the replies when the engine is done
-            if task.exception() is not None:
+            if task.cancelled() or task.exception() is not None:
                 raise EngineFailed(inbound.dedupe_key)
             return await self._reply_in_place(inbound.chat_id, slot)
         finally:

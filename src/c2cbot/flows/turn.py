@@ -317,8 +317,8 @@ class Turn:
             await self._accept(conversation, position, question, parsed)
 
     async def _interpret(self, question: Question, position: Position, text: str) -> Parsed | None:
-        if position.more:
-            return answering.yes_no(values.parse_yes_no(text), self.texts, self.language)
+        if position.more or question.type is Kind.YESNO:
+            return answering.yes_no(_typed_yes_no(text), self.texts, self.language)
         if question.type is Kind.INVITE:
             joined = await self._redeem(text)
             return (
@@ -595,6 +595,12 @@ class Turn:
 
 def may_invite_role(role: str | None) -> bool:
     return role is not None and may_invite(BotRole(role))
+
+
+def _typed_yes_no(text: str) -> bool:
+    """Yes/no as a word, or as the number of its numbered option (1 yes, 2 no)."""
+    number = values.normalise(text).rstrip(".。")
+    return number == "1" if number in ("1", "2") else values.parse_yes_no(text)
 
 
 class _Keep(dict[str, object]):
