@@ -19,11 +19,12 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from c2cbot.channels.telegram import TelegramSetupError
+from c2cbot.channels.wecom import WeComError, group_chat_id
 from c2cbot.config import Settings
 from c2cbot.domain.reference import load_reference
 from c2cbot.flows.loader import ConversationError, load_all, untranslated
 from c2cbot.i18n import Catalogues
-from c2cbot.runtime import Bot
+from c2cbot.runtime import Bot, link_wecom_group
 from c2cbot.store.database import Database
 from c2cbot.store.exports import COLUMNS, answer_rows
 from c2cbot.store.invites import PartnershipNotFound, create_invite, find_partnership
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # python-telegram-bot's coming duration type
     try:
         return int(asyncio.run(arguments.command(settings, arguments)) or 0)
-    except (CommandError, ConversationError, TelegramSetupError) as error:
+    except (CommandError, ConversationError, TelegramSetupError, WeComError) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -107,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
         "--output", type=Path, help="file to write (default: standard output; required for xlsx)"
     )
     answers.set_defaults(command=_export_answers)
+    group = commands.add_parser(
+        "wecom-group", help="create the partnership's WeCom group chat and link it for digests"
+    )
+    group.add_argument("--partnership", required=True, help="id, key or name of the partnership")
+    group.add_argument("--owner", required=True, help="WeCom userid of the group's owner")
+    group.add_argument("--members", required=True, nargs="+", help="WeCom userids to add")
+    group.add_argument("--name", help="the group's name (default: the partnership's)")
+    group.set_defaults(command=_wecom_group)
     outbox = commands.add_parser("outbox", help="dead letters: list them or send them again")
     outbox.add_argument("action", choices=["list", "retry"])
     outbox.add_argument("ids", nargs="*", type=int, help="message ids to retry (default: all)")
@@ -229,6 +238,23 @@ async def _write_xlsx(rows: AsyncIterator[dict[str, Any]], path: Path) -> None:
             ]
         )
     book.save(path)
+
+
+async def _wecom_group(settings: Settings, arguments: argparse.Namespace) -> None:
+    bot = Bot(settings)
+    try:
+        if bot.wecom is None:
+            raise CommandError("WeCom is not configured: set the C2C_WECOM_* settings")
+        async with bot.database.transaction() as session:
+            partnership = await find_partnership(session, arguments.partnership)
+        name = arguments.name or partnership.name
+        chat = await bot.wecom.create_group(name, arguments.owner, arguments.members)
+        await link_wecom_group(bot, partnership.id, group_chat_id(chat), name)
+        print(f"created and linked WeCom group {chat} for {partnership.name}")
+    except PartnershipNotFound:
+        raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
+    finally:
+        await bot.stop()
 
 
 async def _outbox(settings: Settings, arguments: argparse.Namespace) -> None:

@@ -21,8 +21,10 @@ from c2cbot.channels.wechat_oa import WeChatOfficialAccount
 from c2cbot.channels.wecom import WeComApp
 from c2cbot.config import Settings, TelegramMode
 from c2cbot.delivery.dispatcher import Dispatcher
+from c2cbot.domain.text import N_
 from c2cbot.flows.engine import Engine, _utcnow
 from c2cbot.flows.loader import load_all
+from c2cbot.flows.messages import Outbound
 from c2cbot.i18n import Catalogues
 from c2cbot.metrics import Metrics
 from c2cbot.store.database import Database
@@ -195,3 +197,18 @@ class Bot:
             if closing is not None:
                 await closing.close()  # lets callbacks in progress finish
         await self.database.close()
+
+
+WECOM_GROUP_WELCOME = N_(
+    "This group chat belongs to the partnership {name}. Meeting and weekly digests will "
+    "be posted here."
+)
+
+
+async def link_wecom_group(bot: Bot, partnership_id: int, address: str, name: str) -> None:
+    """Link a WeCom app chat to a partnership and post a welcome through the outbox."""
+    language = "zh_Hans"
+    welcome = bot.texts.gettext(language, WECOM_GROUP_WELCOME).format(name=name)
+    async with SqlStore(bot.database).transaction() as ledger:
+        await ledger.link_group("wecom", address, partnership_id, [language], None)
+        await ledger.enqueue_all("wecom", address, None, [Outbound(welcome, language=language)])

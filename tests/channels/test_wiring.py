@@ -1,13 +1,18 @@
 """Every channel as `c2cbot run` builds it from C2C_* settings, not hand-assembled."""
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from c2cbot.config import Settings
 from c2cbot.runtime import Bot
-from c2cbot.store.models import Answer
+from c2cbot.store.database import Database
+from c2cbot.store.models import Answer, GroupChat, OutboxMessage
 from tests.fakes.wechat_api import (
     AES_KEY,
     APP_ID,
@@ -16,6 +21,12 @@ from tests.fakes.wechat_api import (
     FakeWeChat,
     WeChatUser,
 )
+from tests.fakes.wecom_api import AES_KEY as WECOM_AES
+from tests.fakes.wecom_api import AGENT_ID as WECOM_AGENT
+from tests.fakes.wecom_api import CALLBACK_TOKEN as WECOM_TOKEN
+from tests.fakes.wecom_api import CORP_ID as WECOM_CORP
+from tests.fakes.wecom_api import SECRET as WECOM_SECRET
+from tests.fakes.wecom_api import FakeWeCom
 
 
 @pytest.fixture
@@ -70,3 +81,49 @@ def test_partial_wechat_or_wecom_settings_are_refused() -> None:
             wechat_token="t",
             wechat_aes_key="short",
         )
+
+
+async def test_the_cli_creates_and_links_a_wecom_group_that_then_gets_posts(
+    settings: Settings, database: object, invite: str
+) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the command is exercised once, on SQLite")
+    async with FakeWeCom() as fake:
+        for userid in ("zhangwei", "lina", "wangfang"):
+            fake.member(userid)
+        env = {
+            "C2C_DATABASE_URL": settings.database_url,
+            "C2C_WECOM_CORP_ID": WECOM_CORP,
+            "C2C_WECOM_AGENT_ID": str(WECOM_AGENT),
+            "C2C_WECOM_SECRET": WECOM_SECRET,
+            "C2C_WECOM_TOKEN": WECOM_TOKEN,
+            "C2C_WECOM_AES_KEY": WECOM_AES,
+            "C2C_WECOM_API_URL": fake.api_url,
+            "PATH": os.environ["PATH"],
+        }
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("c2cbot")),
+            "wecom-group",
+            "--partnership",
+            "Gothenburg–Shanghai",
+            "--owner",
+            "zhangwei",
+            "--members",
+            "lina",
+            "wangfang",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, err.decode()
+        assert len(fake.groups) == 1
+        chatid = next(iter(fake.groups))
+        reader = Database(settings.database_url)
+        async with reader.sessions() as session:
+            group = (await session.execute(select(GroupChat))).scalar_one()
+            queued = (await session.execute(select(OutboxMessage))).scalars().all()
+        await reader.close()
+        assert group.chat_id == f"group:{chatid}" and group.languages == ["zh_Hans"]
+        assert [m.chat_id for m in queued] == [f"group:{chatid}"]  # the welcome, to be posted
+        assert chatid in out.decode()

@@ -121,7 +121,7 @@ class Chats(Protocol):
         """Record that a person became unreachable, a group was left, or a group moved."""
 
     async def link_group(
-        self, channel: str, chat_id: str, partnership_id: int, languages: list[str], by: int
+        self, channel: str, chat_id: str, partnership_id: int, languages: list[str], by: int | None
     ) -> None: ...
 
     async def group_partnership(self, channel: str, chat_id: str) -> int | None:

@@ -300,7 +300,7 @@ class SqlLedger:
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def link_group(
-        self, channel: str, chat_id: str, partnership_id: int, languages: list[str], by: int
+        self, channel: str, chat_id: str, partnership_id: int, languages: list[str], by: int | None
     ) -> None:
         group = await self._group(channel, chat_id) or GroupChat(channel=channel, chat_id=chat_id)
         group.partnership_id, group.languages, group.active = partnership_id, languages, True
