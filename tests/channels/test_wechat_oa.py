@@ -574,7 +574,7 @@ async def test_retries_of_one_message_are_handled_once(
         await asyncio.sleep(0.2)
         return await bot.engine.handle(inbound)
 
-    served = await make_oa(slowish, reply_deadline=2.0)
+    served = await make_oa(slowish, reply_deadline=4.0)
     user = served.user("o_retry", sealed=True)
     follow = user.xml("event", None, Event="subscribe", EventKey=f"qrscene_{invite}")
     at_once = await asyncio.gather(*(user.post(follow) for _ in range(3)))

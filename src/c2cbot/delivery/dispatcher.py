@@ -64,7 +64,10 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Deliver forever; each message is its own task, so a slow chat holds up no other."""
-        await self._queue.recover_abandoned(self._clock())
+        try:
+            await self._queue.recover_abandoned(self._clock())
+        except Exception:  # the database may be down at start; leases recover the rest
+            log.exception("could not recover messages abandoned by an earlier run")
         in_flight: set[asyncio.Task[None]] = set()
         while True:
             self._wake.clear()

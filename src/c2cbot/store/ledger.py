@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -72,15 +72,16 @@ class SqlLedger:
     async def person(
         self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
     ) -> Person:
-        identity = await self._identity(channel, external_id)
-        is_new = identity is None
-        if identity is None:
+        found = await self._known(channel, external_id)
+        is_new = found is None
+        if found is None:
             identity = await self._new_identity(
                 channel, external_id, chat_id, language, display_name
             )
-        identity.last_seen_at, identity.chat_id, identity.active = utcnow(), chat_id, True
-        stakeholder = await self.session.get_one(Stakeholder, identity.stakeholder_id)
-        membership = await self._membership(stakeholder.id)
+            stakeholder = await self.session.get_one(Stakeholder, identity.stakeholder_id)
+            found = (identity, stakeholder, None)
+        identity, stakeholder, membership = found
+        _seen(identity, chat_id)
         return Person(
             stakeholder.id,
             stakeholder.language,
@@ -90,11 +91,26 @@ class SqlLedger:
             is_new,
         )
 
-    async def _identity(self, channel: str, external_id: str) -> ChannelIdentity | None:
-        query = select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+    async def _known(
+        self, channel: str, external_id: str
+    ) -> tuple[ChannelIdentity, Stakeholder, Membership | None] | None:
+        """Identity, person and current membership in one query: this runs for every message."""
+        latest = (
+            select(Membership.id)
+            .where(Membership.stakeholder_id == Stakeholder.id)
+            .order_by(Membership.joined_at.desc(), Membership.id.desc())
+            .limit(1)
+            .correlate(Stakeholder)
+            .scalar_subquery()
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        query = (
+            select(ChannelIdentity, Stakeholder, Membership)
+            .join(Stakeholder, Stakeholder.id == ChannelIdentity.stakeholder_id)
+            .outerjoin(Membership, Membership.id == latest)
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        )
+        row = (await self.session.execute(query)).one_or_none()
+        return (row[0], row[1], row[2]) if row is not None else None
 
     async def _new_identity(
         self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
@@ -326,6 +342,20 @@ class SqlLedger:
 
     async def prompt_answered(self, prompt_id: int, values: dict[str, Any], now: datetime) -> None:
         await planning.record_prompt_answer(self.session, prompt_id, values, now)
+
+
+SEEN_EVERY = timedelta(minutes=10)
+
+
+def _seen(identity: ChannelIdentity, chat_id: str) -> None:
+    """Note that a person wrote; at most every few minutes, to spare a write per message."""
+    now = utcnow()
+    if (
+        identity.chat_id != chat_id
+        or not identity.active
+        or identity.last_seen_at < now - SEEN_EVERY
+    ):
+        identity.last_seen_at, identity.chat_id, identity.active = now, chat_id, True
 
 
 def _rank(role: str) -> int:
