@@ -55,6 +55,7 @@ class SqlLedger:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.enqueued = 0
+        self._states: dict[int, ConversationState] = {}
 
     def _insert(self, table: Any) -> Any:
         dialect = self.session.get_bind().dialect.name
@@ -151,16 +152,24 @@ class SqlLedger:
             raise ValueError(f"unknown profile field {field!r}")
 
     async def _organisation(self, name: str, city_id: int | None) -> int:
+        name = name[:200]
         query = select(Organisation.id).where(
             Organisation.name == name, Organisation.city_id == city_id
         )
         found = (await self.session.execute(query)).scalar_one_or_none()
         if found is not None:
             return found
-        organisation = Organisation(name=name[:200], city_id=city_id)
-        self.session.add(organisation)
-        await self.session.flush()
-        return organisation.id
+        # Two people may name the same new organisation at once: let one insert win.
+        statement = (
+            self._insert(Organisation)
+            .values(name=name, city_id=city_id)
+            .on_conflict_do_nothing(index_elements=["city_id", "name"])
+            .returning(Organisation.id)
+        )
+        inserted = (await self.session.execute(statement)).scalar_one_or_none()
+        return (
+            inserted if inserted is not None else (await self.session.execute(query)).scalar_one()
+        )
 
     async def redeem_invite(
         self, code: str, stakeholder_id: int, now: datetime
@@ -238,12 +247,15 @@ class SqlLedger:
             .with_for_update()
         )
         state = (await self.session.execute(query)).scalar_one_or_none()
-        return dict(state.data) if state else {}
+        if state is None:
+            return {}
+        self._states[stakeholder_id] = state  # save_state needs no second SELECT
+        return dict(state.data)
 
     async def save_state(
         self, stakeholder_id: int, partnership_id: int | None, data: dict[str, Any]
     ) -> None:
-        state = await self.session.get(ConversationState, stakeholder_id)
+        state = self._states.get(stakeholder_id)
         if state is None:
             self.session.add(
                 ConversationState(
