@@ -112,7 +112,9 @@ class MemoryVault:
 class EmptyOutbox:
     """An outbox with nothing waiting, for callbacks that need no database."""
 
-    async def claim_chat(self, channel: str, chat_id: str, now: datetime) -> list[Any]:
+    async def claim_chat(
+        self, channel: str, chat_id: str, now: datetime, in_hand: int = 0
+    ) -> list[Any]:
         return []
 
     async def release(self, message_ids: list[int]) -> None:

@@ -102,8 +102,9 @@ class ChatOutbox(Protocol):
     """What a channel that can answer a callback directly (WeChat) needs of the outbox."""
 
     async def claim_chat(
-        self, channel: str, chat_id: str, now: datetime
-    ) -> Sequence[ClaimedMessage]: ...
+        self, channel: str, chat_id: str, now: datetime, in_hand: int = 0
+    ) -> Sequence[ClaimedMessage]:
+        """Unsent messages of a chat, unless one not ``in_hand`` is already being sent."""
 
     async def release(self, message_ids: list[int]) -> None: ...
 

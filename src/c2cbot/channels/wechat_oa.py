@@ -574,7 +574,8 @@ class WeChatOfficialAccount:
 
     async def _reply_in_place(self, chat_id: str, slot: InPlace) -> str | None:
         """Take the chat's waiting replies; as many whole ones as fit go into the reply."""
-        claimed = list(await self._outbox.claim_chat(NAME, chat_id, self._clock()))
+        in_hand = len(slot.handed)  # handed over by the dispatcher: these go first
+        claimed = list(await self._outbox.claim_chat(NAME, chat_id, self._clock(), in_hand))
         self._unhold(chat_id, slot)
         handed = [text for text, _future in slot.handed]
         texts = handed + [self._text(Outbound.from_json(m.payload)) for m in claimed]

@@ -118,7 +118,9 @@ class SqlOutbox:
                 .values(status="pending")
             )
 
-    async def claim_chat(self, channel: str, chat_id: str, now: datetime) -> list[Due]:
+    async def claim_chat(
+        self, channel: str, chat_id: str, now: datetime, in_hand: int = 0
+    ) -> list[Due]:
         """Every unsent message of one chat, oldest first, claimed for a reply in place.
 
         WeChat lets a callback answer directly; what the callback does not use goes
@@ -137,9 +139,21 @@ class SqlOutbox:
                 .with_for_update(skip_locked=True)
             )
             rows = list((await session.execute(query)).scalars())
+            if rows and await self._sending_before(session, rows[0]) != in_hand:
+                return []  # an earlier message is on its way: replying now would overtake it
             for row in rows:
                 row.status, row.next_attempt_at = "sending", now
             return [await self._due(session, row) for row in rows]
+
+    async def _sending_before(self, session: AsyncSession, first: OutboxMessage) -> int:
+        """Earlier messages of the chat still being sent (the caller may hold some itself)."""
+        query = select(func.count()).where(
+            OutboxMessage.channel == first.channel,
+            OutboxMessage.chat_id == first.chat_id,
+            OutboxMessage.status == "sending",
+            OutboxMessage.id < first.id,
+        )
+        return int((await session.execute(query)).scalar_one())
 
     async def release(self, message_ids: list[int]) -> None:
         """Hand claimed messages back to the dispatcher, untouched."""
