@@ -25,6 +25,7 @@ from c2cbot.domain.reference import load_reference
 from c2cbot.flows.loader import ConversationError, load_all, untranslated
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot, link_wecom_group
+from c2cbot.scheduling import commands as scheduling
 from c2cbot.store.database import Database
 from c2cbot.store.exports import COLUMNS, answer_rows
 from c2cbot.store.invites import PartnershipNotFound, create_invite, find_partnership
@@ -33,6 +34,7 @@ from c2cbot.store.outbox import SqlOutbox
 from c2cbot.store.seeding import seed_reference
 
 DEMO_PARTNERSHIP = "Gothenburg–Shanghai"
+NO_JOBS_YET = "no jobs are stored yet: `c2cbot run` stores them when it first starts"
 
 
 class CommandError(Exception):
@@ -58,7 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # python-telegram-bot's coming duration type
     try:
         return int(asyncio.run(arguments.command(settings, arguments)) or 0)
-    except (CommandError, ConversationError, TelegramSetupError, WeComError) as error:
+    except (
+        CommandError,
+        ConversationError,
+        TelegramSetupError,
+        WeComError,
+        scheduling.UnknownJob,
+    ) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -116,6 +124,14 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--members", required=True, nargs="+", help="WeCom userids to add")
     group.add_argument("--name", help="the group's name (default: the partnership's)")
     group.set_defaults(command=_wecom_group)
+    jobs = commands.add_parser("jobs", help="the scheduler's jobs: list, run now, pause, resume")
+    jobs.add_argument("action", choices=["list", "run", "pause", "resume"])
+    jobs.add_argument("name", nargs="?", help="the job (all but list)")
+    jobs.set_defaults(command=_jobs)
+    prompts = commands.add_parser("prompts", help="scheduled prompts")
+    prompts.add_argument("action", choices=["preview"])
+    prompts.add_argument("--days", type=_positive, default=7, help="how far ahead (default 7)")
+    prompts.set_defaults(command=_prompts)
     outbox = commands.add_parser("outbox", help="dead letters: list them or send them again")
     outbox.add_argument("action", choices=["list", "retry"])
     outbox.add_argument("ids", nargs="*", type=int, help="message ids to retry (default: all)")
@@ -257,6 +273,36 @@ async def _wecom_group(settings: Settings, arguments: argparse.Namespace) -> Non
         await bot.stop()
 
 
+async def _jobs(settings: Settings, arguments: argparse.Namespace) -> None:
+    if arguments.action != "list" and not arguments.name:
+        raise CommandError(f"jobs {arguments.action} needs the job's name (see `c2cbot jobs list`)")
+    async with _database(settings) as database:
+        await upgrade(database)
+        if arguments.action == "list":
+            rows = await scheduling.list_jobs(database)
+            scheduling.print_jobs(rows) if rows else print(NO_JOBS_YET)
+        elif arguments.action == "run":
+            texts = Catalogues(settings.locale_dir, settings.default_language)
+            count = await scheduling.run_job(database, texts, arguments.name)
+            print(f"{arguments.name}: {count}")
+        else:
+            change = scheduling.pause_job if arguments.action == "pause" else scheduling.resume_job
+            try:
+                scheduling.print_jobs([await change(database, arguments.name)])
+            except KeyError:  # APScheduler's JobLookupError: known name, not stored yet
+                raise CommandError(NO_JOBS_YET) from None
+
+
+async def _prompts(settings: Settings, arguments: argparse.Namespace) -> None:
+    async with _database(settings) as database:
+        await upgrade(database)
+        rows = await scheduling.preview_prompts(database, datetime.now(UTC), arguments.days)
+    if rows:
+        scheduling.print_preview(rows)
+    else:
+        print(f"nobody would be asked anything in the next {arguments.days} days")
+
+
 async def _outbox(settings: Settings, arguments: argparse.Namespace) -> None:
     async with _database(settings) as database:
         outbox = SqlOutbox(database)
@@ -293,7 +339,7 @@ async def _run(settings: Settings, _arguments: argparse.Namespace) -> None:
 
 async def _serve(settings: Settings, banner: str) -> None:
     bot = Bot(settings)
-    url = await bot.start(settings.http_host, settings.http_port)
+    url = await bot.start(settings.http_host, settings.http_port, schedule=True)
     print(f"c2cbot is running. Browser chat: {url}/chat", flush=True)
     if banner:
         print(banner, flush=True)

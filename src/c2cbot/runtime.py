@@ -27,6 +27,7 @@ from c2cbot.flows.loader import load_all
 from c2cbot.flows.messages import Outbound
 from c2cbot.i18n import Catalogues
 from c2cbot.metrics import Metrics
+from c2cbot.scheduling.scheduler import Scheduling
 from c2cbot.store.database import Database
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
@@ -56,6 +57,7 @@ class Bot:
         self.telegram = self._telegram(settings)
         self.wecom = self._wecom(settings)
         self.wechat = self._wechat(settings)
+        self.scheduling = Scheduling(self.database, self.texts, clock)
         self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()
@@ -165,13 +167,19 @@ class Bot:
             self._page_environments[language] = environment
         return self._page_environments[language]
 
-    async def start(self, host: str, port: int) -> str:
-        """Serve HTTP, connect the channels and start delivering; returns the base URL."""
+    async def start(self, host: str, port: int, *, schedule: bool = False) -> str:
+        """Serve HTTP, connect the channels and start delivering; returns the base URL.
+
+        ``schedule`` also runs the prompt scheduler (or stands by, if another process
+        leads): ``c2cbot run`` does; tests drive the jobs with their own clock instead.
+        """
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         await self._start_telegram()  # after listening: a webhook may be called at once
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
+        if schedule:
+            await self.scheduling.start()
         bound = self._runner.addresses[0]
         return f"http://{bound[0]}:{bound[1]}"
 
@@ -185,6 +193,7 @@ class Bot:
             self._tasks.append(asyncio.create_task(self.telegram.poll_forever(), name="telegram"))
 
     async def stop(self) -> None:
+        await self.scheduling.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
