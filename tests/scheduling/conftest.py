@@ -11,6 +11,7 @@ Time never passes by itself here: each job is called with an explicit ``now``.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -240,6 +241,13 @@ def _sent(row: OutboxMessage) -> Sent:
     message = Outbound.from_json(row.payload)
     action = message.choices[0].action if message.choices else None
     return Sent(row.chat_id, row.created_at, message.text, action)
+
+
+def says(texts: Catalogues, language: str, message: str) -> str:
+    """The longest fixed part of ``message`` in ``language``: what a reply must contain
+    whatever the placeholders were filled with (Wang and Li read Chinese)."""
+    parts = re.split(r"\{[a-z_]+\}", texts.gettext(language, message))
+    return max(parts, key=len).strip()
 
 
 async def prompts(database: Database, **where: Any) -> list[Prompt]:

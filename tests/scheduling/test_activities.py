@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import jobs
+from c2cbot.scheduling.messages import OVERDUE_NOTE
 from c2cbot.store import planning
 from c2cbot.store.database import Database
 from c2cbot.store.models import Activity
-from tests.scheduling.conftest import build_world, outbox, prompts, utc, walk
+from tests.scheduling.conftest import build_world, outbox, prompts, says, utc, walk
 
 
 async def test_an_activity_due_in_ten_days(database: Database, texts: Catalogues) -> None:
@@ -106,7 +107,8 @@ async def test_an_activity_without_an_owner_is_reported_when_overdue(
     await walk(database, texts, utc(2026, 5, 6, 22), utc(2026, 5, 8, 8), step=timedelta(hours=2))
     assert [m.at for m in await outbox(database, "anna")] == [utc(2026, 5, 8, 8)]
     assert [m.at for m in await outbox(database, "wang")] == [utc(2026, 5, 8, 2)]
-    assert "Responsible: The port authority." in (await outbox(database, "wang"))[0].text
+    [note] = await outbox(database, "wang")
+    assert says(texts, "zh_Hans", OVERDUE_NOTE) in note.text and "The port authority" in note.text
 
 
 async def test_the_week_europe_changes_its_clocks(database: Database, texts: Catalogues) -> None:

@@ -17,7 +17,9 @@ from c2cbot.store.database import Database
 from c2cbot.store.models import ChannelIdentity, GroupChat, OutboxMessage
 
 # A message left "sending" by a crashed instance goes back to the queue after this long.
-LEASE = timedelta(seconds=60)
+# Long, because a live instance may hold a message this long in a channel's rate limiter;
+# this process's own abandoned messages are recovered at start (recover_abandoned).
+LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
