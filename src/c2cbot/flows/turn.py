@@ -342,7 +342,8 @@ class Turn:
             await self._reask()
             return
         conversation_id, context = opened
-        await self.start(conversation_id, {**context, "prompt_id": prompt_id})
+        translated = {k: self._(v) for k, v in context.items() if k in ("kpi", "unit") and v}
+        await self.start(conversation_id, {**context, **translated, "prompt_id": prompt_id})
 
     async def _pick(self, option_id: str) -> None:
         conversation, position = self._conversation, self._position
