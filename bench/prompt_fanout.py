@@ -155,6 +155,9 @@ class BatchedMarks:
             {"id": message_id, "status": "sent", "sent_at": now, "external_message_id": external_id}
         )
 
+    async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None:
+        await self._outbox.sent_many(marks, now)  # the dispatcher batches marks itself now
+
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None:
         await self._outbox.retry(message_id, attempts, at, error)
 

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -20,6 +21,15 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_IN_FLIGHT = 200
+MARK_EVERY = 0.02  # seconds between writes of "sent" marks
+
+
+@dataclass(frozen=True)
+class _Mark:
+    id: int
+    external_id: str | None
+    channel: str
+    chat_id: str
 
 
 class Due(Protocol):
@@ -32,7 +42,7 @@ class Due(Protocol):
 
 class Queue(Protocol):
     async def claim_due(self, now: datetime, limit: int = 200) -> list[Any]: ...
-    async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None: ...
+    async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None: ...
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None: ...
     async def dead(self, message_id: int, attempts: int, error: str) -> None: ...
     async def unreachable(self, channel: str, chat_id: str) -> None: ...
@@ -57,6 +67,7 @@ class Dispatcher:
         self._queue, self._channels, self._on_sent = queue, channels, on_sent
         self._clock, self._idle_poll = clock, idle_poll
         self._wake = asyncio.Event()
+        self._marks: list[_Mark] = []
 
     def wake(self) -> None:
         """Called after a transaction wrote to the outbox, so replies go out at once."""
@@ -69,12 +80,40 @@ class Dispatcher:
         except Exception:  # the database may be down at start; leases recover the rest
             log.exception("could not recover messages abandoned by an earlier run")
         in_flight: set[asyncio.Task[None]] = set()
+        marking = asyncio.create_task(self._mark_forever())
+        try:
+            while True:
+                self._wake.clear()
+                started = await self._start_due(in_flight)
+                if not started:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+        finally:
+            marking.cancel()
+            await self.flush_marks()  # what was sent before stopping is not sent again
+
+    async def _mark_forever(self) -> None:
         while True:
-            self._wake.clear()
-            started = await self._start_due(in_flight)
-            if not started:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+            await asyncio.sleep(MARK_EVERY)
+            await self.flush_marks()
+
+    async def flush_marks(self) -> None:
+        """Record sent messages in one transaction instead of one each: the outbox's hot path.
+
+        A chat's next message waits until its previous one is marked, at most MARK_EVERY.
+        """
+        marks, self._marks = self._marks, []
+        if not marks:
+            return
+        try:
+            await self._queue.sent_many([(m.id, m.external_id) for m in marks], self._clock())
+        except Exception:
+            log.exception("could not record %d sent messages; trying again", len(marks))
+            self._marks = marks + self._marks
+            return
+        for mark in marks:
+            self._on_sent(mark.channel, mark.chat_id)
+        self._wake.set()
 
     async def _start_due(self, in_flight: set[asyncio.Task[None]]) -> int:
         room = MAX_IN_FLIGHT - len(in_flight)
@@ -94,6 +133,7 @@ class Dispatcher:
         """Send one round of due messages (one per chat); how many were handled."""
         due = await self._queue.claim_due(self._clock())
         await asyncio.gather(*(self._deliver(message) for message in due))
+        await self.flush_marks()
         return len(due)
 
     async def _deliver(self, message: Due) -> None:
@@ -113,8 +153,7 @@ class Dispatcher:
             )
             await self._failed(message, DeliveryError(type(error).__name__))
         else:
-            await self._queue.sent(message.id, external_id, self._clock())
-            self._on_sent(message.channel, message.chat_id)
+            self._marks.append(_Mark(message.id, external_id, message.channel, message.chat_id))
 
     async def _failed(self, message: Due, error: DeliveryError) -> None:
         attempts = message.attempts + 1

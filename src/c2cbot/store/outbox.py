@@ -173,6 +173,15 @@ class SqlOutbox:
             message_id, status="sent", sent_at=now, external_message_id=external_id, error=None
         )
 
+    async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None:
+        """Mark many messages sent in one transaction (the dispatcher batches its marks)."""
+        rows = [
+            {"id": i, "status": "sent", "sent_at": now, "external_message_id": e, "error": None}
+            for i, e in marks
+        ]
+        async with self.database.transaction() as session:
+            await session.execute(update(OutboxMessage), rows)
+
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None:
         await self._set(
             message_id, status="pending", attempts=attempts, next_attempt_at=at, error=error[:500]
