@@ -67,6 +67,25 @@ def as_numbered_text(message: Outbound, texts: Texts) -> str:
     return "\n\n".join([message.text, "\n".join(lines), " ".join(hints)])
 
 
+def split_bytes(text: str, limit: int = 2048) -> list[str]:
+    """``split_text`` for a limit in UTF-8 bytes (WeChat's and WeCom's 2,048 for text).
+
+    Each part is the first part ``split_text`` makes of the characters that fit, so
+    paragraphs, lines and words stay whole where they can; Chinese takes three bytes.
+    """
+    parts: list[str] = []
+    while len(text.encode()) > limit:
+        head = split_text(text, _chars_within(text, limit))[0]
+        parts.append(head)
+        text = text[len(head) :].lstrip()
+    return [part for part in (*parts, text) if part.strip()]
+
+
+def _chars_within(text: str, limit: int) -> int:
+    """How many characters from the start of ``text`` fit in ``limit`` bytes (at least one)."""
+    return max(1, len(text.encode()[:limit].decode(errors="ignore")))
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Split at paragraph, then line, then character boundaries so each part fits ``limit``."""
     if len(text) <= limit:

@@ -47,7 +47,7 @@ from c2cbot.channels.base import (
     DeliveryError,
     TokenVault,
     as_numbered_text,
-    split_text,
+    split_bytes,
 )
 from c2cbot.channels.wechat_xml import MAX_BODY, UnsafeXml, read_message
 from c2cbot.flows.messages import Inbound, Outbound
@@ -229,18 +229,6 @@ def _inbound(
 
 def utf8_length(text: str) -> int:
     return len(text.encode())
-
-
-def split_bytes(text: str, limit: int, chars: int | None = None) -> list[str]:
-    """``split_text`` with a UTF-8 byte budget: heavy parts are split again, more finely."""
-    parts: list[str] = []
-    for part in split_text(text, chars or limit):
-        size = utf8_length(part)
-        if size <= limit:
-            parts.append(part)
-        else:
-            parts += split_bytes(part, limit, max(1, len(part) * limit // size))
-    return [part for part in parts if part]
 
 
 def fitting(texts: Sequence[str], limit: int = MAX_BYTES) -> int:

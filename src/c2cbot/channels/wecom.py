@@ -47,7 +47,7 @@ from c2cbot.channels.base import (
     DeliveryError,
     TokenVault,
     as_numbered_text,
-    split_text,
+    split_bytes,
 )
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, Clock, Rate, TokenBucket, acquire_all
 from c2cbot.channels.wechat_xml import MAX_BODY, UnsafeXml, read_message
@@ -267,25 +267,6 @@ def read_xml(body: bytes) -> dict[str, str]:
 def group_chat_id(chatid: str) -> str:
     """The outbox address of a WeCom app chat (what ``GroupChat.chat_id`` should hold)."""
     return chatid if chatid.startswith(GROUP_PREFIX) else GROUP_PREFIX + chatid
-
-
-def split_bytes(text: str, limit: int = MAX_BYTES) -> list[str]:
-    """``split_text`` for a limit in UTF-8 bytes: Chinese needs three bytes a character.
-
-    Each part is the first part ``split_text`` makes of the characters that fit, so
-    paragraphs, lines and words stay whole where they can and no part is wasted.
-    """
-    parts: list[str] = []
-    while len(text.encode()) > limit:
-        head = split_text(text, _chars_within(text, limit))[0]
-        parts.append(head)
-        text = text[len(head) :].lstrip()
-    return [part for part in (*parts, text) if part.strip()]
-
-
-def _chars_within(text: str, limit: int) -> int:
-    """How many characters from the start of ``text`` fit in ``limit`` bytes (at least one)."""
-    return max(1, len(text.encode()[:limit].decode(errors="ignore")))
 
 
 def render(message: Outbound, texts: Texts) -> list[str]:
