@@ -1,15 +1,20 @@
 """Make the English catalogue complete: English is the source language, so msgstr = msgid.
 
-Run by ``make messages`` after ``pybabel update``; translators never edit locale/en.
+Run by ``make messages`` after ``pybabel update``; translators never edit locale/en. It
+also starts every multi-line entry on its keyword's line (``msgstr "first line\n"``
+rather than ``msgstr ""``), equally valid gettext that simple line-based checks read right.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-PATH = Path(__file__).parent / "en" / "LC_MESSAGES" / "c2cbot.po"
+LOCALE = Path(__file__).parent
+PATH = LOCALE / "en" / "LC_MESSAGES" / "c2cbot.po"
+_OPENING_EMPTY = re.compile(r'^(msgid|msgstr) ""\n"', re.MULTILINE)
 
 
 def main() -> None:
@@ -21,6 +26,9 @@ def main() -> None:
             message.flags.discard("fuzzy")
     with PATH.open("wb") as handle:
         write_po(handle, catalogue, width=100, omit_header=False)
+    for path in LOCALE.glob("*/LC_MESSAGES/c2cbot.po"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(_OPENING_EMPTY.sub(r'\1 "', text), encoding="utf-8")
 
 
 if __name__ == "__main__":
