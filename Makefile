@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck messages catalogues bench clean
+.PHONY: demo test lint typecheck messages catalogues-unlocked bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,12 @@ typecheck: $(STAMP)
 
 # Collect every translatable string (code, conversations, templates) and update the catalogues.
 messages: $(STAMP)
+	flock locale/.lock $(MAKE) --no-print-directory catalogues-unlocked
+
+catalogues-unlocked:
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project c2cbot --copyright-holder "c2cbot contributors" -o locale/messages.pot .
-	for lang in en zh_Hans; do \
+	for lang in en zh_Hans $$(cd locale && ls -d */ | tr -d / | grep -vx 'en\|zh_Hans'); do \
 		if [ -f locale/$$lang/LC_MESSAGES/c2cbot.po ]; then \
 			$(BIN)/pybabel update -D c2cbot -i locale/messages.pot -d locale -l $$lang --no-fuzzy-matching --ignore-obsolete; \
 		else \

@@ -27,8 +27,13 @@ def main() -> None:
     with PATH.open("wb") as handle:
         write_po(handle, catalogue, width=100, omit_header=False)
     for path in LOCALE.glob("*/LC_MESSAGES/c2cbot.po"):
-        text = path.read_text(encoding="utf-8")
-        path.write_text(_OPENING_EMPTY.sub(r'\1 "', text), encoding="utf-8")
+        normalise_layout(path)
+
+
+def normalise_layout(path: Path) -> None:
+    """Start multi-line entries on their keyword's line, as line-based checks expect."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(_OPENING_EMPTY.sub(r'\1 "', text), encoding="utf-8")
 
 
 if __name__ == "__main__":
