@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -146,7 +147,9 @@ class Membership(Base):
     __table_args__ = (UniqueConstraint("partnership_id", "stakeholder_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
-    stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholders.id", ondelete="CASCADE"))
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(20))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -259,6 +262,7 @@ class OutboxMessage(Base):
     """A message waiting to be sent; the dispatcher is the only thing that sends."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_channel_chat_id_id", "channel", "chat_id", "id"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20), index=True)
     chat_id: Mapped[str] = mapped_column(String(128))
@@ -339,7 +343,10 @@ class Prompt(Base):
     """
 
     __tablename__ = "prompts"
-    __table_args__ = (UniqueConstraint("kind", "stakeholder_id", "subject_id", "period_key"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "stakeholder_id", "subject_id", "period_key"),
+        Index("ix_prompts_status_due_at", "status", "due_at"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))
     stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholders.id", ondelete="CASCADE"))
@@ -347,7 +354,7 @@ class Prompt(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     period_key: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[datetime] = mapped_column(index=True)
-    status: Mapped[str] = mapped_column(String(12), default="planned", index=True)
+    status: Mapped[str] = mapped_column(String(12), default="planned")
     sent_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     reminders: Mapped[int] = mapped_column(Integer, default=0)
