@@ -130,6 +130,7 @@ class Partnership(Base):
     mou_expires: Mapped[date | None]
     story: Mapped[str | None] = mapped_column(Text)
     follow_up_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    reminder_days: Mapped[int | None] = mapped_column(Integer)
     plan_review_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
