@@ -283,7 +283,9 @@ async def _jobs(settings: Settings, arguments: argparse.Namespace) -> None:
             scheduling.print_jobs(rows) if rows else print(NO_JOBS_YET)
         elif arguments.action == "run":
             texts = Catalogues(settings.locale_dir, settings.default_language)
-            count = await scheduling.run_job(database, texts, arguments.name)
+            count = await scheduling.run_job(
+                database, texts, arguments.name, reminder_days=settings.reminder_days
+            )
             print(f"{arguments.name}: {count}")
         else:
             change = scheduling.pause_job if arguments.action == "pause" else scheduling.resume_job
@@ -296,7 +298,9 @@ async def _jobs(settings: Settings, arguments: argparse.Namespace) -> None:
 async def _prompts(settings: Settings, arguments: argparse.Namespace) -> None:
     async with _database(settings) as database:
         await upgrade(database)
-        rows = await scheduling.preview_prompts(database, datetime.now(UTC), arguments.days)
+        rows = await scheduling.preview_prompts(
+            database, datetime.now(UTC), arguments.days, settings.reminder_days
+        )
     if rows:
         scheduling.print_preview(rows)
     else:

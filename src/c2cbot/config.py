@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     default_language: str = "en"
     home: Path = PROJECT_HOME
     log_level: str = "INFO"
+    # Working days before an unanswered prompt is reminded; a partnership may set its own.
+    reminder_days: int = Field(default=3, ge=1, le=30)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

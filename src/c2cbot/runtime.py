@@ -57,7 +57,9 @@ class Bot:
         self.telegram = self._telegram(settings)
         self.wecom = self._wecom(settings)
         self.wechat = self._wechat(settings)
-        self.scheduling = Scheduling(self.database, self.texts, clock)
+        self.scheduling = Scheduling(
+            self.database, self.texts, clock, reminder_days=settings.reminder_days
+        )
         self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()

@@ -67,10 +67,17 @@ async def resume_job(database: Database, name: str) -> JobRow:
     return await _with_store(database, lambda s: _row(s.resume_job(name)))
 
 
-async def run_job(database: Database, texts: Texts, name: str, now: datetime | None = None) -> int:
+async def run_job(
+    database: Database,
+    texts: Texts,
+    name: str,
+    now: datetime | None = None,
+    reminder_days: int = jobs.DEFAULT_REMINDER_DAYS,
+) -> int:
     """Run one job now, in this process; what it counted (prompts planned, messages…)."""
     _known(name)
-    return await jobs.JOBS[name](database, texts, now or datetime.now(UTC))
+    options = {"reminder_days": reminder_days} if name in jobs.USE_REMINDER_DAYS else {}
+    return await jobs.JOBS[name](database, texts, now or datetime.now(UTC), **options)
 
 
 def _known(name: str) -> None:

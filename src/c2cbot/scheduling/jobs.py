@@ -177,3 +177,5 @@ JOBS: dict[str, JobFunction] = {
     "remind_and_escalate": remind_and_escalate,
     "mou_and_plan_reviews": mou_and_plan_reviews,
 }
+#: The jobs whose timing depends on the reminder delay (C2C_REMINDER_DAYS).
+USE_REMINDER_DAYS = frozenset({"plan_rounds", "remind_and_escalate"})

@@ -1,7 +1,7 @@
 """Reminders and escalation: nobody's question is forgotten, and nobody is nagged at night.
 
-A prompt unanswered ``reminder_days`` working days after it was sent is sent again as a
-reminder (at a moment the person may be written to); after as many working days more
+A prompt unanswered ``reminder_days`` working days after it was sent (the partnership's
+own delay, else ``C2C_REMINDER_DAYS``) is sent again as a reminder (at a moment the person may be written to); after as many working days more
 the coordinators of the person's city (or of the partnership) are told. A person no
 channel reaches is reported at once, and one who has answered nothing for four weeks
 while being asked is flagged, with a request for another contact.
@@ -143,16 +143,18 @@ def _decide_one(row: PromptRow, lookup: Lookup, rules: Rules, chase: Chase) -> N
     calendar = rules.calendars.personal(person, rules.snapshot.teams.get(row.partnership_id))
     if calendar is None or row.sent_at is None:
         return
-    if row.status == SENT and _waited(rules, calendar, row.sent_at, 1):
+    team = rules.snapshot.teams.get(row.partnership_id)
+    days = team.reminder_days_or(rules.reminder_days) if team else rules.reminder_days
+    if row.status == SENT and _waited(rules, calendar, row.sent_at, days):
         _remind(row, person, lookup, rules, chase, rules.calendars.deliverable(calendar, rules.now))
-    elif row.status == REMINDED and _waited(rules, calendar, row.sent_at, 2):
+    elif row.status == REMINDED and _waited(rules, calendar, row.sent_at, 2 * days):
         chase.escalated.append(row.id)
         chase.notices += _escalation(row, person, rules)
 
 
-def _waited(rules: Rules, calendar: WorkingTime, sent_at: datetime, times: int) -> bool:
-    """Whether ``times`` reminder intervals of working days have passed since sending."""
-    return rules.now >= rules.calendars.after(calendar, sent_at, times * rules.reminder_days)
+def _waited(rules: Rules, calendar: WorkingTime, sent_at: datetime, days: int) -> bool:
+    """Whether ``days`` working days have passed since sending."""
+    return rules.now >= rules.calendars.after(calendar, sent_at, days)
 
 
 def _remind(

@@ -208,7 +208,8 @@ def _overdue(
         yield from _overdue_notes(run, task, team, owner, None)
         return
     yield _about(task, owner, "overdue", task.due_on.isoformat(), slot_on(calendar, after, run.now))
-    note = calendar.working_days_after(slot_from(calendar, after), run.reminder_days)
+    days = team.reminder_days_or(run.reminder_days)
+    note = calendar.working_days_after(slot_from(calendar, after), days)
     if run.now >= note - ONE_DAY:
         yield from _overdue_notes(run, task, team, owner, note)
 

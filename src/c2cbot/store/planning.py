@@ -83,6 +83,8 @@ FINISHED_ACTIVITY = ("done", "cancelled")
 COORDINATING = ("coordinator", "admin")
 
 BATCH = 500
+#: Working days before a reminder, as a partnership or C2C_REMINDER_DAYS may set them.
+REMINDER_DAYS_MAX = 30
 _UNIQUE = ["kind", "stakeholder_id", "subject_id", "period_key"]
 _PAUSE_LIMIT = timedelta(days=731)
 
@@ -248,8 +250,14 @@ class Team:
     follow_up_days: int
     mou_expires: date | None
     plan_review_on: date | None
+    reminder_days: int | None
     roles: dict[int, str]
     home: Home | None
+
+    def reminder_days_or(self, default: int) -> int:
+        """Its own reminder delay, else the setting's; a stored value out of range is unused."""
+        days = self.reminder_days
+        return days if days is not None and 1 <= days <= REMINDER_DAYS_MAX else default
 
 
 @dataclass(frozen=True)
@@ -332,6 +340,7 @@ _TEAM_COLUMNS = (
     Partnership.follow_up_days,
     Partnership.mou_expires,
     Partnership.plan_review_on,
+    Partnership.reminder_days,
 )
 
 
