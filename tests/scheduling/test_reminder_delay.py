@@ -50,9 +50,8 @@ async def test_a_partnerships_own_delay_wins_over_the_setting(
 ) -> None:
     world = await build_world(database)
     async with database.transaction() as session:
-        await session.execute(
-            update(Partnership).where(Partnership.id == world.partnership_id).values(reminder_days=1)
-        )
+        mine = Partnership.id == world.partnership_id
+        await session.execute(update(Partnership).where(mine).values(reminder_days=1))
     await _asked_monday(database, texts)
     await jobs.remind_and_escalate(database, texts, utc(2026, 5, 5, 8), reminder_days=5)
     sven = await outbox(database, "sven")

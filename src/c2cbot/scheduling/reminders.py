@@ -1,8 +1,9 @@
 """Reminders and escalation: nobody's question is forgotten, and nobody is nagged at night.
 
 A prompt unanswered ``reminder_days`` working days after it was sent (the partnership's
-own delay, else ``C2C_REMINDER_DAYS``) is sent again as a reminder (at a moment the person may be written to); after as many working days more
-the coordinators of the person's city (or of the partnership) are told. A person no
+own delay, else ``C2C_REMINDER_DAYS``) is sent again as a reminder, at a moment the
+person may be written to; after as many working days more the coordinators of the
+person's city (or of the partnership) are told. A person no
 channel reaches is reported at once, and one who has answered nothing for four weeks
 while being asked is flagged, with a request for another contact.
 """
