@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from c2cbot.domain.digests import MeetingFacts
 from c2cbot.flows.messages import Outbound
 
 
@@ -160,7 +161,57 @@ class Observer(Protocol):
     def answers_stored(self, count: int) -> None: ...
 
 
-class Ledger(Inbox, People, States, Answers, Outbox, Chats, Prompts, Protocol):
+@dataclass(frozen=True)
+class MeetingAction:
+    what: str
+    owner: str | None
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class MeetingDraft:
+    """A meeting's notes as the recorder confirmed them; typed text as written."""
+
+    partnership_id: int
+    recorded_by: int
+    kind: str
+    starts_at: datetime
+    timezone: str
+    place: str | None
+    participants: tuple[tuple[str, int | None, str | None], ...]  # name, city id, organisation
+    agenda: tuple[str, ...]
+    decisions: tuple[str, ...]
+    actions: tuple[MeetingAction, ...]
+    language: str
+
+
+@dataclass(frozen=True)
+class DigestChat:
+    """A group chat linked to a partnership, and the languages its digests are written in."""
+
+    channel: str
+    chat_id: str
+    languages: tuple[str, ...]
+
+
+class Meetings(Protocol):
+    """Meeting notes and what digests need to find: facts, and the groups to post into."""
+
+    async def home_timezone(self, stakeholder_id: int, partnership_id: int) -> str:
+        """The zone of the person's own city, else of the partnership's first city."""
+
+    async def record_meeting(self, draft: MeetingDraft, now: datetime) -> int:
+        """Store the notes and their action items as activities; the meeting's id."""
+
+    async def meeting_facts(self, meeting_id: int) -> MeetingFacts | None: ...
+
+    async def last_meeting(self, partnership_id: int) -> int | None: ...
+
+    async def digest_chats(self, partnership_id: int) -> list[DigestChat]:
+        """The partnership's active group chats; groups the bot left are not among them."""
+
+
+class Ledger(Inbox, People, States, Answers, Outbox, Chats, Prompts, Meetings, Protocol):
     """Everything one transaction offers the engine."""
 
 

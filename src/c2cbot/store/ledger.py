@@ -12,10 +12,20 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.domain.digests import MeetingFacts
 from c2cbot.domain.steps import LOOPS, Step, next_step
 from c2cbot.flows.messages import Outbound
-from c2cbot.flows.ports import AnswerRecord, Invitation, InviteProblem, Joined, Person, Place
-from c2cbot.store import planning
+from c2cbot.flows.ports import (
+    AnswerRecord,
+    DigestChat,
+    Invitation,
+    InviteProblem,
+    Joined,
+    MeetingDraft,
+    Person,
+    Place,
+)
+from c2cbot.store import meetings, planning
 from c2cbot.store.database import Database
 from c2cbot.store.invites import create_invite
 from c2cbot.store.models import (
@@ -354,6 +364,21 @@ class SqlLedger:
 
     async def prompt_answered(self, prompt_id: int, values: dict[str, Any], now: datetime) -> None:
         await planning.record_prompt_answer(self.session, prompt_id, values, now)
+
+    async def home_timezone(self, stakeholder_id: int, partnership_id: int) -> str:
+        return await meetings.home_timezone(self.session, stakeholder_id, partnership_id)
+
+    async def record_meeting(self, draft: MeetingDraft, now: datetime) -> int:
+        return await meetings.record_meeting(self.session, draft, now)
+
+    async def meeting_facts(self, meeting_id: int) -> MeetingFacts | None:
+        return await meetings.meeting_facts(self.session, meeting_id)
+
+    async def last_meeting(self, partnership_id: int) -> int | None:
+        return await meetings.last_meeting(self.session, partnership_id)
+
+    async def digest_chats(self, partnership_id: int) -> list[DigestChat]:
+        return await meetings.digest_chats(self.session, partnership_id)
 
 
 SEEN_EVERY = timedelta(minutes=10)

@@ -183,6 +183,11 @@ class GroupChat(Base):
         ForeignKey("stakeholders.id", ondelete="SET NULL")
     )
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the weekly digest is posted: ISO weekday (1 Monday) and local time; the zone is
+    # the group's own, else the linking coordinator's city's (see store/meetings.py).
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    digest_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class AccessToken(Base):
@@ -334,6 +339,9 @@ class Activity(Base):
     percent_done: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20), default="plan")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Prompt(Base):
@@ -360,4 +368,43 @@ class Prompt(Base):
     answered_at: Mapped[datetime | None]
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     escalated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Meeting(Base):
+    """A meeting's notes as the person who recorded them confirmed them.
+
+    Typed text stays as written, in ``language``; action items live on as activities
+    (``Activity.meeting_id``) so the progress prompts follow them up.
+    """
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    recorded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))
+    place: Mapped[str | None] = mapped_column(Text)
+    participants: Mapped[list[Any]] = mapped_column(JSON)
+    agenda: Mapped[list[str]]
+    decisions: Mapped[list[str]]
+    language: Mapped[str] = mapped_column(String(16))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestDelivery(Base):
+    """A weekly digest already written to the outbox for one chat and week: sent once only."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("kind", "target", "partnership_id", "period_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    target: Mapped[str] = mapped_column(String(40))  # "group:<id>" or "person:<id>"
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    period_key: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
