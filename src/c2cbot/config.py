@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     wechat_aes_key: SecretStr | None = None
     wechat_api_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_id: str | None = None
+    # Seconds a callback waits for the engine before answering "success" (WeChat waits 5).
+    wechat_reply_deadline: float = Field(default=4.0, gt=0, le=4.5)
 
     wecom_corp_id: str | None = None
     wecom_secret: SecretStr | None = None

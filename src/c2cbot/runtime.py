@@ -112,6 +112,7 @@ class Bot:
             outbox=self.outbox,
             vault=self.vault,
             template_id=settings.wechat_template_id,
+            reply_deadline=settings.wechat_reply_deadline,
         )
         self.channels[channel.name] = channel
         return channel

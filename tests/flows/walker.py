@@ -29,17 +29,22 @@ ZH = "zh_Hans"
 MAX_TURNS = 200
 
 # What each typed kind gets, per language, and the value the store must keep for it.
-NUMBER_TYPED = {"en": "12", ZH: "１２"}
-MONEY_TYPED = {"en": "€15,000", ZH: "1.2万元"}
+NUMBER_TYPED = {"en": "12", ZH: "１２", "de": "12"}
+MONEY_TYPED = {"en": "€15,000", ZH: "1.2万元", "de": "1,5 Mio. €"}
 MONEY_STORED = {
     "en": {"amount": "15000", "currency": "EUR"},
     ZH: {"amount": "12000", "currency": "CNY"},
+    "de": {"amount": "1500000", "currency": "EUR"},
 }
-DATE_TYPED = {"en": "1.12.2026", ZH: "2026年12月1日"}
+DATE_TYPED = {"en": "1.12.2026", ZH: "2026年12月1日", "de": "01.12.2026"}
 DATE_STORED = "2026-12-01"
 RATING_PICKED = "4"
-NAMES = {"en": "Alice Andersson", ZH: "王丽"}
-ORGANISATIONS = {"en": "City of Gothenburg, International Affairs", ZH: "上海市人民政府外事办公室"}
+NAMES = {"en": "Alice Andersson", ZH: "王丽", "de": "Jana Müller"}
+ORGANISATIONS = {
+    "en": "City of Gothenburg, International Affairs",
+    ZH: "上海市人民政府外事办公室",
+    "de": "Stadt Göteborg, Internationale Beziehungen",
+}
 SENTENCES = {
     "en": (
         "A carbon-neutral, liveable city where research and business work across borders.",
@@ -53,11 +58,17 @@ SENTENCES = {
         "两地大学开展清洁能源联合研究和学生交流",
         "双方团队定期会面，共同制定项目计划",
     ),
+    "de": (
+        "Eine klimaneutrale, lebenswerte Stadt mit starker Forschung und Wirtschaft.",
+        "Wir wollen von einer Partnerstadt lernen, die vor ähnlichen Aufgaben stand.",
+        "Gemeinsame Forschung zu sauberer Energie und ein Studierendenaustausch.",
+        "Regelmäßige Treffen beider Teams und ein gemeinsamer Projektplan.",
+    ),
 }
-SHORT = {"en": "visits", ZH: "人次"}  # for the few questions that take only a word
+SHORT = {"en": "visits", ZH: "人次", "de": "Besuche"}  # for the few questions that take only a word
 # How many options a computed option list has, so each question's buttons can be checked.
 COMPUTED_OPTIONS = {
-    OptionSource.LANGUAGES: 2,
+    OptionSource.LANGUAGES: 3,  # English, Chinese, German
     OptionSource.HELIX_ROLES: 4,
     OptionSource.PARTNERSHIP_CITIES: 2,
     OptionSource.KPI_CATALOGUE: 22,
@@ -310,6 +321,56 @@ async def walk_conversation(
     """
     walker = Walker(driver, conversation, language, invite=invite, picks=picks or {})
     return await walker.run()
+
+
+# ----- channels without buttons: a press becomes the option's number, typed
+
+
+@dataclass
+class NumberTyping:
+    """The walker's driver for a person who can only type (WeChat, WeCom).
+
+    ``person`` types (``send``), knows the message the bot meant last (``last``, an
+    ``Outbound`` with its choices) and what the channel showed (``shown``). Pressing an
+    option types its number, every other one full-width, after checking that the
+    person saw that number beside that label; a multiple choice's picks are typed
+    together at Done ("1、2"); Skip is typed as /skip.
+    """
+
+    person: Any
+    _picks: list[str] = field(default_factory=list)
+    _typed: int = 0
+
+    def __getattr__(self, name: str) -> Any:  # bot, channel, user, last, text
+        return getattr(self.person, name)
+
+    async def send(self, text: str) -> object:
+        return await self.person.send(text)
+
+    async def click(self, label: str) -> object:
+        found = [c for c in self.person.last.choices if c.label == label]
+        assert len(found) == 1, (label, self.person.last.choices)
+        return await self.press(found[0].action)
+
+    async def press(self, action: str) -> object:
+        message: Outbound = self.person.last
+        if action.endswith(":/skip"):
+            return await self.send("/skip")
+        if action.endswith(":="):
+            picks, self._picks = self._picks, []
+            return await self.send("、".join(picks))
+        number = [c.action for c in message.options].index(action) + 1
+        label = message.options[number - 1].label
+        assert f"{number}. {label}" in self.person.shown, (number, label, self.person.shown)
+        self._typed += 1
+        typed = str(number).translate(_FULL_WIDTH) if self._typed % 2 else str(number)
+        if message.multi:
+            self._picks.append(typed)
+            return None
+        return await self.send(typed)
+
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 # ----- getting a person to a point in the narrative
