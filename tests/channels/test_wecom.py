@@ -9,7 +9,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,7 +53,7 @@ from c2cbot.flows.texts import Texts
 from c2cbot.flows.walk import Position
 from c2cbot.runtime import Bot
 from c2cbot.store.invites import find_partnership
-from c2cbot.store.models import GroupChat, OutboxMessage
+from c2cbot.store.models import GroupChat, InboundMessage, OutboxMessage
 from c2cbot.store.tokens import SqlTokenVault
 from tests.channels.conftest import Recorder
 from tests.fakes.wecom_api import (
@@ -950,3 +950,35 @@ async def test_opening_the_app_greets_a_newcomer(
     await drain(dispatcher)
     assert person.member.received  # the engine's answer to /start: onboarding begins
     assert (await state_of(person))["conv"] == "onboarding"  # type: ignore[arg-type]
+
+
+async def test_opening_the_app_again_re_asks_only_after_being_away(
+    bot: Bot, fake: FakeWeCom, make_app: MakeApp
+) -> None:
+    away = [0.0]  # seconds the clock is moved on, within the callbacks' allowed skew
+    app = await make_app(
+        fake,
+        bot.engine.handle,
+        SqlTokenVault(bot.database),
+        clock=lambda: time.time() + away[0],
+        options=replace(FAST, greet_after=100.0),
+    )
+    person = WeComPerson(bot, fake.member("wangfang"), app, Dispatcher(bot.outbox, {"wecom": app}))
+
+    async def open_app() -> list[str]:
+        before, now = len(person.member.received), int(time.time() + away[0])
+        opening = person.member.fields("event", Event="enter_agent", CreateTime=now)
+        assert await person.member.deliver(message_xml(opening), timestamp=now) == 200
+        await app.settle()
+        await drain(person.dispatcher)
+        return person.member.received[before:]
+
+    greeting = await open_app()
+    assert greeting and person.numbered()  # a newcomer: onboarding asks the first question
+    away[0] = 10.0
+    assert await open_app() == []  # opened again soon: nothing to repeat
+    away[0] = 150.0
+    assert await open_app() == [greeting[-1]]  # back after a while: the question again
+    async with bot.database.sessions() as session:
+        events = (await session.execute(select(InboundMessage.dedupe_key))).scalars().all()
+    assert len(events) == 2

@@ -76,6 +76,8 @@ UNREACHABLE_GROUP = frozenset({86001, 86003})  # chatid invalid / chat does not 
 TRANSIENT = frozenset({-1})  # system busy
 UNSUPPORTED_TYPES = frozenset({"image", "voice", "video", "location", "link", "file"})
 START_EVENTS = frozenset({"subscribe", "enter_agent"})
+OPENING = "enter_agent"  # sent each time a member opens the app, not only the first time
+MAX_REMEMBERED = 10_000
 MENU_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CHAT_ID = re.compile(r"[0-9A-Za-z]{1,32}")
 ANCHOR = re.compile(r"<(?=\s*/?\s*a[\s>/])", re.IGNORECASE)
@@ -353,6 +355,7 @@ class WeComOptions:
     answer_within: float = 3.0  # WeCom retries after 5 s without an answer
     max_skew: float = 300.0
     token_cache_seconds: float = 300.0
+    greet_after: float = 1800.0  # opening the app re-asks the question only after this long away
     limits: WeComLimits = field(default_factory=WeComLimits)
 
 
@@ -391,6 +394,8 @@ class WeComApp:
         self._api_url = api_url if api_url.endswith("/") else api_url + "/"
         self._texts, self._on_inbound, self._vault = texts, on_inbound, vault
         self._crypto = CallbackCrypto(token, aes_key, corp_id, clock, self._options.max_skew)
+        self._clock = clock
+        self._last_heard: dict[str, float] = {}
         self._rate_clock = rate_clock
         self._limiter = SendLimiter(self._options.limits, rate_clock)
         self._session: aiohttp.ClientSession | None = None
@@ -440,7 +445,26 @@ class WeComApp:
         if not encrypted:
             raise CallbackRefused(400, "no <Encrypt> element")
         plain = self._crypto.open(request.query, encrypted)
-        return read_callback(read_xml(plain.encode()), self._agent_id)
+        fields = read_xml(plain.encode())
+        inbound = read_callback(fields, self._agent_id)
+        if inbound is not None and not self._heard_from(inbound.external_id, fields):
+            return None
+        return inbound
+
+    def _heard_from(self, userid: str, fields: Mapping[str, str]) -> bool:
+        """Note the member's callback; ``False`` for an app opening that needs no greeting.
+
+        WeCom reports every opening of the app. A newcomer's first opening starts
+        onboarding, and someone back after ``greet_after`` is reminded of the question
+        waiting; someone who opens the app while chatting would only see it again. What
+        is remembered is this process's memory: after a restart, one opening re-asks.
+        """
+        now, last = self._clock(), self._last_heard.pop(userid, None)
+        if len(self._last_heard) >= MAX_REMEMBERED:
+            del self._last_heard[next(iter(self._last_heard))]  # the longest unheard
+        self._last_heard[userid] = now
+        opening = fields.get("Event", "").lower() == OPENING
+        return not opening or last is None or now - last >= self._options.greet_after
 
     def _spawn(self, inbound: Inbound) -> asyncio.Task[object]:
         """Run the engine in a task of its own: a dropped connection must not cancel it."""
