@@ -38,7 +38,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 
 
 def test_the_languages_we_promise_exist() -> None:
-    assert {"en", "zh_Hans"} <= {_language(p) for p in CATALOGUES}
+    assert {"en", "zh_Hans", "de"} <= {_language(p) for p in CATALOGUES}
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=_language)
@@ -63,3 +63,33 @@ def test_placeholders_survive_translation(path: Path) -> None:
 def test_catalogue_has_every_string_in_the_sources(path: Path, extracted: set[str]) -> None:
     known = {str(m.id) for m in _read(path) if m.id}
     assert sorted(extracted - known) == [], "new strings: run `make messages` and translate them"
+
+
+def _german() -> Catalog:
+    return _read(ROOT / "locale" / "de" / "LC_MESSAGES" / "c2cbot.po")
+
+
+def test_german_quotes_the_german_way() -> None:
+    """Quoted names („…“) keep German quotation marks, never the English “…” pair."""
+    english_style = [
+        str(m.string) for m in _german() if m.id and re.search(r"“[^“”„]*”", str(m.string))
+    ]
+    unquoted = [
+        str(m.id)
+        for m in _german()
+        if m.id and m.string and "“" in str(m.id) and "„" not in str(m.string)
+    ]
+    assert english_style == [] and unquoted == []
+
+
+def test_german_addresses_the_reader_formally() -> None:
+    """City staff are addressed with "Sie"; an informal "du" slipping in reads as careless."""
+    informal = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|euch|euer|eure)\b", re.I)
+    found = [str(m.string) for m in _german() if m.id and informal.search(str(m.string))]
+    assert found == []
+
+
+def test_german_header_declares_german_plurals() -> None:
+    catalogue = _german()
+    assert str(catalogue.locale) == "de"
+    assert catalogue.plural_forms == "nplurals=2; plural=(n != 1);"

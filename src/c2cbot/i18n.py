@@ -91,7 +91,7 @@ def _compile(catalogue: Catalog) -> Translations:
     return Translations(buffer, domain=DOMAIN)
 
 
-ENDONYMS = {"zh_Hans": "简体中文"}
+ENDONYMS = {"zh_Hans": "简体中文", "de": "Deutsch"}
 
 
 def _endonym(code: str) -> str:

@@ -1,4 +1,4 @@
-"""Every conversation walked end to end, in English and in Chinese, down to the stored rows.
+"""Every conversation walked end to end, in English, Chinese and German, down to the stored rows.
 
 Chinese wording is never written into these tests: the catalogue is being translated,
 so expected texts come from the catalogue itself (``says``) and everything else is
@@ -45,7 +45,7 @@ from tests.flows.walker import (
     walk_conversation,
 )
 
-LANGUAGES = ["en", ZH]
+LANGUAGES = ["en", ZH, "de"]
 PARTNERSHIP = "Gothenburg–Shanghai"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TEXT, MONEY = object(), object()  # stand-ins for values that depend on the language
@@ -243,10 +243,10 @@ async def test_onboarding(
 ) -> None:
     await person.send("hello")
     assert person.replies[0].text == says(bot, "en", conversations["onboarding"].intro or "")
-    assert [c.label for c in person.last.choices] == ["English", "简体中文"]
+    assert [c.label for c in person.last.choices] == ["English", "简体中文", "Deutsch"]
 
-    city = "gothenburg" if language == "en" else "shanghai"
-    picks = {"city": 0 if language == "en" else 1}
+    city = "shanghai" if language == ZH else "gothenburg"
+    picks = {"city": 1 if language == ZH else 0}
     keys = await walk_conversation(
         person, conversations["onboarding"], language, invite=invite, picks=picks
     )
