@@ -1,0 +1,98 @@
+"""The weekly digest's picture: each KPI's values over time against its target, as a PNG.
+
+Chinese names need a font that has Chinese glyphs; without one, the chart would show
+empty boxes, so there is no chart at all rather than a broken one (the text digest
+carries the same numbers). Debian's fonts-wqy-zenhei or fonts-noto-cjk provide one.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from functools import lru_cache
+
+from c2cbot.digests.views import MAX_KPIS
+from c2cbot.domain.digests import KpiTrend, WeeklyFacts
+from c2cbot.flows.texts import Texts
+
+log = logging.getLogger(__name__)
+
+#: Fonts with Chinese glyphs, best first, as fontconfig and matplotlib name them.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Source Han Sans SC",
+    "AR PL UMing CN",
+)
+CHARTED_KINDS = ("count", "money", "rating")
+COLUMNS = 2
+
+
+def kpi_chart(facts: WeeklyFacts, language: str, texts: Texts | None = None) -> bytes | None:
+    """A PNG of the KPI trends, one small panel per KPI; None with nothing to draw or no font.
+
+    ``texts`` translates catalogue KPI names; without it names are shown as stored.
+    """
+    trends = [t for t in facts.kpis[:MAX_KPIS] if _drawable(t)]
+    font = cjk_font()
+    if not trends or font is None:
+        return None
+    return _draw(trends, language, texts, font)
+
+
+def _drawable(trend: KpiTrend) -> bool:
+    return trend.kind in CHARTED_KINDS and sum(v is not None for _, v in trend.values) > 0
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The first installed font that renders Chinese, or None (logged once)."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    log.warning("no font with Chinese glyphs is installed: digests go out without a chart")
+    return None
+
+
+def _draw(trends: list[KpiTrend], language: str, texts: Texts | None, font: str) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    rows = (len(trends) + COLUMNS - 1) // COLUMNS
+    figure = Figure(figsize=(4.2 * COLUMNS, 2.6 * rows), dpi=100, layout="constrained")
+    axes = figure.subplots(rows, COLUMNS, squeeze=False)
+    for index, trend in enumerate(trends):
+        _panel(axes[index // COLUMNS][index % COLUMNS], trend, language, texts, font)
+    for index in range(len(trends), rows * COLUMNS):
+        axes[index // COLUMNS][index % COLUMNS].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _panel(axis: object, trend: KpiTrend, language: str, texts: Texts | None, font: str) -> None:
+    from matplotlib.axes import Axes
+
+    assert isinstance(axis, Axes)
+    points = [(period, float(v)) for period, v in trend.values if v is not None]
+    labels = [period for period, _ in points]
+    axis.plot(labels, [v for _, v in points], marker="o", color="#1f6fb2")
+    if trend.target is not None:
+        axis.axhline(float(trend.target), color="#c0392b", linestyle="--", linewidth=1)
+    name = texts.gettext(language, trend.name) if texts else trend.name
+    axis.set_title(_title(name, trend), fontname=font, fontsize=10)
+    axis.tick_params(axis="x", labelrotation=45, labelsize=7)
+    axis.tick_params(axis="y", labelsize=7)
+    axis.grid(alpha=0.3)
+
+
+def _title(name: str, trend: KpiTrend) -> str:
+    shown = name if len(name) <= 40 else name[:39] + "…"
+    return f"{shown} ({trend.currency})" if trend.kind == "money" and trend.currency else shown

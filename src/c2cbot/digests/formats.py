@@ -1,0 +1,82 @@
+"""Numbers, money, dates and times as each language writes them (Babel's CLDR data).
+
+1,234.5 in English, 1.234,5 in German; 2026年11月28日 in Chinese. A meeting's time is
+shown on each partner city's clock, since the two are often six or seven hours apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_interval, format_skeleton, format_time
+from babel.numbers import format_currency, format_decimal, format_percent
+
+
+@lru_cache(maxsize=32)
+def locale_of(language: str) -> Locale:
+    """Babel's locale for a catalogue code (``zh_Hans`` → Simplified Chinese)."""
+    return Locale.parse(language)
+
+
+def tidy(value: Decimal) -> Decimal:
+    """7.0000 from a NUMERIC(24, 4) column reads as 7; 7.5000 as 7.5."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def number(language: str, value: Decimal | int) -> str:
+    return format_decimal(tidy(Decimal(value)), locale=locale_of(language))
+
+
+def money(language: str, amount: Decimal, currency: str) -> str:
+    whole = tidy(amount) == tidy(amount).to_integral_value()
+    pattern = None
+    if whole:  # no ",00" after whole amounts: budgets are round numbers
+        pattern = locale_of(language).currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(
+        amount, currency, format=pattern, locale=locale_of(language), currency_digits=not whole
+    )
+
+
+def percent(language: str, ratio: Decimal) -> str:
+    return format_percent(ratio, locale=locale_of(language))
+
+
+def long_date(language: str, day: date) -> str:
+    return format_date(day, format="long", locale=locale_of(language))
+
+
+def short_date(language: str, day: date) -> str:
+    """Day and month, with the weekday: enough for deadlines within a few weeks."""
+    return format_skeleton("MMMEd", day, locale=locale_of(language))
+
+
+def week(language: str, start: date, end: date) -> str:
+    """A week as one range: "Nov 23 – 29, 2026", "2026年11月23日至29日"."""
+    return format_interval(start, end, "yMMMd", locale=locale_of(language))
+
+
+def local_day(language: str, moment: datetime, timezone: str) -> str:
+    """The date with weekday on the clock of ``timezone``."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return format_skeleton("yMMMEd", local, locale=locale_of(language))
+
+
+def local_time(language: str, moment: datetime, timezone: str) -> str:
+    return format_time(
+        moment, format="short", tzinfo=ZoneInfo(timezone), locale=locale_of(language)
+    )
+
+
+def language_name(language: str) -> str:
+    """A language's own name, short: English, Deutsch, 中文."""
+    if language.startswith("zh"):
+        return "中文"
+    locale = locale_of(language)
+    name = locale.get_language_name(locale) or language
+    return name[:1].upper() + name[1:]
