@@ -80,3 +80,8 @@ def language_name(language: str) -> str:
     locale = locale_of(language)
     name = locale.get_language_name(locale) or language
     return name[:1].upper() + name[1:]
+
+
+def list_separator(language: str) -> str:
+    """Between the items of a list: "、" in Chinese, a comma elsewhere."""
+    return "、" if language.startswith("zh") else ", "

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from c2cbot.digests import formats
 from c2cbot.digests.language import Lang, Pair
 from c2cbot.digests.markup import Safe, escape
 from c2cbot.domain.digests import (
@@ -24,6 +25,7 @@ from c2cbot.domain.steps import LOOPS, STEP_NAMES, Loop, Step
 from c2cbot.domain.text import N_
 
 KPI_REPORTS = N_("KPI reports")
+RATING = N_("{value} of 5")
 #: What the weekly digest calls each conversation's answers.
 CONVERSATION_NAMES: dict[str, str] = {
     "progress": N_("Progress updates"),
@@ -170,7 +172,8 @@ class WeeklyView(_Names):
         return [f"{mark} {lang.step(step)}" for mark, step in self.track.marks]
 
     def shares_text(self, lang: Lang) -> str:
-        return ", ".join(f"{lang.city(b.city)} {lang.pct(share)}" for b, share in self.shares)
+        shares = [f"{lang.city(b.city)} {lang.pct(share)}" for b, share in self.shares]
+        return formats.list_separator(lang.code).join(shares)
 
     @staticmethod
     def kpi_value(row: KpiRow, value: Decimal, lang: Lang) -> str:
@@ -179,7 +182,7 @@ class WeeklyView(_Names):
         if trend.kind == "money" and trend.currency:
             return lang.money(value, trend.currency)
         if trend.kind == "rating":
-            return str(lang.gettext("{value} of 5", value=lang.n(value)))
+            return str(lang.gettext(RATING, value=lang.n(value)))
         if trend.unit:
             return f"{lang.n(value)} {lang.word(trend.unit)}"
         return lang.n(value)
