@@ -336,7 +336,7 @@ async def test_polling_bot_onboards_and_walks_every_step(
 
     await person.send(f"/start {invite}")
     assert len(fast_fake.calls("deleteWebhook")) == 1 and fast_fake.webhook is None  # polling
-    assert [c.label for c in person.last.choices] == ["English", "简体中文"]
+    assert [c.label for c in person.last.choices] == ["English", "简体中文", "Deutsch"]
     onboarding = await walk_conversation(person, bot.conversations["onboarding"], language)  # type: ignore[arg-type]
     assert onboarding == ["language", "name", "city", "organisation", "helix_role"]
     assert (await state_of(person))["onboarded"] is True  # type: ignore[arg-type]
@@ -454,7 +454,7 @@ async def test_webhook_bot_registers_checks_the_secret_and_replies(
     await LivePerson(bot, fast_fake, 702).settle()
     shown = fast_fake.chat(702)
     assert shown[0].plain == f"Welcome to the partnership {PARTNERSHIP}!"
-    assert [m.labels for m in shown] == [[], [], ["English", "简体中文"]]
+    assert [m.labels for m in shown] == [[], [], ["English", "简体中文", "Deutsch"]]
     async with bot.database.sessions() as session:
         keys = (await session.execute(select(InboundMessage.dedupe_key))).scalars().all()
     assert keys == [str(update["update_id"])]

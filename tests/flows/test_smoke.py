@@ -9,7 +9,7 @@ from tests.flows.walker import position_of, state_of
 
 async def test_onboarding_then_aim(bot: Bot, person: Driver, invite: str) -> None:
     await person.send("hello")
-    assert [c.label for c in person.last.choices] == ["English", "简体中文"]
+    assert [c.label for c in person.last.choices] == ["English", "简体中文", "Deutsch"]
     await person.click("English")
     await person.send(invite)
     assert person.text.startswith("Welcome to the partnership Gothenburg–Shanghai!")
