@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     wecom_aes_key: SecretStr | None = None
     wecom_api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
 
+    # Machine translation of people's text in digests (LibreTranslate); off when unset.
+    translate_url: AnyHttpUrl | None = None
+    translate_api_key: SecretStr | None = None
+    translate_timeout: float = Field(default=3.0, gt=0, le=30)
+
     @model_validator(mode="after")
     def _webhook_needs_address_and_secret(self) -> Settings:
         if self.telegram_token is None or self.telegram_mode is TelegramMode.POLLING:

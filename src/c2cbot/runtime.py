@@ -21,6 +21,7 @@ from c2cbot.channels.wechat_oa import WeChatOfficialAccount
 from c2cbot.channels.wecom import WeComApp
 from c2cbot.config import Settings, TelegramMode
 from c2cbot.delivery.dispatcher import Dispatcher
+from c2cbot.digests.translate import LibreTranslate
 from c2cbot.domain.text import N_
 from c2cbot.flows.engine import Engine, _utcnow
 from c2cbot.flows.loader import load_all
@@ -57,8 +58,13 @@ class Bot:
         self.telegram = self._telegram(settings)
         self.wecom = self._wecom(settings)
         self.wechat = self._wechat(settings)
+        self.translator = _translator(settings)
         self.scheduling = Scheduling(
-            self.database, self.texts, clock, reminder_days=settings.reminder_days
+            self.database,
+            self.texts,
+            clock,
+            reminder_days=settings.reminder_days,
+            translator=self.translator,
         )
         self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
         self.database.after_commit.append(self.dispatcher.wake)
@@ -208,7 +214,21 @@ class Bot:
         for closing in (self.wecom, self.wechat):
             if closing is not None:
                 await closing.close()  # lets callbacks in progress finish
+        if self.translator is not None:
+            await self.translator.close()
         await self.database.close()
+
+
+def _translator(settings: Settings) -> LibreTranslate | None:
+    """The machine translation of people's text in digests, if C2C_TRANSLATE_URL is set."""
+    if settings.translate_url is None:
+        return None
+    key = settings.translate_api_key
+    return LibreTranslate(
+        str(settings.translate_url),
+        key.get_secret_value() if key else None,
+        settings.translate_timeout,
+    )
 
 
 WECOM_GROUP_WELCOME = N_(

@@ -7,9 +7,11 @@ private chats, so group members are pointed there.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from c2cbot.domain.people import BotRole, may_invite
 from c2cbot.domain.text import N_
+from c2cbot.flows import digest_previews as previews
 from c2cbot.flows.messages import Choice, Inbound, Outbound
 from c2cbot.flows.ports import InviteProblem, Ledger, Person
 from c2cbot.flows.texts import Texts
@@ -48,6 +50,8 @@ class GroupTurn:
         command = word.split("@", 1)[0].lower()
         if command == "link":
             await self._link(argument.strip()[:64])
+        elif command == "digest":
+            await self._digest(argument.strip().lower() == "meeting")
         else:
             self._point_to_private_chat()
 
@@ -106,6 +110,29 @@ class GroupTurn:
         await self.ledger.set_group_languages(self.inbound.channel, self.inbound.chat_id, codes)
         names = " + ".join(self.texts.languages[c] for c in codes)
         self.say(N_("Digests in this group will be written in {languages}."), languages=names)
+
+    async def _digest(self, meeting: bool) -> None:
+        """Post this week's digest, or the last meeting's, into the group (coordinators)."""
+        inbound = self.inbound
+        partnership_id = await self.ledger.group_partnership(inbound.channel, inbound.chat_id)
+        if partnership_id is None or not await self._is_coordinator_of_group():
+            self.say(N_("Only coordinators of the partnership can do this."))
+            return
+        chats = await self.ledger.digest_chats(partnership_id)
+        chat = next(
+            c for c in chats if (c.channel, c.chat_id) == (inbound.channel, inbound.chat_id)
+        )
+        if meeting:
+            found = await previews.meeting_digest(
+                self.ledger, self.texts, partnership_id, chat, self.now
+            )
+            self.replies += found if found is not None else [Outbound(self._(previews.NO_MEETING))]
+            return
+        zone = await self.ledger.meeting_zone(self.person.stakeholder_id, partnership_id, None)
+        today = self.now.astimezone(ZoneInfo(zone)).date()
+        self.replies += await previews.weekly_digest(
+            self.ledger, self.texts, partnership_id, chat, today
+        )
 
     async def _is_coordinator_of_group(self) -> bool:
         partnership_id = await self.ledger.group_partnership(

@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
 from c2cbot.domain.digests import MeetingFacts
-from c2cbot.flows.messages import Outbound
+from c2cbot.flows.messages import Choice, Outbound
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,98 @@ class Meetings(Protocol):
         """The partnership's active group chats; groups the bot left are not among them."""
 
 
-class Ledger(Inbox, People, States, Answers, Outbox, Chats, Prompts, Meetings, Protocol):
+@dataclass(frozen=True)
+class KpiPlanSpec:
+    """A KPI the partnership measures, as the Measure step decided it."""
+
+    kpi_key: str
+    name: str
+    kind: str
+    unit: str | None
+    frequency: str
+    responsible_helix: str | None
+    baseline: Decimal | None = None
+    target: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class EarlierValue:
+    """A KPI value reported for an earlier period, for plausibility checks."""
+
+    period_key: str
+    amount: Decimal
+    currency: str | None
+
+
+class KpiPlans(Protocol):
+    """KPI plans made from the Measure step, and what earlier rounds reported."""
+
+    async def save_kpi_plans(
+        self, partnership_id: int, plans: list[KpiPlanSpec], now: datetime
+    ) -> int:
+        """Create or update these plans and stop the partnership's others; how many saved."""
+
+    async def earlier_values(self, prompt_id: int) -> list[EarlierValue]:
+        """Values of the prompt's KPI for earlier periods, oldest first."""
+
+    async def last_offer(self, channel: str, chat_id: str) -> tuple[Choice, ...]:
+        """The options of the last message written to this chat (a prompt's "Answer now")."""
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One KPI plan in a coordinator's view of the schedule."""
+
+    id: int
+    name: str
+    frequency: str
+    responsible_name: str | None
+    responsible_helix: str | None
+    next_round: date | None
+
+
+@dataclass(frozen=True)
+class PromptLine:
+    """One prompt waiting to go out or to be answered."""
+
+    kind: str
+    name: str | None
+    subject: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """A partnership's schedules: follow-ups, reminder delay, KPI plans, next prompts."""
+
+    follow_up_days: int
+    reminder_days: int | None
+    plans: tuple[PlanLine, ...]
+    upcoming: tuple[PromptLine, ...]
+
+
+class Schedules(Protocol):
+    """Leave, and the schedules coordinators see and change in the chat."""
+
+    async def set_leave(self, stakeholder_id: int, until: date | None) -> None:
+        """Ask this person nothing until ``until`` (inclusive); ``None`` ends the leave."""
+
+    async def schedule_view(self, partnership_id: int, now: datetime) -> ScheduleView: ...
+
+    async def local_zone(self, stakeholder_id: int) -> str:
+        """The person's time zone: their own, their city's, their partnership's, else UTC."""
+
+    async def set_follow_up_days(self, partnership_id: int, days: int) -> None: ...
+
+    async def set_reminder_days(self, partnership_id: int, days: int | None) -> None: ...
+
+    async def set_kpi_frequency(self, partnership_id: int, plan_id: int, frequency: str) -> bool:
+        """False when the plan is not one of this partnership's."""
+
+
+class Ledger(
+    Inbox, People, States, Answers, Outbox, Chats, Prompts, Meetings, KpiPlans, Schedules, Protocol
+):
     """Everything one transaction offers the engine."""
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ from c2cbot.domain.people import BotRole, may_invite
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import answering, walk
+from c2cbot.flows import answering, kpi_review, kpi_setup, leave, schedule_commands, walk
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
 from c2cbot.flows.criteria_summary import criteria_summary
@@ -49,6 +49,8 @@ HELP = N_(
     "/cancel – stop this conversation (your answers are kept)\n"
     "/language – choose your language\n"
     "/invite – invite people to your partnership (coordinators)\n"
+    "/pause – tell me you are away, until a day; /resume – you are back\n"
+    "/schedule – see and change follow-ups, reminders and KPI rounds (coordinators)\n"
     "/help – this message"
 )
 
@@ -92,6 +94,8 @@ class Turn:
             await self._on_action(self.inbound.action)
         elif command.startswith("/"):
             await self._on_command(values.normalise(text))
+        elif offered := await kpi_review.offered_prompt(self.ledger, self.inbound, text):
+            await self._open_prompt(offered)  # a typed "1" under a prompt's "Answer now"
         elif self._conversation:
             await self._on_answer(text)
         else:
@@ -138,6 +142,9 @@ class Turn:
             "skip": self._cmd_skip,
             "cancel": self._cmd_cancel,
             "invite": self._cmd_invite,
+            "pause": lambda a: self._then_reask(leave.pause(self, a)),
+            "resume": lambda a: self._then_reask(leave.resume(self, a)),
+            "schedule": lambda a: self._then_reask(schedule_commands.show_or_change(self, a)),
         }.get(command)
         if handler is None:
             self.say(
@@ -156,6 +163,9 @@ class Turn:
             await self.start(payload)
         elif kind == "p" and payload.isascii() and payload.isdigit():
             await self._open_prompt(int(payload))
+        elif kind in ("pa", "sc"):
+            module = leave if kind == "pa" else schedule_commands
+            await self._then_reask(module.on_button(self, payload))
         elif (
             kind.isascii()
             and kind.isdigit()
@@ -260,6 +270,11 @@ class Turn:
             self.replies.append(Outbound(f"{self.inbound.private_link}?start={invitation.code}"))
         await self._reask(menu=False)
 
+    async def _then_reask(self, command: Awaitable[None]) -> None:
+        """Run a command of another module (leave, schedules), then ask where we were."""
+        await command
+        await self._reask(menu=False)
+
     async def _cmd_cancel(self, _argument: str) -> None:
         if self._conversation:
             self.state.update(conv=None, pos=None, trail=[], picked=[])
@@ -332,7 +347,7 @@ class Turn:
             picked = answering.parse_multi(options, values.normalise(text))
             answering.check_selection(question, [o.id for o in picked])
             return Parsed([o.id for o in picked], ", ".join(o.label for o in picked))
-        return answering.parse_typed(question, text, self.texts, self.language)
+        return kpi_review.parse_typed(question, text, self._context, self.texts, self.language)
 
     async def _open_prompt(self, prompt_id: int) -> None:
         """Answer a scheduled prompt (a KPI value, an activity's progress) now."""
@@ -415,6 +430,9 @@ class Turn:
                 await self.ledger.record(self._record(conversation, position, question, parsed))
                 self.answers_stored += 1
         self.state.setdefault("values", {})[position.key] = parsed.value
+        await kpi_review.review(
+            self.ledger, self.state, question, parsed, self.texts, self.language
+        )
         await self._advance(conversation, position)
 
     def _record(
@@ -468,6 +486,8 @@ class Turn:
 
     def _already_satisfied(self, conversation: Conversation, position: Position) -> bool:
         question = walk.question_at(conversation, position)
+        if kpi_review.settled(conversation, position, self.state):
+            return True  # no tenfold jump: nothing to confirm
         return question.type is Kind.INVITE and self.partnership_id is not None
 
     async def _complete(self, conversation: Conversation) -> None:
@@ -476,6 +496,10 @@ class Turn:
         prompt_id = self._context.get("prompt_id")
         if isinstance(prompt_id, int):
             await self.ledger.prompt_answered(prompt_id, self.state.get("values", {}), self.now)
+        values_given = self.state.get("values", {})
+        await kpi_setup.after(
+            self.ledger, conversation.id, self.partnership_id, self.role, values_given, self.now
+        )
         if conversation.summary == "selection_criteria":
             self.replies.append(
                 Outbound(criteria_summary(conversation, self.state["values"], self._))

@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from c2cbot.digests.posting import Translator
 from c2cbot.flows.texts import Texts
-from c2cbot.scheduling import reminders, rounds, sending
+from c2cbot.scheduling import digests, reminders, rounds, sending
 from c2cbot.scheduling.calendars import Calendars
 from c2cbot.store import planning
 from c2cbot.store.database import Database
@@ -44,6 +45,7 @@ class Context:
     texts: Texts
     clock: Clock = utcnow
     reminder_days: int = DEFAULT_REMINDER_DAYS
+    translator: Translator | None = None
 
 
 _RUNNING: dict[str, Context] = {}
@@ -163,6 +165,21 @@ async def _plan(call: Call, planners: Sequence[Planner], *, close: bool) -> int:
     return inserted
 
 
+async def weekly_digests(
+    database: Database | None = None,
+    texts: Texts | None = None,
+    now: datetime | None = None,
+    *,
+    run: str | None = None,
+) -> int:
+    """Write the weekly digests whose local time has come (every quarter of an hour)."""
+    call = _call(run, database, texts, now)
+    translator = _RUNNING[run].translator if run is not None else None
+    written = await digests.send_weekly(call.database, call.texts, call.now, translator)
+    _log("weekly_digests", written, "weekly digests written")
+    return written
+
+
 def _log(job: str, count: int, what: str) -> None:
     if count:
         log.info("%s: %d %s", job, count, what)
@@ -176,6 +193,7 @@ JOBS: dict[str, JobFunction] = {
     "send_due": send_due,
     "remind_and_escalate": remind_and_escalate,
     "mou_and_plan_reviews": mou_and_plan_reviews,
+    "weekly_digests": weekly_digests,
 }
 #: The jobs whose timing depends on the reminder delay (C2C_REMINDER_DAYS).
 USE_REMINDER_DAYS = frozenset({"plan_rounds", "remind_and_escalate"})

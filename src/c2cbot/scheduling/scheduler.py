@@ -34,6 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler, run_in_event_loop
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from c2cbot.digests.posting import Translator
 from c2cbot.flows.texts import Texts
 from c2cbot.scheduling import jobs
 from c2cbot.store import planning
@@ -65,6 +66,7 @@ JOB_SPECS: tuple[JobSpec, ...] = (
     JobSpec("send_due", {"minute": "*"}),
     JobSpec("remind_and_escalate", {"minute": 35}),
     JobSpec("mou_and_plan_reviews", {"hour": 0, "minute": 15}),
+    JobSpec("weekly_digests", {"minute": "*/15"}),
 )
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
@@ -200,8 +202,9 @@ class Scheduling:
         reminder_days: int = jobs.DEFAULT_REMINDER_DAYS,
         standby_every: float = 30.0,
         check_every: float = 30.0,
+        translator: Translator | None = None,
     ) -> None:
-        self._context = jobs.Context(database, texts, clock, reminder_days)
+        self._context = jobs.Context(database, texts, clock, reminder_days, translator)
         self._standby_every, self._check_every = standby_every, check_every
         self._leadership: Leadership | None = None
         self._scheduler: _ThreadedStoreScheduler | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -14,18 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.domain.digests import MeetingFacts
 from c2cbot.domain.steps import LOOPS, Step, next_step
-from c2cbot.flows.messages import Outbound
+from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import (
     AnswerRecord,
     DigestChat,
+    EarlierValue,
     Invitation,
     InviteProblem,
     Joined,
+    KpiPlanSpec,
     MeetingDraft,
     Person,
     Place,
+    ScheduleView,
 )
-from c2cbot.store import meetings, planning
+from c2cbot.store import kpi_setup, meetings, planning, schedules
 from c2cbot.store.database import Database
 from c2cbot.store.invites import create_invite
 from c2cbot.store.models import (
@@ -379,6 +382,35 @@ class SqlLedger:
 
     async def digest_chats(self, partnership_id: int) -> list[DigestChat]:
         return await meetings.digest_chats(self.session, partnership_id)
+
+    async def save_kpi_plans(
+        self, partnership_id: int, plans: list[KpiPlanSpec], now: datetime
+    ) -> int:
+        return await kpi_setup.save_kpi_plans(self.session, partnership_id, plans, now)
+
+    async def earlier_values(self, prompt_id: int) -> list[EarlierValue]:
+        return await kpi_setup.earlier_values(self.session, prompt_id)
+
+    async def last_offer(self, channel: str, chat_id: str) -> tuple[Choice, ...]:
+        return await kpi_setup.last_offer(self.session, channel, chat_id)
+
+    async def set_leave(self, stakeholder_id: int, until: date | None) -> None:
+        await schedules.set_leave(self.session, stakeholder_id, until)
+
+    async def schedule_view(self, partnership_id: int, now: datetime) -> ScheduleView:
+        return await schedules.schedule_view(self.session, partnership_id, now)
+
+    async def local_zone(self, stakeholder_id: int) -> str:
+        return await schedules.local_zone(self.session, stakeholder_id)
+
+    async def set_follow_up_days(self, partnership_id: int, days: int) -> None:
+        await schedules.set_follow_up_days(self.session, partnership_id, days)
+
+    async def set_reminder_days(self, partnership_id: int, days: int | None) -> None:
+        await schedules.set_reminder_days(self.session, partnership_id, days)
+
+    async def set_kpi_frequency(self, partnership_id: int, plan_id: int, frequency: str) -> bool:
+        return await schedules.set_kpi_frequency(self.session, partnership_id, plan_id, frequency)
 
 
 SEEN_EVERY = timedelta(minutes=10)

@@ -56,8 +56,15 @@ def city_name(city: City) -> CityName:
     return CityName(city.key, names, city.timezone, city.side)
 
 
-async def home_timezone(session: AsyncSession, stakeholder_id: int, partnership_id: int) -> str:
-    """The person's own zone, their city's, else the partnership's first city's."""
+async def meeting_zone(
+    session: AsyncSession, stakeholder_id: int, partnership_id: int, city_id: int | None
+) -> str:
+    """The picked city's zone if it is the partnership's; else the person's own zone,
+    their city's, else the partnership's first city's."""
+    cities = await partnership_cities(session, partnership_id)
+    picked = [c.timezone for c in cities if c.id == city_id]
+    if picked:
+        return picked[0]
     query = (
         select(Stakeholder.timezone, City.timezone)
         .outerjoin(City, City.id == Stakeholder.city_id)
@@ -66,7 +73,6 @@ async def home_timezone(session: AsyncSession, stakeholder_id: int, partnership_
     row = (await session.execute(query)).one_or_none()
     if row is not None and (row[0] or row[1]):
         return str(row[0] or row[1])
-    cities = await partnership_cities(session, partnership_id)
     return cities[0].timezone if cities else FALLBACK_ZONE
 
 
@@ -210,6 +216,6 @@ async def digest_chats(session: AsyncSession, partnership_id: int) -> list[Diges
         .order_by(GroupChat.id)
     )
     return [
-        DigestChat(channel, chat_id, tuple(languages or ()))
+        DigestChat(channel, chat_id, tuple(languages or ()) or ("en",))
         for channel, chat_id, languages in await session.execute(query)
     ]

@@ -115,17 +115,35 @@ async def open_prompt(
 async def _kpi_conversation(
     session: AsyncSession, prompt: Prompt
 ) -> tuple[str, dict[str, Any]] | None:
-    """``kpi_count``, ``kpi_money``, ``kpi_rating`` or ``kpi_text``, by the plan's kind."""
+    """``kpi_count``, ``kpi_money``, ``kpi_rating`` or ``kpi_text``, by the plan's kind.
+
+    Money is asked in the plan's currency, else in the currency of the reporter's city
+    (CNY in China, EUR in Europe), so each person's figures stay comparable over time.
+    """
     plan = await session.get(KpiPlan, prompt.subject_id)
     if plan is None:
         return None
+    currency = plan.currency or await _home_currency(session, prompt.stakeholder_id)
     context = {
         "kpi": plan.name,
         "period": prompt.period_key,
         "unit": plan.unit or "",
-        "currency": plan.currency or "",
+        "currency": currency or "",
     }
     return f"kpi_{plan.kind}", context
+
+
+#: The currency figures are reported in on each side of the partnership.
+SIDE_CURRENCY = {"cn": "CNY", "eu": "EUR"}
+
+
+async def _home_currency(session: AsyncSession, stakeholder_id: int) -> str | None:
+    query = (
+        select(City.side)
+        .join(Stakeholder, Stakeholder.city_id == City.id)
+        .where(Stakeholder.id == stakeholder_id)
+    )
+    return SIDE_CURRENCY.get(str(await session.scalar(query)))
 
 
 async def _progress_conversation(
@@ -200,17 +218,23 @@ async def _record_progress(
 def _kpi_value(values: dict[str, Any], currency: str | None) -> dict[str, Any]:
     """The value, or why there is none ("no_change", "unknown", "not_applicable").
 
-    Money keeps the currency it was reported in; one that differs from the plan's is
-    flagged rather than converted, because exchange rates are not ours to choose.
+    A value corrected after the plausibility question replaces the first one; a value
+    confirmed there is marked so. The person's comment travels with it. Money keeps the
+    currency it was reported in; one that differs from the plan's (the chat refuses it,
+    but a plan's currency may change) is flagged rather than converted, because exchange
+    rates are not ours to choose.
     """
     status = values.get("status")
+    comment = {"comment": values["comment"]} if values.get("comment") else {}
     if status and status != "value":
-        return {"status": status}
-    value = values.get("value")
+        return {"status": status, **comment}
+    corrected = values.get("corrected")
+    value = corrected if corrected is not None else values.get("value")
+    confirmed: dict[str, Any] = {"confirmed_jump": True} if values.get("confirm") is True else {}
     reported = value.get("currency") if isinstance(value, dict) else None
     if currency and reported and reported != currency:
-        return {"status": "value", "value": value, "expected_currency": currency}
-    return {"status": "value", "value": value}
+        confirmed["expected_currency"] = currency
+    return {"status": "value", "value": value, **confirmed, **comment}
 
 
 # ----- what planning reads: people, partnerships, KPI plans and activities

@@ -1,0 +1,126 @@
+"""KPI answers looked at twice: money in the right currency, and surprising jumps confirmed.
+
+A KPI prompt's context carries the currency its figures are kept in (the plan's, else
+the reporter's city's): it is the default when none is typed, and a figure in another
+currency is refused, since converting would mean choosing an exchange rate for them.
+
+A value ten times larger or smaller than the person's earlier ones (the rule is
+``domain.schedules.check_kpi_value``) is not rejected: the ``confirm`` question of the
+KPI conversation asks whether it is right, and a "no" leads to ``corrected``. Without a
+jump ``confirm`` counts as settled and is never asked.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from c2cbot.domain.schedules import Plausibility, check_kpi_value
+from c2cbot.domain.text import N_
+from c2cbot.domain.values import InvalidValue
+from c2cbot.flows import answering
+from c2cbot.flows.answering import Parsed
+from c2cbot.flows.messages import Inbound
+from c2cbot.flows.ports import EarlierValue, KpiPlans
+from c2cbot.flows.schema import Conversation, Kind, Question
+from c2cbot.flows.texts import Texts
+from c2cbot.flows.walk import Position
+
+WRONG_CURRENCY = N_(
+    "This figure is kept in {expected}, but you gave {given}. Please send the amount in "
+    "{expected}: I do not convert currencies."
+)
+VALUE, CONFIRM = "value", "confirm"
+_KIND_OF = {Kind.NUMBER: "count", Kind.MONEY: "money"}
+_SHORT = 24
+
+
+def parse_typed(
+    question: Question, text: str, context: dict[str, Any], texts: Texts, language: str
+) -> Parsed:
+    """``answering.parse_typed``; a KPI prompt's money defaults to, and must be, its currency."""
+    currency = str(context.get("currency") or "")
+    if question.type is not Kind.MONEY or not currency or "prompt_id" not in context:
+        return answering.parse_typed(question, text, texts, language)
+    kept = question.model_copy(update={"currency": currency})
+    parsed = answering.parse_typed(kept, text, texts, language)
+    given = parsed.value["currency"]
+    if given != currency:
+        raise InvalidValue(WRONG_CURRENCY, expected=currency, given=given)
+    return parsed
+
+
+async def review(
+    ledger: KpiPlans,
+    state: dict[str, Any],
+    question: Question,
+    parsed: Parsed,
+    texts: Texts,
+    language: str,
+) -> None:
+    """After a KPI value is accepted: note a tenfold jump, so ``confirm`` asks about it."""
+    context = dict(state.get("context") or {})
+    prompt_id = context.get("prompt_id")
+    kind = _KIND_OF.get(question.type)
+    if question.id != VALUE or not isinstance(prompt_id, int) or kind is None:
+        return
+    values = state.setdefault("values", {})
+    values.pop("jump", None)
+    amount, currency = _amount(parsed.value)
+    if amount is None:
+        return
+    earlier = [e for e in await ledger.earlier_values(prompt_id) if e.currency == currency]
+    if check_kpi_value(amount, [e.amount for e in earlier], kind) is not Plausibility.CONFIRM_JUMP:
+        return
+    values["jump"] = True
+    last = earlier[-1]
+    context.update(
+        previous=_shown(last, texts, language),
+        previous_period=last.period_key,
+        reported=parsed.display,
+    )
+    state["context"] = context
+
+
+def settled(conversation: Conversation, position: Position, state: dict[str, Any]) -> bool:
+    """``confirm`` of a KPI conversation needs no answer when nothing jumped."""
+    if position.question != CONFIRM or not conversation.id.startswith("kpi_"):
+        return False
+    return not (state.get("values") or {}).get("jump")
+
+
+async def offered_prompt(ledger: KpiPlans, inbound: Inbound, text: str) -> int | None:
+    """The prompt a typed "1" (or "Answer now") picks, when the last message offered one.
+
+    Channels without buttons number a prompt's "Answer now"; the reply must open that
+    prompt, not whatever "1" means in the menu or the question before it.
+    """
+    if not text or len(text) > _SHORT:
+        return None
+    offered = await ledger.last_offer(inbound.channel, inbound.chat_id)
+    if not any(c.action.startswith("p:") for c in offered):
+        return None
+    options = [answering.Option(c.action, c.label) for c in offered]
+    try:
+        picked = answering.parse_choice(options, text).id
+    except InvalidValue:
+        return None
+    number = picked.removeprefix("p:")
+    return int(number) if picked.startswith("p:") and number.isdigit() else None
+
+
+def _amount(value: Any) -> tuple[Decimal | None, str | None]:
+    raw, currency = value, None
+    if isinstance(value, dict):
+        raw, currency = value.get("amount"), value.get("currency")
+    try:
+        number = Decimal(str(raw))
+    except InvalidOperation:
+        return None, None
+    return (number, currency) if number.is_finite() else (None, None)
+
+
+def _shown(earlier: EarlierValue, texts: Texts, language: str) -> str:
+    if earlier.currency:
+        return texts.format_money(language, earlier.amount, earlier.currency)
+    return texts.format_number(language, earlier.amount)

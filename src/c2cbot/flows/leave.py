@@ -1,0 +1,75 @@
+"""/pause and /resume: a person on leave is asked nothing until the day they name.
+
+Prompts that fall due meanwhile wait and go out at the first good moment after the leave
+(nothing is lost). The last day of leave is inclusive. Dates in the past, dates that do
+not exist (31 February) and dates more than a year ahead are refused with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from c2cbot.domain import values
+from c2cbot.domain.text import N_
+from c2cbot.domain.values import InvalidValue
+from c2cbot.flows.commanding import CommandTurn, local_today, translate
+from c2cbot.flows.messages import Choice, Outbound
+
+LONGEST = timedelta(days=366)
+BUTTONS = ((7, N_("One week")), (14, N_("Two weeks")), (28, N_("Four weeks")))
+ASK = N_(
+    "Until which day will you be away? I will ask you nothing until then. Tap a choice, "
+    "or send /pause with the last day of your leave, for example /pause {example}."
+)
+PAUSED = N_(
+    "Enjoy your time away. I will ask you nothing until {date}, that day included; "
+    "questions that come up meanwhile will wait for you. Send /resume if you are back earlier."
+)
+RESUMED = N_("Welcome back! Questions that waited for you will come at the next good moment.")
+PAST = N_("{date} has already passed. Please send the last day of your leave, today or later.")
+TOO_FAR = N_("Leave can be at most a year long. Please send a day no later than {last}.")
+
+
+async def pause(turn: CommandTurn, argument: str) -> None:
+    """``/pause`` asks until when; ``/pause 2026-08-31`` (or 31.8.2026, 2026年8月31日) sets it."""
+    today = await local_today(turn)
+    if not argument:
+        _ask(turn, today)
+        return
+    try:
+        until = _checked(values.parse_date(argument), today)
+    except InvalidValue as problem:
+        turn.say(problem.reason, **problem.params)
+        return
+    await _pause_until(turn, until)
+
+
+async def on_button(turn: CommandTurn, payload: str) -> None:
+    """A leave length tapped under the ``/pause`` question: that many days from today."""
+    if not (payload.isascii() and payload.isdigit()) or int(payload) not in dict(BUTTONS):
+        return
+    await _pause_until(turn, await local_today(turn) + timedelta(days=int(payload)))
+
+
+async def resume(turn: CommandTurn, _argument: str) -> None:
+    await turn.ledger.set_leave(turn.person.stakeholder_id, None)
+    turn.say(RESUMED)
+
+
+def _ask(turn: CommandTurn, today: date) -> None:
+    example = (today + timedelta(days=14)).isoformat()
+    choices = tuple(Choice(f"pa:{days}", translate(turn, label)) for days, label in BUTTONS)
+    turn.replies.append(Outbound(translate(turn, ASK, example=example), choices))
+
+
+def _checked(until: date, today: date) -> date:
+    if until < today:
+        raise InvalidValue(PAST, date=until.isoformat())
+    if until > today + LONGEST:
+        raise InvalidValue(TOO_FAR, last=(today + LONGEST).isoformat())
+    return until
+
+
+async def _pause_until(turn: CommandTurn, until: date) -> None:
+    await turn.ledger.set_leave(turn.person.stakeholder_id, until)
+    turn.say(PAUSED, date=turn.texts.format_date(turn.language, until))
