@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from c2cbot.domain.digests import MeetingFacts
+from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.flows.messages import Choice, Outbound
 
 
@@ -198,8 +198,10 @@ class DigestChat:
 class Meetings(Protocol):
     """Meeting notes and what digests need to find: facts, and the groups to post into."""
 
-    async def home_timezone(self, stakeholder_id: int, partnership_id: int) -> str:
-        """The zone of the person's own city, else of the partnership's first city."""
+    async def meeting_zone(
+        self, stakeholder_id: int, partnership_id: int, city_id: int | None
+    ) -> str:
+        """The zone of the city picked (of the partnership), else of the person's own city."""
 
     async def record_meeting(self, draft: MeetingDraft, now: datetime) -> int:
         """Store the notes and their action items as activities; the meeting's id."""
@@ -210,6 +212,9 @@ class Meetings(Protocol):
 
     async def digest_chats(self, partnership_id: int) -> list[DigestChat]:
         """The partnership's active group chats; groups the bot left are not among them."""
+
+    async def weekly_facts(self, partnership_id: int, week_end: date) -> WeeklyFacts | None:
+        """The partnership's digest facts for the seven days up to ``week_end``."""
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from c2cbot.domain import values
 from c2cbot.domain.people import BotRole, may_invite
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import answering, kpi_review, kpi_setup, leave, schedule_commands, walk
+from c2cbot.flows import answering, kpi_review, kpi_setup, leave, meeting, schedule_commands, walk
+from c2cbot.flows import digest_previews as previews
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
 from c2cbot.flows.criteria_summary import criteria_summary
@@ -51,6 +53,8 @@ HELP = N_(
     "/invite – invite people to your partnership (coordinators)\n"
     "/pause – tell me you are away, until a day; /resume – you are back\n"
     "/schedule – see and change follow-ups, reminders and KPI rounds (coordinators)\n"
+    "/meeting – write down the notes of a meeting\n"
+    "/digest – this week's digest (/digest meeting: the last meeting's)\n"
     "/help – this message"
 )
 
@@ -145,6 +149,8 @@ class Turn:
             "pause": lambda a: self._then_reask(leave.pause(self, a)),
             "resume": lambda a: self._then_reask(leave.resume(self, a)),
             "schedule": lambda a: self._then_reask(schedule_commands.show_or_change(self, a)),
+            "meeting": self._cmd_meeting,
+            "digest": self._cmd_digest,
         }.get(command)
         if handler is None:
             self.say(
@@ -322,6 +328,8 @@ class Turn:
         question = walk.question_at(conversation, position)
         try:
             parsed = await self._interpret(question, position, text)
+            if parsed is not None and conversation.id == meeting.MEETING:
+                parsed = meeting.check(position, parsed, await self._meeting_today())
         except InvalidValue as problem:
             self.say(problem.reason, **problem.params)
             await self._ask()
@@ -491,7 +499,9 @@ class Turn:
         return question.type is Kind.INVITE and self.partnership_id is not None
 
     async def _complete(self, conversation: Conversation) -> None:
-        if conversation.outro:
+        if conversation.id == meeting.MEETING:
+            await self._meeting_confirmed(conversation)
+        elif conversation.outro:
             self.say(conversation.outro, **self._context)
         prompt_id = self._context.get("prompt_id")
         if isinstance(prompt_id, int):
@@ -552,6 +562,7 @@ class Turn:
         return walk.question_at(conversation, position)
 
     async def _ask(self, update: bool = False) -> None:
+        await self._meeting_summary(update)
         asking = await self._asking(update)
         self.replies.append(asking.message(self.state.get("picked") or [], update))
 
@@ -616,6 +627,81 @@ class Turn:
         count = len(answered.get(step.value, set()) & {q.id for q in conversation.questions})
         mark = "✓" if step.value in done else f"{count}/{total}"
         return Choice(f"s:{step.value}", f"{self._(STEP_NAMES[step])} · {mark}")
+
+    # ----- meeting notes and digests (flows/meeting.py, digests/posting.py)
+
+    async def _cmd_meeting(self, _argument: str) -> None:
+        await self.start(meeting.MEETING)
+
+    async def _cmd_digest(self, argument: str) -> None:
+        if self.partnership_id is None:
+            await self._menu()
+            return
+        chat = previews.private_chat(self.inbound.channel, self.inbound.chat_id, self.language)
+        if argument.strip().lower() == "meeting":
+            found = await previews.meeting_digest(
+                self.ledger, self.texts, self.partnership_id, chat, self.now
+            )
+            self.replies += found if found is not None else [Outbound(self._(previews.NO_MEETING))]
+        else:
+            today = self.now.astimezone(ZoneInfo(await self._meeting_zone())).date()
+            self.replies += await previews.weekly_digest(
+                self.ledger, self.texts, self.partnership_id, chat, today
+            )
+        await self._reask(menu=False)
+
+    async def _meeting_zone(self) -> str:
+        assert self.partnership_id is not None
+        notes = meeting.Notes(self.state.get("values", {}))
+        return await self.ledger.meeting_zone(
+            self.person.stakeholder_id, self.partnership_id, notes.zone_city
+        )
+
+    async def _meeting_today(self) -> date:
+        """The recorder's date now, in the zone the meeting's times are given in."""
+        return self.now.astimezone(ZoneInfo(await self._meeting_zone())).date()
+
+    async def _meeting_summary(self, update: bool) -> None:
+        position, conversation = self._position, self._conversation
+        if update or conversation is None or conversation.id != meeting.MEETING:
+            return
+        if position is None or position.key != meeting.CONFIRM or self.partnership_id is None:
+            return
+        cities = await self.ledger.partnership_cities(self.partnership_id)
+        notes = meeting.Notes(self.state.get("values", {}))
+        self.replies.append(
+            Outbound(
+                meeting.summary(
+                    notes,
+                    cities,
+                    self.language,
+                    self._,
+                    lambda day: self.texts.format_date(self.language, day),
+                )
+            )
+        )
+
+    async def _meeting_confirmed(self, conversation: Conversation) -> None:
+        answers = self.state.get("values", {})
+        if answers.get(meeting.CONFIRM) is not True or self.partnership_id is None:
+            self.say(N_("The notes were not saved. Send /meeting to write them again."))
+            return
+        draft = meeting.Notes(answers).draft(
+            self.partnership_id,
+            self.person.stakeholder_id,
+            await self._meeting_zone(),
+            self.language,
+        )
+        meeting_id = await self.ledger.record_meeting(draft, self.now)
+        groups = await previews.post_meeting(
+            self.ledger, self.texts, self.partnership_id, meeting_id, self.now
+        )
+        if conversation.outro:
+            self.say(conversation.outro)
+        if groups:
+            self.say(N_("Group chats the digest was posted into: {count}."), count=groups)
+        else:
+            self.say(N_("No group chat is linked to the partnership yet, so no digest was posted."))
 
 
 def may_invite_role(role: str | None) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.domain.digests import MeetingFacts
+from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.domain.steps import LOOPS, Step, next_step
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import (
@@ -28,7 +28,7 @@ from c2cbot.flows.ports import (
     Place,
     ScheduleView,
 )
-from c2cbot.store import kpi_setup, meetings, planning, schedules
+from c2cbot.store import digest_facts, kpi_setup, meetings, planning, schedules
 from c2cbot.store.database import Database
 from c2cbot.store.invites import create_invite
 from c2cbot.store.models import (
@@ -368,8 +368,10 @@ class SqlLedger:
     async def prompt_answered(self, prompt_id: int, values: dict[str, Any], now: datetime) -> None:
         await planning.record_prompt_answer(self.session, prompt_id, values, now)
 
-    async def home_timezone(self, stakeholder_id: int, partnership_id: int) -> str:
-        return await meetings.home_timezone(self.session, stakeholder_id, partnership_id)
+    async def meeting_zone(
+        self, stakeholder_id: int, partnership_id: int, city_id: int | None
+    ) -> str:
+        return await meetings.meeting_zone(self.session, stakeholder_id, partnership_id, city_id)
 
     async def record_meeting(self, draft: MeetingDraft, now: datetime) -> int:
         return await meetings.record_meeting(self.session, draft, now)
@@ -382,6 +384,10 @@ class SqlLedger:
 
     async def digest_chats(self, partnership_id: int) -> list[DigestChat]:
         return await meetings.digest_chats(self.session, partnership_id)
+
+    async def weekly_facts(self, partnership_id: int, week_end: date) -> WeeklyFacts | None:
+        found = await digest_facts.weekly_facts(self.session, [partnership_id], week_end)
+        return found.get(partnership_id)
 
     async def save_kpi_plans(
         self, partnership_id: int, plans: list[KpiPlanSpec], now: datetime
