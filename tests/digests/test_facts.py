@@ -84,7 +84,7 @@ async def _fill(database: Database, partnership_id: int, suffix: str = "") -> No
                 answer(anna, "plan", IN_WEEK),
                 answer(li, "plan", IN_WEEK),
                 answer(li, "progress", IN_WEEK, question="status", type="choice", value="done"),
-                answer(anna, "progress", IN_WEEK, question="status", type="choice", value="delayed"),
+                answer(anna, "progress", IN_WEEK, question="status", value="delayed"),
                 answer(anna, "plan", LAST_WEEK),
             ]
         )
@@ -222,8 +222,7 @@ async def _more_partnerships(database: Database, count: int) -> list[int]:
     async with database.transaction() as session:
         bonn, chengdu = await _city(session, "bonn"), await _city(session, "chengdu")
         made = [
-            Partnership(name=f"Test {n}", loop="new_partnership", step="plan")
-            for n in range(count)
+            Partnership(name=f"Test {n}", loop="new_partnership", step="plan") for n in range(count)
         ]
         session.add_all(made)
         await session.flush()

@@ -10,7 +10,11 @@ from __future__ import annotations
 import io
 import logging
 from functools import lru_cache
+from typing import Any
 
+from babel.numbers import format_compact_decimal
+
+from c2cbot.digests.formats import locale_of
 from c2cbot.digests.views import MAX_KPIS
 from c2cbot.domain.digests import KpiTrend, WeeklyFacts
 from c2cbot.flows.texts import Texts
@@ -63,13 +67,20 @@ def _draw(trends: list[KpiTrend], language: str, texts: Texts | None, font: str)
     import matplotlib
 
     matplotlib.use("Agg")
+
+    fonts: dict[Any, Any] = {"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"]}
+    with matplotlib.rc_context(fonts):
+        return _figure(trends, language, texts)
+
+
+def _figure(trends: list[KpiTrend], language: str, texts: Texts | None) -> bytes:
     from matplotlib.figure import Figure
 
     rows = (len(trends) + COLUMNS - 1) // COLUMNS
     figure = Figure(figsize=(4.2 * COLUMNS, 2.6 * rows), dpi=100, layout="constrained")
     axes = figure.subplots(rows, COLUMNS, squeeze=False)
     for index, trend in enumerate(trends):
-        _panel(axes[index // COLUMNS][index % COLUMNS], trend, language, texts, font)
+        _panel(axes[index // COLUMNS][index % COLUMNS], trend, language, texts)
     for index in range(len(trends), rows * COLUMNS):
         axes[index // COLUMNS][index % COLUMNS].set_visible(False)
     buffer = io.BytesIO()
@@ -77,8 +88,9 @@ def _draw(trends: list[KpiTrend], language: str, texts: Texts | None, font: str)
     return buffer.getvalue()
 
 
-def _panel(axis: object, trend: KpiTrend, language: str, texts: Texts | None, font: str) -> None:
+def _panel(axis: object, trend: KpiTrend, language: str, texts: Texts | None) -> None:
     from matplotlib.axes import Axes
+    from matplotlib.ticker import FuncFormatter
 
     assert isinstance(axis, Axes)
     points = [(period, float(v)) for period, v in trend.values if v is not None]
@@ -87,10 +99,18 @@ def _panel(axis: object, trend: KpiTrend, language: str, texts: Texts | None, fo
     if trend.target is not None:
         axis.axhline(float(trend.target), color="#c0392b", linestyle="--", linewidth=1)
     name = texts.gettext(language, trend.name) if texts else trend.name
-    axis.set_title(_title(name, trend), fontname=font, fontsize=10)
+    axis.set_title(_title(name, trend), fontsize=10)
+    if trend.kind == "rating":
+        axis.set_ylim(0.5, 5.5)
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _tick(language, value)))
     axis.tick_params(axis="x", labelrotation=45, labelsize=7)
     axis.tick_params(axis="y", labelsize=7)
     axis.grid(alpha=0.3)
+
+
+def _tick(language: str, value: float) -> str:
+    """Axis numbers as the language writes them: 1.2M, 1,2 Mio., 120万."""
+    return format_compact_decimal(value, locale=locale_of(language), fraction_digits=1)
 
 
 def _title(name: str, trend: KpiTrend) -> str:

@@ -138,21 +138,21 @@ class Pair:
         Only translations into the group's other languages are shown: a German–Chinese
         group has no use for an English one.
         """
-        typed = _marked(f"[{formats.language_name(text.language)}] ", text.text)
-        lines = [escape(line, self.markup) for line in typed]
+        typed = self._marked(f"[{formats.language_name(text.language)}] ", text.text)
+        lines = list(typed)
         for lang in self.langs:
             translated = text.translations.get(lang.code)
             if lang.code == text.language or not translated:
                 continue
             label = lang.texts.gettext(lang.code, MACHINE_TRANSLATION)
-            machine = _marked(f"[{formats.language_name(lang.code)} · {label}] ", translated)
-            lines += [lang.i(line) for line in machine]
+            marker = f"[{formats.language_name(lang.code)} · {label}] "
+            lines += [lang.i(line) for line in self._marked(marker, translated)]
         return lines
 
-
-def _marked(marker: str, text: str) -> list[str]:
-    first, *rest = typed_lines(text)
-    return [marker + first, *rest]
+    def _marked(self, marker: str, text: str) -> list[Safe]:
+        """Escaped lines of ``text``, the first behind ``marker`` (ours: brackets kept)."""
+        first, *rest = (escape(line, self.markup) for line in typed_lines(text))
+        return [Safe(marker + first), *rest]
 
 
 def typed_lines(text: str) -> list[str]:
