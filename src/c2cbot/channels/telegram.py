@@ -78,6 +78,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("skip", N_("Leave out an optional question")),
     ("cancel", N_("Stop this conversation; your answers are kept")),
     ("invite", N_("Invite colleagues (coordinators)")),
+    ("pause", N_("Tell me you are away, until a day")),
+    ("resume", N_("Tell me you are back")),
+    ("schedule", N_("See and change schedules (coordinators)")),
     ("link", N_("Link a group chat to your partnership (in groups)")),
 )
 # Telegram's language_code for a command list (None: everyone else) → our language hint.

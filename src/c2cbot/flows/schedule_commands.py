@@ -73,7 +73,6 @@ UNKNOWN_SETTING = N_(
     "send /schedule to see them."
 )
 UNKNOWN_FREQUENCY = N_("Please choose one of: {choices}.")
-WHO_NAMED = N_("{name}")
 WHO_HELIX = N_("{helix} in each city")
 SOMEONE = N_("the member responsible")
 _FOLLOW_UP_WORDS = ("followup", "follow-up", "follow", "跟进")
