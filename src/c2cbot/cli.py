@@ -21,12 +21,15 @@ from pydantic import ValidationError
 from c2cbot.channels.telegram import TelegramSetupError
 from c2cbot.channels.wecom import WeComError, group_chat_id
 from c2cbot.config import Settings
+from c2cbot.digests import Markup
+from c2cbot.digests.render import preview_pairs, render_any
 from c2cbot.domain.reference import load_reference
 from c2cbot.flows.loader import ConversationError, load_all, untranslated
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot, link_wecom_group
 from c2cbot.scheduling import commands as scheduling
 from c2cbot.store.database import Database
+from c2cbot.store.digest_facts import preview_facts
 from c2cbot.store.exports import COLUMNS, answer_rows
 from c2cbot.store.invites import PartnershipNotFound, create_invite, find_partnership
 from c2cbot.store.migrate import upgrade
@@ -124,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--members", required=True, nargs="+", help="WeCom userids to add")
     group.add_argument("--name", help="the group's name (default: the partnership's)")
     group.set_defaults(command=_wecom_group)
+    digest = commands.add_parser("digest", help="print a partnership's digest in every language")
+    digest.add_argument("--partnership", required=True, help="id, key or name of the partnership")
+    digest.add_argument("--kind", choices=["weekly", "meeting"], default="weekly")
+    digest.add_argument("--meeting", type=_positive, help="meeting id (default: the last one)")
+    digest.add_argument("--dry-run", action="store_true", help="print only, send nothing")
+    digest.set_defaults(command=_digest)
     jobs = commands.add_parser("jobs", help="the scheduler's jobs: list, run now, pause, resume")
     jobs.add_argument("action", choices=["list", "run", "pause", "resume"])
     jobs.add_argument("name", nargs="?", help="the job (all but list)")
@@ -200,6 +209,24 @@ async def _invite(settings: Settings, arguments: argparse.Namespace) -> None:
             valid_for=timedelta(days=arguments.days),
         )
     print(invite.code)
+
+
+async def _digest(settings: Settings, arguments: argparse.Namespace) -> None:
+    if not arguments.dry_run:
+        raise CommandError("only --dry-run is supported here; /digest in a group posts it")
+    texts, now = Catalogues(settings.locale_dir, settings.default_language), datetime.now(UTC)
+    async with _database(settings) as database, database.transaction() as session:
+        try:
+            partnership = await find_partnership(session, arguments.partnership)
+        except PartnershipNotFound:
+            raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
+        facts = await preview_facts(session, partnership.id, arguments.kind, arguments.meeting, now)
+    if facts is None:
+        raise CommandError("no such meeting notes for this partnership")
+    for pair in preview_pairs(texts.languages):
+        print(f"===== {' + '.join(pair)} =====")
+        for message in render_any(facts, pair, Markup.PLAIN, texts, now):
+            print(message, end="\n\n")
 
 
 async def _export_answers(settings: Settings, arguments: argparse.Namespace) -> None:

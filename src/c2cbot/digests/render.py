@@ -9,7 +9,7 @@ platform, at section boundaries where possible.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -102,6 +102,27 @@ def render_meeting(
         Section("actions", True, (facts.action_items,)),
     ]
     return page.messages(sections, limit or LIMITS[markup])
+
+
+def render_any(
+    facts: WeeklyFacts | MeetingFacts,
+    languages: Sequence[str],
+    markup: Markup,
+    texts: Texts,
+    now: datetime,
+) -> list[str]:
+    """Either digest, for callers that hold one or the other (``c2cbot digest``)."""
+    if isinstance(facts, MeetingFacts):
+        return render_meeting(facts, languages, markup, texts, now)
+    return render_weekly(facts, languages, markup, texts)
+
+
+def preview_pairs(languages: Iterable[str]) -> list[tuple[str, ...]]:
+    """The language pairs groups use: each European language with Chinese, and Chinese alone."""
+    known = list(languages)
+    chinese = "zh_Hans"
+    pairs = [(code, chinese) for code in known if code != chinese]
+    return [*pairs, (chinese,)] if chinese in known else [(code,) for code in known]
 
 
 class _Page:

@@ -27,12 +27,13 @@ from c2cbot.domain.digests import (
     CityBalance,
     CityName,
     KpiTrend,
+    MeetingFacts,
     Participant,
     WeeklyFacts,
     Written,
 )
 from c2cbot.domain.steps import LOOPS, Step
-from c2cbot.store.meetings import city_name
+from c2cbot.store.meetings import city_name, last_meeting, meeting_facts
 from c2cbot.store.models import (
     Activity,
     Answer,
@@ -361,3 +362,22 @@ def _balance(gathered: _Gathered, city: str) -> CityBalance:
         reports=gathered.reports_by_city.get(city, 0),
         actions_done=gathered.done_by_city.get(city, 0),
     )
+
+
+async def preview_facts(
+    session: AsyncSession, partnership_id: int, kind: str, meeting_id: int | None, now: datetime
+) -> WeeklyFacts | MeetingFacts | None:
+    """This week's facts, or a meeting's (the last one without ``meeting_id``), to print.
+
+    A meeting of another partnership is not shown: None, as for one that does not exist.
+    """
+    if kind == "weekly":
+        today = now.astimezone(UTC).date()
+        sunday = today + timedelta(days=6 - today.weekday())
+        return (await weekly_facts(session, [partnership_id], sunday)).get(partnership_id)
+    wanted = meeting_id or await last_meeting(session, partnership_id)
+    if wanted is None:
+        return None
+    facts = await meeting_facts(session, wanted)
+    owner = await session.get(Meeting, wanted)
+    return facts if owner is not None and owner.partnership_id == partnership_id else None
