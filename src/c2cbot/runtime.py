@@ -48,8 +48,10 @@ class Bot:
         self.texts = Catalogues(settings.locale_dir, settings.default_language)
         self.conversations = load_all(settings.conversations_dir)
         self.metrics = Metrics()
+        # With a translator, confirmed notes leave their digest to the meeting-digest job.
+        self.store = SqlStore(self.database, hold_meeting_digests=bool(settings.translate_url))
         self.engine = Engine(
-            SqlStore(self.database), self.conversations, self.texts, clock, observer=self.metrics
+            self.store, self.conversations, self.texts, clock, observer=self.metrics
         )
         self.webchat = WebChat()
         self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}

@@ -44,7 +44,7 @@ async def test_only_one_instance_leads_and_another_takes_over(
         assert (first.is_leader, second.is_leader) == (True, False)
         stored = await commands.list_jobs(database)
         assert sorted(j.id for j in stored) == sorted(s.name for s in JOB_SPECS)
-        assert all(j.function.startswith("c2cbot.scheduling.jobs:") for j in stored)
+        assert {j.function for j in stored} == {s.ref for s in JOB_SPECS}
         assert not any(j.paused for j in stored)
         await first.stop()
         await eventually(lambda: second.is_leader)

@@ -21,7 +21,7 @@ from c2cbot.digests.markup import LIMITS, Limit, Markup
 from c2cbot.digests.render import render_meeting, render_weekly
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.flows.messages import Outbound
-from c2cbot.flows.ports import DigestChat, Meetings, Outbox
+from c2cbot.flows.ports import DigestChat, HeldDigests, Meetings, Outbox
 from c2cbot.flows.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class Translator(Protocol):
     async def weekly(self, facts: WeeklyFacts, languages: Sequence[str]) -> WeeklyFacts: ...
 
 
-class MeetingPorts(Meetings, Outbox, Protocol):
+class MeetingPorts(Meetings, Outbox, HeldDigests, Protocol):
     """What posting needs of the caller's transaction."""
 
 
@@ -99,8 +99,11 @@ async def post_meeting(
 
     ``translator`` runs only where the caller may wait for it (never inside a chat
     turn's transaction); without it people's text is shown as written, marked with
-    its language.
+    its language — unless the bot translates digests, in which case the ledger holds
+    the digest for the job that translates and posts it (``scheduling.meeting_digests``).
     """
+    if translator is None and await ledger.hold_meeting_digest(meeting_id):
+        return len(await ledger.digest_chats(partnership_id))
     facts = await ledger.meeting_facts(meeting_id)
     if facts is None:
         return 0

@@ -217,6 +217,24 @@ class Meetings(Protocol):
         """The partnership's digest facts for the seven days up to ``week_end``."""
 
 
+class HeldDigests(Protocol):
+    """Meeting digests that a job translates before posting them."""
+
+    async def hold_meeting_digest(self, meeting_id: int) -> bool:
+        """Leave the digest to the job that translates it, if digests are translated
+        (the provider must not be called inside a chat turn); whether it was left."""
+
+
+class DigestTimes(Protocol):
+    """When a group chat gets its weekly digest."""
+
+    async def set_digest_time(
+        self, channel: str, chat_id: str, weekday: int, at: str, zone: str | None
+    ) -> str | None:
+        """Set the group's weekday (1 Monday) and local time, and its zone if given;
+        the zone its digest now follows, or None if the group is not linked."""
+
+
 @dataclass(frozen=True)
 class KpiPlanSpec:
     """A KPI the partnership measures, as the Measure step decided it."""
@@ -307,11 +325,34 @@ class Schedules(Protocol):
 
 
 class Ledger(
-    Inbox, People, States, Answers, Outbox, Chats, Prompts, Meetings, KpiPlans, Schedules, Protocol
+    Inbox,
+    People,
+    States,
+    Answers,
+    Outbox,
+    Chats,
+    Prompts,
+    Meetings,
+    KpiPlans,
+    Schedules,
+    HeldDigests,
+    DigestTimes,
+    Protocol,
 ):
     """Everything one transaction offers the engine."""
 
 
+class Batch(Protocol):
+    def each(self) -> AbstractAsyncContextManager[Ledger]:
+        """A savepoint for one message: kept if the block succeeds, undone if it raises."""
+
+
 class Store(Protocol):
+    parallel_batches: int
+    """How many ``batch`` transactions are worth running at once (1 for SQLite)."""
+
     def transaction(self) -> AbstractAsyncContextManager[Ledger]:
         """One database transaction: all of it is committed, or none of it."""
+
+    def batch(self) -> AbstractAsyncContextManager[Batch]:
+        """One transaction shared by several messages, each in its own ``Batch.each``."""

@@ -52,10 +52,11 @@ class JobSpec:
 
     name: str
     cron: dict[str, Any]
+    module: str = MODULE  # the function ``name`` in this module runs the job
 
     @property
     def ref(self) -> str:
-        return f"{MODULE}:{self.name}"
+        return f"{self.module}:{self.name}"
 
     def trigger(self) -> CronTrigger:
         return CronTrigger(timezone=UTC, **self.cron)
@@ -67,6 +68,7 @@ JOB_SPECS: tuple[JobSpec, ...] = (
     JobSpec("remind_and_escalate", {"minute": 35}),
     JobSpec("mou_and_plan_reviews", {"hour": 0, "minute": 15}),
     JobSpec("weekly_digests", {"minute": "*/15"}),
+    JobSpec("meeting_digests", {"second": "*/20"}, "c2cbot.scheduling.meeting_digests"),
 )
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 

@@ -28,7 +28,15 @@ from c2cbot.flows.ports import (
     Place,
     ScheduleView,
 )
-from c2cbot.store import digest_facts, kpi_setup, meetings, planning, schedules
+from c2cbot.store import (
+    digest_facts,
+    digest_times,
+    kpi_setup,
+    meeting_digests,
+    meetings,
+    planning,
+    schedules,
+)
 from c2cbot.store.database import Database
 from c2cbot.store.invites import create_invite
 from c2cbot.store.models import (
@@ -52,21 +60,51 @@ from c2cbot.store.models import (
 class SqlStore:
     """``flows.ports.Store`` on SQLAlchemy: each transaction yields a fresh ``SqlLedger``."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, hold_meeting_digests: bool = False) -> None:
         self.database = database
+        self.hold_meeting_digests = hold_meeting_digests  # a translator is configured
+        # SQLite writes one transaction at a time; PostgreSQL overlaps a few batches.
+        self.parallel_batches = 1 if database.is_sqlite else POSTGRES_PARALLEL_BATCHES
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlLedger]:
         async with self.database.transaction() as session:
-            ledger = SqlLedger(session)
+            ledger = SqlLedger(session, hold_meeting_digests=self.hold_meeting_digests)
             yield ledger
         if ledger.enqueued:
             self.database.notify_committed()
 
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[SqlBatch]:
+        async with self.database.transaction() as session:
+            batch = SqlBatch(session, self.hold_meeting_digests)
+            yield batch
+        if batch.enqueued:
+            self.database.notify_committed()
+
+
+POSTGRES_PARALLEL_BATCHES = 4
+
+
+class SqlBatch:
+    """One transaction for several inbound messages; each gets a SAVEPOINT and a ledger."""
+
+    def __init__(self, session: AsyncSession, hold_meeting_digests: bool) -> None:
+        self.session, self.hold_meeting_digests = session, hold_meeting_digests
+        self.enqueued = 0
+
+    @asynccontextmanager
+    async def each(self) -> AsyncIterator[SqlLedger]:
+        async with self.session.begin_nested():
+            ledger = SqlLedger(self.session, hold_meeting_digests=self.hold_meeting_digests)
+            yield ledger
+        self.enqueued += ledger.enqueued
+
 
 class SqlLedger:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, hold_meeting_digests: bool = False) -> None:
         self.session = session
+        self._hold_meeting_digests = hold_meeting_digests
         self.enqueued = 0
         self._states: dict[int, ConversationState] = {}
 
@@ -417,6 +455,16 @@ class SqlLedger:
 
     async def set_kpi_frequency(self, partnership_id: int, plan_id: int, frequency: str) -> bool:
         return await schedules.set_kpi_frequency(self.session, partnership_id, plan_id, frequency)
+
+    async def hold_meeting_digest(self, meeting_id: int) -> bool:
+        if self._hold_meeting_digests:
+            await meeting_digests.hold(self.session, meeting_id)
+        return self._hold_meeting_digests
+
+    async def set_digest_time(
+        self, channel: str, chat_id: str, weekday: int, at: str, zone: str | None
+    ) -> str | None:
+        return await digest_times.set_digest_time(self.session, channel, chat_id, weekday, at, zone)
 
 
 SEEN_EVERY = timedelta(minutes=10)

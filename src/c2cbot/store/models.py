@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -395,6 +396,11 @@ class Meeting(Base):
     decisions: Mapped[list[str]]
     language: Mapped[str] = mapped_column(String(16))
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the notes are confirmed and a translation provider is configured: the
+    # meeting-digest job translates and posts the digest, then clears it (0007).
+    digest_pending: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )
 
 
 class DigestDelivery(Base):
