@@ -11,12 +11,26 @@ from zoneinfo import ZoneInfo
 
 from c2cbot.domain.people import BotRole, may_invite
 from c2cbot.domain.text import N_
+from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import digest_previews as previews
+from c2cbot.flows import digest_times
 from c2cbot.flows.messages import Choice, Inbound, Outbound
 from c2cbot.flows.ports import InviteProblem, Ledger, Person
 from c2cbot.flows.texts import Texts
 
 LINKED = N_("This group is now linked to {name}. Which languages should its digests use?")
+DIGEST_TIME_SET = N_(
+    "The weekly digest will be posted in this group every {weekday} at {time} ({zone})."
+)
+GROUP_HELP = N_(
+    "In this group I post the partnership's meeting and weekly digests. "
+    "Conversations happen in a private chat with me.\n\n"
+    "/link CODE – link this group to your partnership (coordinators)\n"
+    "/digest – post this week's digest here (/digest meeting: the last meeting's)\n"
+    "/digest time Monday 09:00 Europe/Berlin – when the weekly digest comes "
+    "(coordinators; the time zone may be left out)\n"
+    "/help – this message"
+)
 PAIRS: tuple[tuple[str, ...], ...] = (("en", "zh_Hans"), ("de", "zh_Hans"), ("zh_Hans",), ("en",))
 
 
@@ -50,8 +64,12 @@ class GroupTurn:
         command = word.split("@", 1)[0].lower()
         if command == "link":
             await self._link(argument.strip()[:64])
+        elif command == "digest" and argument.lower().split()[:1] in (["time"], ["zeit"], ["时间"]):
+            await self._digest_time(argument.strip().partition(" ")[2])
         elif command == "digest":
             await self._digest(argument.strip().lower() == "meeting")
+        elif command == "help":
+            self.say(GROUP_HELP)
         else:
             self._point_to_private_chat()
 
@@ -133,6 +151,23 @@ class GroupTurn:
         self.replies += await previews.weekly_digest(
             self.ledger, self.texts, partnership_id, chat, today
         )
+
+    async def _digest_time(self, argument: str) -> None:
+        """Set the weekday, local time and optionally zone of the group's weekly digest."""
+        if not await self._is_coordinator_of_group():
+            self.say(N_("Only coordinators of the partnership can do this."))
+            return
+        try:
+            chosen = digest_times.parse_digest_time(argument)
+        except InvalidValue as error:
+            self.say(error.reason, **error.params)
+            return
+        inbound = self.inbound
+        zone = await self.ledger.set_digest_time(
+            inbound.channel, inbound.chat_id, chosen.weekday, chosen.at, chosen.zone
+        )
+        weekday = self._(digest_times.WEEKDAY_NAMES[chosen.weekday - 1])
+        self.say(DIGEST_TIME_SET, weekday=weekday, time=chosen.at, zone=zone or "UTC")
 
     async def _is_coordinator_of_group(self) -> bool:
         partnership_id = await self.ledger.group_partnership(
