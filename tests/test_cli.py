@@ -71,7 +71,7 @@ def test_an_invalid_setting_is_named_and_nothing_starts(variable: str, value: st
 def test_conversations_check_passes_on_the_shipped_files() -> None:
     result = run("conversations", "check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "14 conversations, 0 problems" in result.stdout
+    assert "15 conversations, 0 problems" in result.stdout
 
 
 def test_conversations_check_names_file_and_question(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import commands
-from c2cbot.scheduling.scheduler import Scheduling
+from c2cbot.scheduling.scheduler import JOB_SPECS, Scheduling
 from c2cbot.store.database import Database
 from c2cbot.store.models import Prompt
 from tests.scheduling.conftest import build_world, count, prompts, utc
@@ -58,3 +58,11 @@ async def test_prompts_preview_sends_and_stores_nothing(
     assert "Sven (en, web)" in lines[0] and "Joint projects 2026-04" in lines[0]
     assert lines[1].endswith("would plan")
     assert len(await prompts(database)) == 1
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in JOB_SPECS])
+async def test_every_scheduled_job_runs_by_name(
+    name: str, database: Database, texts: Catalogues
+) -> None:
+    """``c2cbot jobs run`` knows every job the scheduler runs, wherever it lives."""
+    assert await commands.run_job(database, texts, name, utc(2026, 5, 5, 12)) >= 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -185,15 +185,5 @@ def _log(job: str, count: int, what: str) -> None:
         log.info("%s: %d %s", job, count, what)
 
 
-JobFunction = Callable[..., Awaitable[int]]
-
-#: Every job by its short name, as ``c2cbot jobs run NAME`` knows them.
-JOBS: dict[str, JobFunction] = {
-    "plan_rounds": plan_rounds,
-    "send_due": send_due,
-    "remind_and_escalate": remind_and_escalate,
-    "mou_and_plan_reviews": mou_and_plan_reviews,
-    "weekly_digests": weekly_digests,
-}
 #: The jobs whose timing depends on the reminder delay (C2C_REMINDER_DAYS).
 USE_REMINDER_DAYS = frozenset({"plan_rounds", "remind_and_escalate"})
