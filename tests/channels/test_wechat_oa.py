@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -120,7 +120,7 @@ class EmptyOutbox:
     async def release(self, message_ids: list[int]) -> None:
         assert not message_ids
 
-    async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None:
+    async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None:
         raise AssertionError("nothing was claimed")
 
 
@@ -608,6 +608,76 @@ async def test_a_slow_engine_gets_success_in_time_and_replies_go_once_by_api(
     assert sent == await count(bot, OutboxMessage) >= 4
     assert len(fake.calls("message/custom/send")) == sent == len(user.received)
     assert {r.kind for r in user.received} == {"custom"}
+
+
+async def test_when_the_engine_is_behind_a_callback_answers_at_once(
+    bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
+) -> None:
+    """With ``max_waiting`` engine runs in flight, a new callback does not wait for its own."""
+    gate = asyncio.Event()
+
+    async def behind(inbound: Inbound) -> bool:
+        if inbound.chat_id == "o_first":
+            await gate.wait()
+        return await bot.engine.handle(inbound)
+
+    served = await make_oa(behind, max_waiting=1, reply_deadline=4.0)
+    first, second = served.user("o_first"), served.user("o_second", sealed=True)
+    waiting = asyncio.create_task(first.follow(invite))
+    await until(lambda: _running(served.channel, 1))
+    reply = await second.follow(invite)
+    assert reply.body == "success" and not waiting.done()
+    gate.set()
+    assert (await waiting).text is not None  # the first one still answers in place
+    await served.channel.idle()
+    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    assert {r.kind for r in first.received} == {"passive"}
+    assert {r.kind for r in second.received} == {"custom"}
+    assert len(second.received) == await count(
+        bot, OutboxMessage, OutboxMessage.chat_id == "o_second"
+    )
+
+
+async def _running(channel: WeChatOfficialAccount, engines: int) -> bool:
+    return len(channel._running) >= engines
+
+
+class SlowClaims:
+    """The bot's outbox, but claims for a reply in place wait until ``gate`` opens."""
+
+    def __init__(self, outbox: ChatOutbox) -> None:
+        self.outbox, self.gate = outbox, asyncio.Event()
+
+    async def claim_chat(
+        self, channel: str, chat_id: str, now: datetime, in_hand: int = 0
+    ) -> Sequence[Any]:
+        await self.gate.wait()
+        return await self.outbox.claim_chat(channel, chat_id, now, in_hand)
+
+    async def release(self, message_ids: list[int]) -> None:
+        await self.outbox.release(message_ids)
+
+    async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None:
+        await self.outbox.sent_many(marks, now)
+
+
+async def test_a_claim_that_misses_the_deadline_leaves_the_replies_to_the_api(
+    bot: Bot, fake: FakeWeChat, invite: str
+) -> None:
+    """The engine is quick but taking its replies queues behind other writes."""
+    slow = SlowClaims(bot.outbox)
+    wiring = Wiring(bot.texts, bot.engine.handle, slow, SqlTokenVault(bot.database))
+    async for make in serving(fake, wiring):
+        served = await make(reply_deadline=0.3)
+        user = served.user("o_claim", sealed=True)
+        reply = await user.follow(invite)
+        assert reply.body == "success"
+        slow.gate.set()
+        await served.channel.idle()  # the late claim gives the replies back
+        await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+        rows = await count(bot, OutboxMessage, OutboxMessage.status == "sent")
+        assert rows == await count(bot, OutboxMessage) >= 3
+        assert len(user.received) == rows and {r.kind for r in user.received} == {"custom"}
 
 
 # ----- (f, g) sending through the API

@@ -40,6 +40,7 @@ from c2cbot.store.exports import answer_rows
 from c2cbot.store.invites import find_partnership
 from c2cbot.store.models import Answer, InboundMessage, OutboxMessage
 from tests.channels.test_telegram_run import (
+    ANSWERED,
     PARTNERSHIP,
     PICKS,
     STEPS,
@@ -78,17 +79,6 @@ QUICK_WECOM = WeComOptions(
     limits=WeComLimits(FAST_LIMITS.member, FAST_LIMITS.group, Rate(500.0, 100.0)),
 )
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# What the walker answers in each step (groups count every item), as on Telegram.
-STEP_ANSWERS = {
-    "aim": 11,
-    "commit": 9,
-    "partner": 17,
-    "plan": 18,
-    "do": 6,
-    "measure": 14,
-    "act": 7,
-    "replicate": 8,
-}
 
 
 # ----- the bot, started from settings against the fakes
@@ -292,7 +282,7 @@ async def walk_every_step(person: Typist, invite: str | None) -> dict[str, list[
         )
     marks = {c.action[2:]: c.label.rsplit(" · ", 1)[1] for c in person.last.choices}
     assert marks == dict.fromkeys(STEPS, "✓")
-    assert {step: len(answered[step]) for step in STEPS} == STEP_ANSWERS
+    assert {step: len(answered[step]) for step in STEPS} == {s: ANSWERED[s] for s in STEPS}
     return answered
 
 

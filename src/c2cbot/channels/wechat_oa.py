@@ -66,6 +66,9 @@ SEPARATOR = "\n\n"
 REDACTED = "<redacted>"
 MAX_PARTIAL = 1000
 REQUEST_TIMEOUT = 10.0
+# Engine runs in flight at which a new callback no longer waits for its own (the engine is
+# behind: the wait would be long); it answers "success" and the dispatcher sends by API.
+MAX_WAITING = 10
 TEMPLATE_FIELD = "content"  # the template's body must be {{content.DATA}}
 
 COMMANDS = frozenset(
@@ -418,16 +421,18 @@ class WeChatOfficialAccount:
         vault: TokenVault,
         template_id: str | None = None,
         reply_deadline: float = 4.0,
+        max_waiting: int = MAX_WAITING,
         clock: Clock = _utcnow,
     ) -> None:
         self._token, self._texts, self._on_inbound = token, texts, on_inbound
         self._outbox, self._template_id = outbox, template_id
-        self._deadline, self._clock = reply_deadline, clock
+        self._deadline, self._max_waiting, self._clock = reply_deadline, max_waiting, clock
         self._sealer = Sealer(token, aes_key, app_id) if aes_key else None
         self._api = OfficialAccountApi(
             api_url=api_url, app_id=app_id, app_secret=app_secret, vault=vault
         )
         self._running: dict[str, asyncio.Task[object]] = {}
+        self._late: set[asyncio.Task[None]] = set()
         self._in_place: dict[str, list[InPlace]] = {}
         self._partial: dict[str, int] = {}
 
@@ -436,9 +441,9 @@ class WeChatOfficialAccount:
         return [web.get(CALLBACK_PATH, self._verify), web.post(CALLBACK_PATH, self._receive)]
 
     async def idle(self) -> None:
-        """Wait for engine tasks that outlived their callback's deadline."""
-        while self._running:
-            await asyncio.gather(*self._running.values(), return_exceptions=True)
+        """Wait for engine tasks and claims that outlived their callback's deadline."""
+        while self._running or self._late:
+            await asyncio.gather(*self._running.values(), *self._late, return_exceptions=True)
 
     async def close(self) -> None:
         """Let running engine tasks finish (never cancel a transaction), then close HTTP."""
@@ -516,9 +521,17 @@ class WeChatOfficialAccount:
     # ----- the five-second rule
 
     async def _answer(self, inbound: Inbound) -> str | None:
-        """The passive reply's text, if the engine finished in time and anything is waiting."""
+        """The passive reply's text, if the engine and the claim finished within the deadline.
+
+        When the engine is behind (``max_waiting`` runs in flight), waiting would only
+        hold WeChat's request until the deadline: answer at once instead.
+        """
         if inbound.dedupe_key in self._running:
             return None  # WeChat's retry while the first delivery is still being handled
+        if len(self._running) >= self._max_waiting:
+            self._start(inbound)
+            return None  # the dispatcher sends the replies when the engine is done
+        until = asyncio.get_running_loop().time() + self._deadline
         slot = self._hold(inbound.chat_id)
         try:
             task = self._start(inbound)
@@ -527,7 +540,7 @@ class WeChatOfficialAccount:
                 return None  # the dispatcher sends the replies when the engine is done
             if task.cancelled() or task.exception() is not None:
                 raise EngineFailed(inbound.dedupe_key)
-            return await self._reply_in_place(inbound.chat_id, slot)
+            return await self._reply_in_place(inbound.chat_id, slot, until)
         finally:
             self._unhold(inbound.chat_id, slot)
             slot.settle(0)  # whatever was handed over and not taken goes by the API
@@ -560,10 +573,23 @@ class WeChatOfficialAccount:
         if not slots:
             self._in_place.pop(chat_id, None)
 
-    async def _reply_in_place(self, chat_id: str, slot: InPlace) -> str | None:
-        """Take the chat's waiting replies; as many whole ones as fit go into the reply."""
+    async def _reply_in_place(self, chat_id: str, slot: InPlace, until: float) -> str | None:
+        """Take the chat's waiting replies; as many whole ones as fit go into the reply.
+
+        The claim is a write and may queue behind other transactions; if it is not done
+        by ``until``, the callback answers without it and the claimed messages go back
+        to the dispatcher once the claim completes.
+        """
         in_hand = len(slot.handed)  # handed over by the dispatcher: these go first
-        claimed = list(await self._outbox.claim_chat(NAME, chat_id, self._clock(), in_hand))
+        claiming = asyncio.ensure_future(
+            self._outbox.claim_chat(NAME, chat_id, self._clock(), in_hand)
+        )
+        left = until - asyncio.get_running_loop().time()
+        done, _pending = await asyncio.wait({claiming}, timeout=max(0.0, left))
+        if not done:
+            self._release_when_claimed(claiming)
+            return None
+        claimed = list(claiming.result())
         self._unhold(chat_id, slot)
         handed = [text for text, _future in slot.handed]
         texts = handed + [self._text(Outbound.from_json(m.payload)) for m in claimed]
@@ -577,8 +603,23 @@ class WeChatOfficialAccount:
         self, used: Sequence[ClaimedMessage], unused: Sequence[ClaimedMessage]
     ) -> None:
         await self._outbox.release([m.id for m in unused])
-        for message in used:
-            await self._outbox.sent(message.id, None, self._clock())
+        if used:
+            await self._outbox.sent_many([(m.id, None) for m in used], self._clock())
+
+    def _release_when_claimed(self, claiming: asyncio.Future[Sequence[ClaimedMessage]]) -> None:
+        """A claim that finished after the deadline: its messages go back to the dispatcher."""
+
+        async def release() -> None:
+            try:
+                claimed = await claiming
+            except Exception:
+                log.exception("claiming WeChat replies failed; the dispatcher sends them")
+                return
+            await self._outbox.release([m.id for m in claimed])
+
+        task = asyncio.create_task(release())
+        self._late.add(task)
+        task.add_done_callback(self._late.discard)
 
     def _text(self, message: Outbound) -> str:
         return as_numbered_text(message, self._texts).strip()
