@@ -585,7 +585,11 @@ class WeChatOfficialAccount:
             self._outbox.claim_chat(NAME, chat_id, self._clock(), in_hand)
         )
         left = until - asyncio.get_running_loop().time()
-        done, _pending = await asyncio.wait({claiming}, timeout=max(0.0, left))
+        try:
+            done, _pending = await asyncio.wait({claiming}, timeout=max(0.0, left))
+        except asyncio.CancelledError:  # the server is shutting down: do not strand them
+            self._release_when_claimed(claiming)
+            raise
         if not done:
             self._release_when_claimed(claiming)
             return None
