@@ -24,3 +24,12 @@ async def test_onboarding_then_aim(bot: Bot, person: Driver, invite: str) -> Non
     assert "How do you want your city to be in 20 to 30 years?" in person.last.text
     assert (await position_of(person)) is not None
     assert (await position_of(person)).question == "vision"  # type: ignore[union-attr]
+
+
+async def test_the_partnership_is_named_in_the_newcomers_language(
+    bot: Bot, person: Driver, invite: str
+) -> None:
+    await person.send("你好")
+    await person.click("简体中文")
+    await person.send(invite)
+    assert person.text.startswith("欢迎加入合作项目“哥德堡–上海”")

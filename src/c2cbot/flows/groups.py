@@ -107,7 +107,7 @@ class GroupTurn:
             Outbound(
                 self._(
                     LINKED,
-                    name=target.partnership_name,
+                    name=target.title(self.person.language),
                 ),
                 self._pair_choices(),
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -56,6 +56,11 @@ class Joined:
     partnership_id: int
     partnership_name: str
     role: str
+    titles: Mapping[str, str] = field(default_factory=dict)  # the name by language
+
+    def title(self, language: str) -> str:
+        """The partnership's name as ``language`` writes it (哥德堡–上海)."""
+        return self.titles.get(language) or self.partnership_name
 
 
 @dataclass(frozen=True)

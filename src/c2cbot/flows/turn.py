@@ -546,7 +546,7 @@ class Turn:
             self.say(INVITE_PROBLEMS[result])
             return None
         self.partnership_id, self.role = result.partnership_id, result.role
-        self.say(N_("Welcome to the partnership {name}!"), name=result.partnership_name)
+        self.say(N_("Welcome to the partnership {name}!"), name=result.title(self.language))
         return result
 
     # ----- asking

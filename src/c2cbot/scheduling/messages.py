@@ -88,7 +88,7 @@ class Writer:
     @property
     def partnership(self) -> str:
         team = self.lookup.teams.get(self.row.partnership_id)
-        return team.name if team else ""
+        return team.title(self.language) if team else ""
 
     def name(self, stakeholder_id: int | None) -> str:
         person = self.lookup.people.get(stakeholder_id) if stakeholder_id is not None else None

@@ -55,6 +55,7 @@ from c2cbot.store.models import (
     Stakeholder,
     utcnow,
 )
+from c2cbot.store.partnership_names import partnership_titles
 
 
 class SqlStore:
@@ -244,14 +245,20 @@ class SqlLedger:
         elif _rank(invite.role) > _rank(existing.role):
             existing.role = invite.role
         await self.session.flush()
-        return Joined(partnership.id, partnership.name, existing.role)
+        titles = await self._titles(partnership.id)
+        return Joined(partnership.id, partnership.name, existing.role, titles)
 
     async def invite_target(self, code: str, now: datetime) -> Joined | InviteProblem:
         invite = await self._valid_invite(code, now)
         if isinstance(invite, InviteProblem):
             return invite
         partnership = await self.session.get_one(Partnership, invite.partnership_id)
-        return Joined(partnership.id, partnership.name, invite.role)
+        titles = await self._titles(partnership.id)
+        return Joined(partnership.id, partnership.name, invite.role, titles)
+
+    async def _titles(self, partnership_id: int) -> dict[str, str]:
+        titles = await partnership_titles(self.session, [partnership_id])
+        return titles.get(partnership_id, {})
 
     async def _valid_invite(self, code: str, now: datetime) -> InviteCode | InviteProblem:
         invite = await self.session.get(InviteCode, code, with_for_update=True)

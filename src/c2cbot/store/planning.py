@@ -27,7 +27,7 @@ import fcntl
 import logging
 import os
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -58,6 +58,7 @@ from c2cbot.store.models import (
     Prompt,
     Stakeholder,
 )
+from c2cbot.store.partnership_names import partnership_titles
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,11 @@ class Team:
     reminder_days: int | None
     roles: dict[int, str]
     home: Home | None
+    titles: Mapping[str, str] = field(default_factory=dict)  # the name by language
+
+    def title(self, language: str) -> str:
+        """The partnership's name as ``language`` writes it (哥德堡–上海)."""
+        return self.titles.get(language) or self.name
 
     def reminder_days_or(self, default: int) -> int:
         """Its own reminder delay, else the setting's; a stored value out of range is unused."""
@@ -349,11 +355,12 @@ async def _teams_where(
 ) -> dict[int, Team]:
     """Partnerships (those in ``ids``, or all) with the given roles and their homes."""
     homes = await _team_homes(session)
+    titles = await partnership_titles(session, ids)
     query = select(*_TEAM_COLUMNS)
     if ids is not None:
         query = query.where(Partnership.id.in_(sorted(ids)))
     return {
-        row[0]: Team(*row, roles.get(row[0], {}), homes.get(row[0]))
+        row[0]: Team(*row, roles.get(row[0], {}), homes.get(row[0]), titles.get(row[0], {}))
         for row in await session.execute(query)
     }
 
