@@ -74,7 +74,7 @@ ANSWERED = {
     "partner": 17,
     "plan": 18,
     "do": 6,
-    "measure": 14,
+    "measure": 23,
     "act": 7,
     "replicate": 8,
 }
@@ -356,7 +356,7 @@ async def test_polling_bot_onboards_and_walks_every_step(
 
     rows = await answer_rows(bot.database)
     assert {name: len(keys) for name, keys in answered.items()} == ANSWERED
-    assert len(rows) == sum(ANSWERED.values()) == 95
+    assert len(rows) == sum(ANSWERED.values()) == 104
     assert {(r.channel, r.language) for r in rows} == {("telegram", language)}
     assert all(r.inbound_id is not None for r in rows)
     for name, keys in answered.items():
