@@ -22,6 +22,7 @@ NASTY = (
     "# heading @all @anna_berg"
 )
 PAIR = ("en", "zh_Hans")
+JOINER = "\u2060"
 
 
 class _Tags(HTMLParser):
@@ -76,25 +77,28 @@ def test_telegram_mentions_do_not_notify(texts: Catalogues) -> None:
     assert re.search(r"@\w", message) is None
 
 
-def test_wecom_markdown_escapes_what_it_would_act_on(texts: Catalogues) -> None:
+def test_wecom_markdown_defuses_what_it_would_act_on(texts: Catalogues) -> None:
     facts = samples.meeting(decisions=tuple(_nasty_meeting()))
     joined = "\n".join(render_meeting(facts, PAIR, Markup.WECOM_MARKDOWN, texts, samples.NOW))
     line = next(line for line in joined.splitlines() if "script" in line)
-    # Every markdown character people typed is behind a backslash; ours are not.
-    unescaped = re.findall(r"(?<!\\)[*`\[\]<>_]", line.removeprefix("1. [English] "))
-    assert unescaped == []
-    assert '\\<font color="info"\\>' in line
-    assert "下次会议 \\<在成都\\> & \\*\\*举行\\*\\*" in joined
+    typed = line.removeprefix("1. [English] ")
+    # No pair of markup characters people typed touches: no **, __, ](, <tag, <@, `…`.
+    assert re.search(r"\*\*|__|\]\(|<[a-z/@]|`|@\w", typed) is None
+    # WeCom documents no backslash escapes: nothing is added that would show.
+    assert "\\" not in typed
+    assert typed.replace(JOINER, "").replace("\u02cb", "`") == NASTY
+    star = JOINER + "*" + JOINER
+    assert f"下次会议 <{JOINER}在成都> & {star * 2}举行{star * 2}" in joined
 
 
 def test_markdown_line_starts_are_defused() -> None:
     typed = "# not a heading\n> not a quote\n- not a list\n1. not numbered\n2026 is a year"
     escaped = escape(typed, Markup.WECOM_MARKDOWN)
     assert escaped.splitlines() == [
-        "\\# not a heading",
-        "\\> not a quote",
-        "\\- not a list",
-        "1\\. not numbered",
+        JOINER + "# not a heading",
+        JOINER + "> not a quote",
+        JOINER + "- not a list",
+        JOINER + "1. not numbered",
         "2026 is a year",
     ]
 
@@ -137,7 +141,9 @@ def test_five_thousand_characters_are_split_within_the_limit(
     if markup is Markup.PLAIN:
         assert typed.strip() in "".join(messages).replace("\n", "")
     if markup is Markup.WECOM_MARKDOWN:
-        assert all(not re.search(r"(?<!\\)(\\\\)*\\$", m) for m in messages)  # no lone "\"
+        shown = "".join(messages).replace("\n", "").replace(JOINER, "").replace("\u02cb", "`")
+        assert typed.strip() in shown
+        assert all(not re.search(r"\*\*\*|__|\]\(", m) for m in messages)
 
 
 def test_weekly_long_lists_stay_within_telegram_limit(texts: Catalogues) -> None:

@@ -38,10 +38,12 @@ class Limit:
         return len(text.encode())
 
 
-#: Telegram counts UTF-16 code units; WeCom counts bytes (markdown 4,096, text 2,048).
+#: Telegram counts UTF-16 code units; WeCom counts UTF-8 bytes: an app's markdown and
+#: text messages both take at most 2,048 (developer.work.weixin.qq.com/document/path/90236,
+#: "markdown内容，最长不超过2048个字节"; 4,096 is the group robot's, not an app's).
 LIMITS: dict[Markup, Limit] = {
     Markup.TELEGRAM_HTML: Limit(4096, "utf16"),
-    Markup.WECOM_MARKDOWN: Limit(4096, "bytes"),
+    Markup.WECOM_MARKDOWN: Limit(2048, "bytes"),
     Markup.PLAIN: Limit(2048, "bytes"),
 }
 
@@ -50,10 +52,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069]
 # An @mention: Telegram links (and notifies) @name; a word joiner keeps it plain text.
 _MENTION = re.compile(r"@(?=\w)")
 _WORD_JOINER = "\u2060"
-# Markdown that WeCom acts on anywhere in a line: emphasis, code, links, its <font> tag.
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>])")
-# ... and at the start of a line: headings, quotes, lists.
-_MARKDOWN_LINE_START = re.compile(r"^(\s*(?:\d+)?)([#+\-.)](?=\s|$)|>)", re.MULTILINE)
+# WeCom's markdown is a small subset (headings, **bold**, [links](url), `code`, > quotes,
+# <font color>) and documents no backslash escapes, so a backslash would show. Instead a
+# word joiner (invisible, and not whitespace) keeps a typed character from forming markup:
+# around * _ ~ no delimiter run pairs with another or with ours; after [ ] < no link,
+# tag or <@mention> can form; before a line's first character no heading, quote or list.
+_MARKDOWN_RUNS = re.compile(r"([*_~])")
+_MARKDOWN_OPENERS = re.compile(r"([\[\]<])")
+_MARKDOWN_LINE_START = re.compile(
+    r"^([ \t]*)(?=>|\||(?:[#+\-]|\d+[.)])(?:[ \t]|$)|[=\-]+[ \t]*$)", re.MULTILINE
+)
+# A code span cannot be broken invisibly: a typed backtick becomes the look-alike ˋ.
+_BACKTICK, _BACKTICK_LOOKALIKE = "`", "\u02cb"
 
 
 def escape(text: str, markup: Markup) -> Safe:
@@ -62,9 +72,16 @@ def escape(text: str, markup: Markup) -> Safe:
     if markup is Markup.TELEGRAM_HTML:
         return Safe(_MENTION.sub("@" + _WORD_JOINER, html.escape(text, quote=False)))
     if markup is Markup.WECOM_MARKDOWN:
-        inline = _MARKDOWN_INLINE.sub(r"\\\1", text)
-        return Safe(_MARKDOWN_LINE_START.sub(r"\1\\\2", inline))
+        return Safe(_wecom_inert(text))
     return Safe(text)
+
+
+def _wecom_inert(text: str) -> str:
+    joiner = _WORD_JOINER
+    text = _MARKDOWN_RUNS.sub(joiner + r"\1" + joiner, text.replace(_BACKTICK, _BACKTICK_LOOKALIKE))
+    text = _MARKDOWN_OPENERS.sub(r"\1" + joiner, text)
+    text = _MENTION.sub("@" + joiner, text)
+    return _MARKDOWN_LINE_START.sub(r"\1" + joiner, text)
 
 
 def bold(text: str, markup: Markup) -> Safe:
