@@ -77,7 +77,8 @@ async def alice(bot: Bot, database: Database) -> Driver:
 
 
 async def digests(database: Database) -> dict[str, list[str]]:
-    """The meeting digests in the outbox, by group: each digest's text, all its parts."""
+    """The meeting digests in the outbox, by group: each digest's text, all its parts
+    (without the invisible word joiners that defuse typed markdown for WeCom)."""
     async with database.sessions() as session:
         rows = await session.execute(
             select(OutboxMessage.chat_id, OutboxMessage.payload)
@@ -86,7 +87,7 @@ async def digests(database: Database) -> dict[str, list[str]]:
         )
         found: dict[str, list[str]] = {}
         for chat, payload in rows:
-            found.setdefault(chat, []).append(payload["text"])
+            found.setdefault(chat, []).append(payload["text"].replace("\u2060", ""))
     return {chat: "\n".join(parts).split("Meeting notes:")[1:] for chat, parts in found.items()}
 
 

@@ -97,7 +97,7 @@ async def test_recorded_notes_reach_the_telegram_group_and_the_wecom_group_chat(
     await eventually(lambda: "Find a host school" in "\n".join(group.messages))
     await eventually(lambda: "Find a host school" in "\n".join(telegram.sent_texts(TELEGRAM_GROUP)))
     on_telegram = "\n".join(s.plain for s in telegram.chat(TELEGRAM_GROUP))
-    on_wecom = "\n".join(group.messages)
+    on_wecom = "\n".join(group.shown)  # markdown as WeCom renders it
     for shown in (on_telegram, on_wecom):
         assert shown.count("Meeting notes: Gothenburg–Shanghai") == 1  # one digest, not two
         assert "会议纪要" in shown

@@ -31,6 +31,7 @@ TOKEN = "123456:TEST-token-do-not-leak"
 USERNAME = "c2c_test_bot"
 BOT_ID = 123456
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 JSON_KEYS = {
@@ -108,6 +109,7 @@ class Sent:
     parse_mode: str | None
     keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
     edits: int = 0
+    photo: bytes | None = None  # sendPhoto's picture; ``text`` is then its caption
 
     @property
     def plain(self) -> str:
@@ -651,6 +653,14 @@ class FakeTelegram:
         sent = Sent(
             chat_id, 0, str(params.get("caption", "")), params.get("parse_mode"), _keyboard(params)
         )
+        photo = params.get("photo")
+        if not isinstance(photo, bytes) or not photo:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if sent.parse_mode == "HTML":
+            _check_html(sent.text)
+        if len(sent.plain) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        sent.photo = photo
         return self._store(sent)
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -740,7 +750,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
     elif request.method == "POST":
         form = await request.post()
         raw.update({key: value for key, value in form.items() if isinstance(value, str)})
-        raw.update({key: "<file>" for key, value in form.items() if not isinstance(value, str)})
+        files = {key: value for key, value in form.items() if not isinstance(value, str)}
+        raw.update({key: value.file.read() for key, value in files.items()})
     return {key: _coerce(key, value) for key, value in raw.items()}
 
 

@@ -2,10 +2,11 @@
 
 The bot reaches the fake through C2C_WECOM_API_URL (``fake.api_url``), so its real HTTP
 and token code runs unchanged. The fake speaks ``gettoken``, ``message/send``,
-``appchat/create``, ``appchat/send`` and ``appchat/get`` the way WeCom does (HTTP 200
-with an ``errcode``), keeps every call, what each member and group received, and every
-breach of the sending limits. As WeCom does, messages over a limit are answered with
-errcode 0 and dropped: only ``violations`` tells.
+``appchat/create``, ``appchat/send``, ``appchat/get`` and ``media/upload`` the way WeCom
+does (HTTP 200 with an ``errcode``), with text, markdown and image messages. It keeps
+every call, what each member and group received, and every breach of the sending
+limits. As WeCom does, messages over a limit are answered with errcode 0 and dropped:
+only ``violations`` tells.
 
 ``FakeMember`` is a person in the WeCom app: it builds the callback XML WeCom would
 send, encrypts and signs it with the app's token and EncodingAESKey, and POSTs it to
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+import re
 import secrets
 import time
 from collections import deque
@@ -35,7 +37,9 @@ AGENT_ID = 1000002
 SECRET = "wecom-app-secret-DO-NOT-LEAK-3f9a"
 CALLBACK_TOKEN = "c2cCallbackToken"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
-MAX_BYTES = 2048
+MAX_BYTES = 2048  # text and markdown content alike, for an app
+MAX_IMAGE = 2 * 1024 * 1024
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,32 @@ class Call:
     errcode: int = 0
 
 
+@dataclass(frozen=True)
+class Received:
+    """One message as it arrived: its msgtype, its text or markdown, or the image's bytes."""
+
+    msgtype: str
+    content: str = ""
+    image: bytes | None = None
+
+    @property
+    def shown(self) -> str:
+        return shown(self.content) if self.msgtype == "markdown" else self.content
+
+
 @dataclass
 class Group:
     chatid: str
     name: str
     owner: str
     members: list[str]
-    messages: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # text and markdown content
+    received: list[Received] = field(default_factory=list)  # every message, images too
+
+    @property
+    def shown(self) -> list[str]:
+        """Text and markdown messages as members read them (markdown rendered)."""
+        return [r.shown for r in self.received if r.image is None]
 
 
 @dataclass(frozen=True)
@@ -122,6 +145,8 @@ class FakeWeCom:
         self.requests: list[Call] = []
         self.members: set[str] = set()
         self.inboxes: dict[str, list[str]] = {}
+        self.received: dict[str, list[Received]] = {}  # per member, images too
+        self.media: dict[str, bytes] = {}
         self.groups: dict[str, Group] = {}
         self.violations: list[Violation] = []
         self.issued: list[str] = []
@@ -191,7 +216,7 @@ class FakeWeCom:
 
     async def _handle(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
-        body = await request.json() if request.method == "POST" and request.can_read_body else None
+        body = await _body(request)
         call = Call(path, dict(request.query), body, time.monotonic())
         self.requests.append(call)
         try:
@@ -208,6 +233,7 @@ class FakeWeCom:
             "appchat/create": self._appchat_create,
             "appchat/send": self._appchat_send,
             "appchat/get": self._appchat_get,
+            "media/upload": self._media_upload,
         }.get(path)
         if handler is None:
             raise ApiError(404, "not found")
@@ -244,12 +270,14 @@ class FakeWeCom:
         body = call.body or {}
         if body.get("agentid") != self.agent_id:
             raise ApiError(40056, "invalid agentid")
-        text = _text(body)
+        received = self._content(body)
         userid = str(body.get("touser", ""))
         if userid not in self.members:
             raise ApiError(81013, "user & party & tag all invalid")
         if self._within("member", self.rules.member, userid, call.at):
-            self.inboxes.setdefault(userid, []).append(text)
+            self.received.setdefault(userid, []).append(received)
+            if received.image is None:
+                self.inboxes.setdefault(userid, []).append(received.content)
         return {"invaliduser": "", "msgid": f"msg{next(self._ids)}"}
 
     def _appchat_create(self, call: Call) -> dict[str, Any]:
@@ -271,14 +299,41 @@ class FakeWeCom:
         group = self.groups.get(str(body.get("chatid", "")))
         if group is None:
             raise ApiError(86003, "chatid not exist")
-        text = _text(body)
+        received = self._content(body)
         delivered = [
             self._within("group_member", self.rules.group_member, member, call.at)
             for member in group.members
         ]
         if all(delivered):
-            group.messages.append(text)
+            group.received.append(received)
+            if received.image is None:
+                group.messages.append(received.content)
         return {}
+
+    def _content(self, body: Mapping[str, Any]) -> Received:
+        """The message a send carries: text or markdown within the limit, or a known image."""
+        kind = body.get("msgtype")
+        if kind == "image":
+            media_id = str((body.get("image") or {}).get("media_id", ""))
+            if media_id not in self.media:
+                raise ApiError(40007, "invalid media_id")
+            return Received("image", media_id, self.media[media_id])
+        if kind not in ("text", "markdown"):
+            raise ApiError(40008, "invalid message type")
+        return Received(str(kind), _text(body, str(kind)))
+
+    def _media_upload(self, call: Call) -> dict[str, Any]:
+        """Temporary media: only type=image here, a PNG or JPEG of at most 2 MB."""
+        if call.query.get("type") != "image":
+            raise ApiError(40004, "invalid media type")
+        upload = (call.body or {}).get("media")
+        if not isinstance(upload, bytes) or not upload.startswith(IMAGE_MAGIC):
+            raise ApiError(40005, "invalid file type")
+        if len(upload) > MAX_IMAGE:
+            raise ApiError(40009, "invalid image size")
+        media_id = f"media{next(self._ids)}-{secrets.token_hex(8)}"
+        self.media[media_id] = upload
+        return {"type": "image", "media_id": media_id, "created_at": str(int(time.time()))}
 
     def _appchat_get(self, call: Call) -> dict[str, Any]:
         group = self.groups.get(call.query.get("chatid", ""))
@@ -306,16 +361,54 @@ class FakeWeCom:
         return ok
 
 
-def _text(body: Mapping[str, Any]) -> str:
-    """The text of a text message; too long is refused loudly where WeCom would cut it."""
-    if body.get("msgtype") != "text":
-        raise ApiError(40008, "invalid message type")
-    text = str((body.get("text") or {}).get("content", ""))
+async def _body(request: web.Request) -> dict[str, Any] | None:
+    """A JSON body, or a multipart form (media/upload) with files as bytes."""
+    if request.method != "POST" or not request.can_read_body:
+        return None
+    if request.content_type == "multipart/form-data":
+        form = await request.post()
+        return {
+            key: value if isinstance(value, str) else value.file.read()
+            for key, value in form.items()
+        }
+    answer: dict[str, Any] = await request.json()
+    return answer
+
+
+def _text(body: Mapping[str, Any], kind: str = "text") -> str:
+    """The content of a text or markdown message; too long is refused loudly (WeCom cuts)."""
+    text = str((body.get(kind) or {}).get("content", ""))
     if not text.strip():
         raise ApiError(44004, "empty content")
     if len(text.encode()) > MAX_BYTES:
         raise ApiError(45002, "content size out of limit")
     return text
+
+
+# ----- WeCom's markdown, as the app renders it (developer.work.weixin.qq.com/document/path/90236)
+
+MARKDOWN: dict[str, re.Pattern[str]] = {
+    "heading": re.compile(r"^#{1,6} (.*)$", re.MULTILINE),
+    "quote": re.compile(r"^> ?(.*)$", re.MULTILINE),
+    "bold": re.compile(r"\*\*(.+?)\*\*"),
+    "link": re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"),
+    "code": re.compile(r"`([^`\n]+)`"),
+    "font": re.compile(r'<font color="(?:info|comment|warning)">(.*?)</font>', re.DOTALL),
+    "mention": re.compile(r"<@(\w+)>"),
+}
+WORD_JOINER = "\u2060"
+
+
+def markdown_elements(content: str) -> dict[str, list[str]]:
+    """The markup WeCom would act on in ``content``, by kind: what each one wraps."""
+    return {kind: pattern.findall(content) for kind, pattern in MARKDOWN.items()}
+
+
+def shown(content: str) -> str:
+    """What a member reads: the supported markup applied, invisible word joiners gone."""
+    for pattern in MARKDOWN.values():
+        content = pattern.sub(r"\1", content)
+    return content.replace(WORD_JOINER, "")
 
 
 # ----- a member of the corp, using the app

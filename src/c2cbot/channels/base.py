@@ -6,6 +6,8 @@ engine never asks which channel it is talking to.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +20,35 @@ from c2cbot.flows.texts import Texts
 
 @dataclass(frozen=True)
 class Capabilities:
+    """What a channel shows; ``images``: an outbox message's ``extra["image"]`` as a picture."""
+
     buttons: bool
     max_length: int
     markup: str  # "html", "markdown" or "plain"
     images: bool = False
+
+
+#: The largest picture a message may carry: WeCom's media/upload takes images up to 2 MB
+#: (Telegram's sendPhoto 10 MB); a weekly digest's KPI chart is tens of kilobytes.
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+def image_of(message: Outbound) -> bytes | None:
+    """The PNG an outbox message carries as base64 in ``extra["image"]``, if it has one.
+
+    A payload that is not base64, is empty or is larger than any channel takes can never
+    be sent: a permanent failure, so the dispatcher dead-letters it instead of retrying.
+    """
+    encoded = message.extra.get("image")
+    if encoded is None:
+        return None
+    try:
+        image = base64.b64decode(str(encoded), validate=True)
+    except binascii.Error:
+        raise DeliveryError("the message's image is not base64", permanent=True) from None
+    if not image or len(image) > MAX_IMAGE_BYTES:
+        raise DeliveryError(f"the message's image has {len(image)} bytes", permanent=True)
+    return image
 
 
 class DeliveryError(Exception):

@@ -47,7 +47,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from c2cbot.channels.base import Capabilities, DeliveryError, split_text
+from c2cbot.channels.base import Capabilities, DeliveryError, image_of, split_text
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, ChatLimiter, ChatLimits, Clock
 from c2cbot.channels.telegram_http import AiohttpRequest, token_free_base_url
 from c2cbot.domain.text import N_
@@ -67,6 +67,9 @@ SELECTED = "☑ "
 SHORT_LABEL = 12
 BUTTONS_PER_ROW = 3
 MAX_PARTIAL = 1000
+MAX_CAPTION = 1024
+# ``extra["markup"]`` of text already escaped for Telegram's HTML (digests): sent as it is.
+HTML_MARKUP = "telegram_html"
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Start, or join a partnership with an invite code")),
@@ -257,9 +260,14 @@ class Part:
 
 
 def render(message: Outbound) -> list[Part]:
-    """The message as Telegram messages: split to fit, escaped, buttons on the last one."""
-    texts = split_for_telegram(message.text)
+    """The message as Telegram messages: split to fit, escaped, buttons on the last one.
+
+    Text marked ``HTML_MARKUP`` was escaped and cut to fit by its renderer: it goes as is.
+    """
     markup = keyboard(message.choices) if message.choices else None
+    if message.extra.get("markup") == HTML_MARKUP:
+        return [Part(message.text, markup)]
+    texts = split_for_telegram(message.text)
     last = len(texts) - 1
     return [Part(escape(text), markup if n == last else None) for n, text in enumerate(texts)]
 
@@ -353,7 +361,7 @@ class TelegramChannel:
     """The Telegram channel: polling or webhook in, rate-limited sending out."""
 
     name = NAME
-    capabilities = Capabilities(buttons=True, max_length=MAX_LENGTH, markup="html")
+    capabilities = Capabilities(buttons=True, max_length=MAX_LENGTH, markup="html", images=True)
 
     def __init__(
         self,
@@ -602,6 +610,9 @@ class TelegramChannel:
         """Send (or edit, with ``extra["edit"]``) one message; the id of its last part."""
         parts = render(message)
         try:
+            image = image_of(message)
+            if image is not None:
+                return await self._send_photo(chat_id, image, parts[0])
             edit = message.extra.get("edit")
             if edit is not None and len(parts) == 1:
                 edited = await self._edit(chat_id, str(edit), parts[0])
@@ -648,6 +659,15 @@ class TelegramChannel:
         if len(self._partial) >= MAX_PARTIAL:
             del self._partial[next(iter(self._partial))]
         self._partial[key] = sent
+
+    async def _send_photo(self, chat_id: str, image: bytes, caption: Part) -> str:
+        """A picture (a digest's KPI chart) with the message's text as its caption, if short."""
+        await self._limiter.wait(chat_id)
+        text = caption.text if 0 < len(caption.text) <= MAX_CAPTION else None
+        sent = await self._bot.send_photo(
+            chat_id, image, caption=text, parse_mode=ParseMode.HTML, reply_markup=caption.markup
+        )
+        return str(sent.message_id)
 
     async def _send_one(self, chat_id: str, part: Part) -> str:
         await self._limiter.wait(chat_id)

@@ -12,7 +12,11 @@ callback waits for it a short while (``answer_within``) and then answers with an
 ``FromUserName:CreateTime:MsgId``. Everything the engine says goes through the outbox
 and ``send``, as plain text (markdown renders differently between the WeCom app and
 WeChat, and people's own text must never be read as markup: the one tag WeCom's text
-messages honour, ``<a href>``, is defused).
+messages honour, ``<a href>``, is defused). Digests are the exception: their renderer
+escaped people's text for WeCom's markdown and cut it to 2,048 bytes, so a message
+marked ``extra["markup"] == "wecom_markdown"`` goes as msgtype markdown, unchanged; a
+message with ``extra["image"]`` (a KPI chart) is uploaded (media/upload) and sent as
+msgtype image.
 
 Outbox addresses: a member's chat is their userid; an app group chat is
 ``group:<chatid>`` (``group_chat_id``). WeCom userids are made of ``0-9 a-z A-Z _ - @ .``,
@@ -47,6 +51,7 @@ from c2cbot.channels.base import (
     DeliveryError,
     TokenVault,
     as_numbered_text,
+    image_of,
     split_bytes,
 )
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, Clock, Rate, TokenBucket, acquire_all
@@ -59,7 +64,9 @@ log = logging.getLogger(__name__)
 NAME = "wecom"
 CALLBACK_PATH = "/wecom"
 GROUP_PREFIX = "group:"
-MAX_BYTES = 2048  # WeCom's limit for a text message's content, in UTF-8 bytes
+MAX_BYTES = 2048  # WeCom's limit for a text or markdown message's content, in UTF-8 bytes
+MARKDOWN_MARKUP = "wecom_markdown"  # ``extra["markup"]`` of text already escaped for WeCom
+IMAGE_NAME = "chart.png"
 LANGUAGE = "zh_Hans"
 REDACTED = "<redacted>"
 CHUNK = 64 * 1024
@@ -271,9 +278,28 @@ def group_chat_id(chatid: str) -> str:
     return chatid if chatid.startswith(GROUP_PREFIX) else GROUP_PREFIX + chatid
 
 
+Content = dict[str, Any]  # a message body without its address: msgtype and its object
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file for media/upload, sent as multipart form data."""
+
+    data: bytes
+    filename: str
+    content_type: str
+
+
 def render(message: Outbound, texts: Texts) -> list[str]:
     """The message as WeCom texts: options as numbered lines, split to fit."""
     return split_bytes(defuse_links(as_numbered_text(message, texts)))
+
+
+def contents(message: Outbound, texts: Texts) -> list[Content]:
+    """What ``send`` posts for the message: texts, or markdown as its renderer wrote it."""
+    if message.extra.get("markup") == MARKDOWN_MARKUP:
+        return [{"msgtype": "markdown", "markdown": {"content": message.text}}]
+    return [{"msgtype": "text", "text": {"content": part}} for part in render(message, texts)]
 
 
 def defuse_links(text: str) -> str:
@@ -371,7 +397,7 @@ class WeComApp:
     """The WeCom self-built app channel: callbacks in, rate-limited sending out."""
 
     name = NAME
-    capabilities = Capabilities(buttons=False, max_length=MAX_BYTES, markup="plain")
+    capabilities = Capabilities(buttons=False, max_length=MAX_BYTES, markup="markdown", images=True)
 
     def __init__(
         self,
@@ -497,7 +523,10 @@ class WeComApp:
 
     async def send(self, chat_id: str, message: Outbound) -> str | None:
         """Send one message (as several if it is long); the msgid of its last part."""
-        parts = render(message, self._texts)
+        image = image_of(message)
+        if image is not None:
+            return await self._send_image(chat_id, image) or None
+        parts = contents(message, self._texts)
         key = _fingerprint(chat_id, message)
         sent = self._partial.pop(key, [])
         try:
@@ -520,19 +549,24 @@ class WeComApp:
             del self._partial[next(iter(self._partial))]
         self._partial[key] = sent
 
-    async def _send_part(self, chat_id: str, text: str) -> str:
+    async def _send_image(self, chat_id: str, image: bytes) -> str:
+        """Upload the picture as temporary media (kept three days), then send it."""
+        upload = Upload(image, IMAGE_NAME, "image/png")
+        answer = await self._call("media/upload", upload, query={"type": "image"})
+        media_id = answer.get("media_id")
+        if not media_id:
+            raise WeComError(0, "media/upload returned no media_id")
+        return await self._send_part(
+            chat_id, {"msgtype": "image", "image": {"media_id": str(media_id)}}
+        )
+
+    async def _send_part(self, chat_id: str, content: Content) -> str:
         await self._limiter.wait(chat_id)
         if chat_id.startswith(GROUP_PREFIX):
             chatid = chat_id[len(GROUP_PREFIX) :]
-            body: dict[str, Any] = {"chatid": chatid, "msgtype": "text", "text": {"content": text}}
-            await self._call("appchat/send", body, group=True)
+            await self._call("appchat/send", {"chatid": chatid, **content}, group=True)
             return ""
-        body = {
-            "touser": chat_id,
-            "msgtype": "text",
-            "agentid": self._agent_id,
-            "text": {"content": text},
-        }
+        body = {"touser": chat_id, "agentid": self._agent_id, **content}
         answer = await self._call("message/send", body)
         return self._check_delivered(chat_id, answer)
 
@@ -584,7 +618,7 @@ class WeComApp:
     async def _call(
         self,
         path: str,
-        body: dict[str, Any] | None,
+        body: dict[str, Any] | Upload | None,
         *,
         group: bool = False,
         query: Mapping[str, str] | None = None,
@@ -632,7 +666,7 @@ class WeComApp:
     async def _request(
         self,
         path: str,
-        body: dict[str, Any] | None,
+        body: dict[str, Any] | Upload | None,
         query: Mapping[str, str],
         method: str = "",
     ) -> dict[str, Any]:
@@ -652,10 +686,21 @@ class WeComApp:
         raise DeliveryError(failure)
 
     async def _http(
-        self, method: str, path: str, body: dict[str, Any] | None, query: Mapping[str, str]
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | Upload | None,
+        query: Mapping[str, str],
     ) -> object:
+        sent: dict[str, Any] = {"json": body}
+        if isinstance(body, Upload):  # a fresh form each time: aiohttp sends a form once
+            form = aiohttp.FormData()
+            form.add_field(
+                "media", body.data, filename=body.filename, content_type=body.content_type
+            )
+            sent = {"data": form}
         async with self._client().request(
-            method, self._api_url + path, params=query, json=body
+            method, self._api_url + path, params=query, **sent
         ) as response:
             answer: object = await response.json(content_type=None)
         return answer

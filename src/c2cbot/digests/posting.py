@@ -7,19 +7,29 @@ the caller's transaction (the one that confirms the notes), so the digest exists
 exactly when the notes do; the dispatcher sends it. A group the bot was removed from,
 or a WeCom chat deleted on WeCom's side, was marked inactive when a send said so
 (``SqlOutbox.unreachable``) and is not among the chats found here.
+
+Where a channel shows pictures (its ``Capabilities.images``; mirrored in ``FORMATS``,
+which a test keeps in step), the weekly digest is followed by its KPI chart: one more
+outbox message whose ``extra["image"]`` is the PNG in base64 and whose text is the
+chart's caption.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from c2cbot.digests.markup import LIMITS, Limit, Markup
+from c2cbot.digests.chart import kpi_chart
+from c2cbot.digests.markup import LIMITS, Limit, Markup, bold
 from c2cbot.digests.render import render_meeting, render_weekly
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
+from c2cbot.domain.text import N_
 from c2cbot.flows.messages import Outbound
 from c2cbot.flows.ports import DigestChat, HeldDigests, Meetings, Outbox
 from c2cbot.flows.texts import Texts
@@ -29,23 +39,26 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Format:
-    """How a channel shows a digest: the markup its ``send`` passes through, and its limit."""
+    """How a channel shows a digest: the markup its ``send`` passes through, its limit,
+    and whether it shows the KPI chart as a picture."""
 
     markup: Markup
     limit: Limit
+    images: bool = False
 
 
-# The markup each channel's ``send`` accepts today. Telegram and WeCom escape every
-# message as plain text (people's text must never become markup), so digests go there
-# as plain text until their channels pass ``extra["markup"]`` through; then these two
-# lines become TELEGRAM_HTML and WECOM_MARKDOWN.
+# What each channel's ``send`` does with a digest (its ``Capabilities``): Telegram sends
+# ``extra["markup"] == "telegram_html"`` as HTML and WeCom "wecom_markdown" as markdown,
+# both unchanged and both with pictures; WeChat and the browser chat show plain text.
 PLAIN_TEXT = Format(Markup.PLAIN, LIMITS[Markup.PLAIN])
 FORMATS: dict[str, Format] = {
-    "telegram": Format(Markup.PLAIN, Limit(4096, "utf16")),
-    "wecom": PLAIN_TEXT,
+    "telegram": Format(Markup.TELEGRAM_HTML, LIMITS[Markup.TELEGRAM_HTML], images=True),
+    "wecom": Format(Markup.WECOM_MARKDOWN, LIMITS[Markup.WECOM_MARKDOWN], images=True),
     "wechat": PLAIN_TEXT,
     "web": Format(Markup.PLAIN, Limit(20_000, "utf16")),
 }
+CHART_TITLE = N_("KPIs against targets")  # the KPI section's heading, as the caption
+MAX_CHART_BYTES = 1_000_000  # a chart is tens of KB; a larger one stays out of the outbox
 
 
 def format_for(channel: str) -> Format:
@@ -114,3 +127,49 @@ async def post_meeting(
             chat.channel, chat.chat_id, None, meeting_messages(shown, chat, texts, now)
         )
     return len(chats)
+
+
+class Charts:
+    """The weekly digests' KPI charts, drawn once per partnership, week and language.
+
+    matplotlib draws for a few hundred milliseconds, so it runs in a worker thread (the
+    bot's event loop keeps serving chats) and one chart at a time (its settings are
+    global). Drawing happens before any transaction, like translation.
+    """
+
+    _drawing = threading.Lock()
+
+    def __init__(self, texts: Texts) -> None:
+        self._texts = texts
+        self._drawn: dict[tuple[int, object, str], bytes | None] = {}
+
+    async def message(self, facts: WeeklyFacts, chat: DigestChat) -> Outbound | None:
+        """The chart as the outbox message that follows the digest; None where none is shown.
+
+        None on channels without pictures, in a quiet week (its digest has no KPI
+        section), and when there is nothing to draw or no font for Chinese.
+        """
+        shown = format_for(chat.channel)
+        if not shown.images or facts.quiet:
+            return None
+        language = chat.languages[0]
+        key = (facts.partnership_id, facts.week_end, language)
+        if key not in self._drawn:
+            self._drawn[key] = await asyncio.to_thread(self._draw, facts, language)
+        png = self._drawn[key]
+        if png is None:
+            return None
+        extra = {"markup": shown.markup.value, "image": base64.b64encode(png).decode()}
+        return Outbound(self._caption(chat, shown.markup), extra=extra, language=language)
+
+    def _draw(self, facts: WeeklyFacts, language: str) -> bytes | None:
+        with self._drawing:
+            png = kpi_chart(facts, language, self._texts)
+        if png is not None and len(png) > MAX_CHART_BYTES:
+            log.warning("a KPI chart of %d bytes is too large to post; left out", len(png))
+            return None
+        return png
+
+    def _caption(self, chat: DigestChat, markup: Markup) -> str:
+        titles = dict.fromkeys(self._texts.gettext(code, CHART_TITLE) for code in chat.languages)
+        return bold(" / ".join(titles), markup)

@@ -6,7 +6,8 @@ not written before. A digest covers the seven days before its day, so the Monday
 tells the week from Monday to Sunday; a quiet week gets the short "nothing new" digest.
 Each digest's key goes into ``digest_deliveries`` in the transaction that writes it to
 the outbox, so a restart, a missed run made up, or a second instance sends none twice.
-Translation (if configured) happens before that transaction, never inside it.
+Translation (if configured) and drawing the KPI chart (posted after the digest where
+the channel shows pictures) happen before that transaction, never inside it.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ class _Rendered:
     ) -> None:
         self._facts, self._texts, self._translator = facts, texts, translator
         self._done: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._charts = posting.Charts(texts)
 
     async def payloads(self, waiting: Due) -> Sequence[dict[str, Any]]:
         reader = waiting.reader
@@ -128,5 +130,6 @@ class _Rendered:
             if self._translator is not None:
                 week = await self._translator.weekly(week, chat.languages)
             shown = posting.weekly_messages(week, chat, self._texts)
-            self._done[key] = [m.to_json() for m in shown]
+            chart = await self._charts.message(week, chat)
+            self._done[key] = [m.to_json() for m in (*shown, *([chart] if chart else []))]
         return self._done[key]
