@@ -262,6 +262,7 @@ async def test_language_switch_asks_the_next_question_in_the_new_language(
         assert [(c.action, c.label) for c in replies[0].choices] == [
             ("l:en", "English"),
             ("l:zh_Hans", "简体中文"),
+            ("l:de", "Deutsch"),
         ]
         replies = await member.press("l:zh_Hans")
     else:
