@@ -27,7 +27,9 @@ from c2cbot.domain.reference import load_reference
 from c2cbot.flows.loader import ConversationError, load_all, untranslated
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot, link_wecom_group
+from c2cbot.runtime import _translator as runtime_translator
 from c2cbot.scheduling import commands as scheduling
+from c2cbot.scheduling.on_request import NothingToPost, post_digest
 from c2cbot.store.database import Database
 from c2cbot.store.digest_facts import preview_facts
 from c2cbot.store.exports import COLUMNS, answer_rows
@@ -127,7 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--members", required=True, nargs="+", help="WeCom userids to add")
     group.add_argument("--name", help="the group's name (default: the partnership's)")
     group.set_defaults(command=_wecom_group)
-    digest = commands.add_parser("digest", help="print a partnership's digest in every language")
+    digest = commands.add_parser(
+        "digest", help="post a partnership's digest into its linked groups, or print it"
+    )
     digest.add_argument("--partnership", required=True, help="id, key or name of the partnership")
     digest.add_argument("--kind", choices=["weekly", "meeting"], default="weekly")
     digest.add_argument("--meeting", type=_positive, help="meeting id (default: the last one)")
@@ -213,7 +217,8 @@ async def _invite(settings: Settings, arguments: argparse.Namespace) -> None:
 
 async def _digest(settings: Settings, arguments: argparse.Namespace) -> None:
     if not arguments.dry_run:
-        raise CommandError("only --dry-run is supported here; /digest in a group posts it")
+        await _post_digest(settings, arguments)
+        return
     texts, now = Catalogues(settings.locale_dir, settings.default_language), datetime.now(UTC)
     async with _database(settings) as database, database.transaction() as session:
         try:
@@ -227,6 +232,39 @@ async def _digest(settings: Settings, arguments: argparse.Namespace) -> None:
         print(f"===== {' + '.join(pair)} =====")
         for message in render_any(facts, pair, Markup.PLAIN, texts, now):
             print(message, end="\n\n")
+
+
+async def _post_digest(settings: Settings, arguments: argparse.Namespace) -> None:
+    """Write the digest to the outbox of every linked group; the running bot sends it."""
+    texts, now = Catalogues(settings.locale_dir, settings.default_language), datetime.now(UTC)
+    translator = runtime_translator(settings)
+    try:
+        async with _database(settings) as database:
+            async with database.sessions() as session:
+                partnership = await find_partnership(session, arguments.partnership)
+            posted = await post_digest(
+                database,
+                texts,
+                partnership.id,
+                arguments.kind,
+                now,
+                meeting_id=arguments.meeting,
+                translator=translator,
+            )
+    except PartnershipNotFound:
+        raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
+    except NothingToPost:
+        raise CommandError("no such meeting notes for this partnership") from None
+    finally:
+        if translator is not None:
+            await translator.close()
+    if not posted:
+        raise CommandError(f"{partnership.name} has no linked group chat: nothing was posted")
+    print(f"{arguments.kind} digest of {partnership.name} written to the outbox for:")
+    for where in posted:
+        chat = where.chat
+        languages = " + ".join(chat.languages)
+        print(f"  {chat.channel} {chat.chat_id} ({languages}): {where.messages} messages")
 
 
 async def _export_answers(settings: Settings, arguments: argparse.Namespace) -> None:

@@ -37,7 +37,9 @@ def test_a_partnership_without_meetings_says_so(seeded: dict[str, str]) -> None:
     assert "no such meeting" in result.stderr
 
 
-def test_without_dry_run_nothing_is_sent_from_the_terminal(seeded: dict[str, str]) -> None:
+def test_without_dry_run_a_partnership_without_groups_gets_nothing(
+    seeded: dict[str, str],
+) -> None:
     result = run("digest", "--partnership", "Bonn–Chengdu", env=seeded)
     assert result.returncode == 1
-    assert "--dry-run" in result.stderr
+    assert "no linked group chat: nothing was posted" in result.stderr
