@@ -54,6 +54,7 @@ TYPED = "Book <b>rooms</b> & **now** [link](http://evil.example) @all `x` __y__"
 SHOWN_ON_TELEGRAM = TYPED.replace("@all", "@\u2060all")  # a mention that notifies nobody
 TELEGRAM_GROUP = -1001234567890
 ALICE = 4242
+WANG = "lina"  # her WeCom userid
 WECOM_CHATID = "wrc2cBonnChengdu"
 LINKED = datetime(2026, 11, 1, tzinfo=UTC)
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # after 09:00 in Bonn and in Chengdu
@@ -74,11 +75,16 @@ async def week_of_bonn_chengdu(database: Database) -> int:
         bonn, chengdu = await _city(session, "bonn"), await _city(session, "chengdu")
         alice = Stakeholder(name="Alice Andersson", language="en", city_id=bonn)
         wang = Stakeholder(name="王芳", language="zh_Hans", city_id=chengdu)
-        session.add_all([alice, wang])
+        jonas = Stakeholder(name="Jonas", language="de", city_id=bonn)
+        session.add_all([alice, wang, jonas])
         due = WEEK_END + timedelta(days=3)
         session.add(Activity(partnership_id=pid, title=TYPED, due_on=due, status="planned"))
         await session.flush()
-        for person, channel, chat in ((alice, "telegram", str(ALICE)), (wang, "web", "wang")):
+        for person, channel, chat in (
+            (alice, "telegram", str(ALICE)),
+            (wang, "wecom", WANG),
+            (jonas, "web", "jonas"),
+        ):
             session.add(
                 Membership(
                     partnership_id=pid,
@@ -161,12 +167,13 @@ async def test_the_weekly_digest_arrives_as_html_and_markdown_with_its_chart(
     bot, fake_telegram, fake_wecom = running
     await week_of_bonn_chengdu(bot.database)
 
-    assert await jobs.weekly_digests(bot.database, bot.texts, MONDAY) == 4  # 2 groups, 2 people
+    assert await jobs.weekly_digests(bot.database, bot.texts, MONDAY) == 5  # 2 groups, 3 people
 
     group = fake_wecom.groups[WECOM_CHATID]
     await eventually(lambda: len(pictures(fake_telegram.chat(TELEGRAM_GROUP))) == 1)
     await eventually(lambda: len(pictures(fake_telegram.chat(ALICE))) == 1)
     await eventually(lambda: any(r.msgtype == "image" for r in group.received))
+    await eventually(lambda: any(r.msgtype == "image" for r in fake_wecom.received.get(WANG, [])))
 
     # Telegram: HTML, only our tags; the typed text shown exactly as typed; chart last.
     in_group = fake_telegram.chat(TELEGRAM_GROUP)
@@ -201,12 +208,16 @@ async def test_the_weekly_digest_arrives_as_html_and_markdown_with_its_chart(
     assert TYPED.replace("`", "\u02cb") in read  # a typed backtick is its look-alike
     assert all(len(m.encode()) <= wecom_api.MAX_BYTES for m in group.messages)
 
+    # Wang reads hers in the WeCom app (message/send): markdown in Chinese, then the chart.
+    to_wang = fake_wecom.received[WANG]
+    assert [r.msgtype for r in to_wang][-1] == "image" and to_wang[-1].image == image
+    assert "每周摘要：波恩–成都" in to_wang[0].shown and "Weekly digest" not in to_wang[0].shown
+
     # The browser chat shows plain text and no picture.
-    to_wang = await payloads_to(bot.database, "wang")
-    assert to_wang and all(
-        "image" not in p["extra"] and "markup" not in p["extra"] for p in to_wang
-    )
-    assert TYPED in "\n".join(p["text"] for p in to_wang)
+    to_jonas = await payloads_to(bot.database, "jonas")
+    assert to_jonas
+    assert all("image" not in p["extra"] and "markup" not in p["extra"] for p in to_jonas)
+    assert TYPED in "\n".join(p["text"] for p in to_jonas)
 
 
 async def test_an_ordinary_reply_is_still_escaped(
