@@ -1008,7 +1008,11 @@ def report(runs: Sequence[Run], args: argparse.Namespace, counts: Sequence[int])
         httpx=_version("httpx"),
         aiohttp=_version("aiohttp"),
     )
-    ratios = {key: round(rate / middle["echo"], 2) for key, rate in middle.items() if key != "echo"}
+    ratios = (
+        {key: round(rate / middle["echo"], 2) for key, rate in middle.items() if key != "echo"}
+        if "echo" in middle
+        else {}
+    )
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": host,
@@ -1074,10 +1078,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     if args.postgres:
         variants.append(("postgresql", "relaxed"))
     for number in range(1, args.rounds + 1):
-        log(f"[echo #{number}] {len(timed)} updates from {len(users)} people, PTB defaults …")
-        runs.append(await run_echo(timed, len(users), args))
-        runs[-1].round = number
-        print("\n" + table(runs), flush=True)
+        if not args.skip_echo:
+            log(f"[echo #{number}] {len(timed)} updates from {len(users)} people, PTB defaults …")
+            runs.append(await run_echo(timed, len(users), args))
+            runs[-1].round = number
+            print("\n" + table(runs), flush=True)
         for database, limits in variants:
             async with contextlib.AsyncExitStack() as stack:
                 if database == "sqlite":
@@ -1095,6 +1100,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             print("\n" + table(runs), flush=True)
     result = report(runs, args, counts)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    suffix += "-no-echo" if args.skip_echo else ""
     path = RESULTS / f"telegram-{stamp}{suffix}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     log(f"wrote {path}")
@@ -1149,6 +1155,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=1,
         help="repeat everything this often (echo first in each round) and report medians",
+    )
+    parser.add_argument(
+        "--skip-echo",
+        action="store_true",
+        help="run c2cbot only (quicker while tuning; no ratio is reported)",
     )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for a phase to finish"

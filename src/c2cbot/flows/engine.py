@@ -2,7 +2,8 @@
 
 ``Engine.handle`` dedupes the message, loads the person's state, validates and
 stores the answer, moves on and writes the replies to the outbox — all in one
-database transaction, so a crash anywhere loses no answer and sends nothing twice.
+database transaction (in a savepoint of a transaction shared with messages that
+arrived at the same time), so a crash anywhere loses no answer and sends nothing twice.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from c2cbot.flows.commits import GroupCommit
 from c2cbot.flows.groups import GroupTurn
 from c2cbot.flows.locks import KeyedLocks
 from c2cbot.flows.messages import Inbound, Outbound
@@ -43,29 +45,36 @@ class Engine:
         self._clock = clock
         self._locks = KeyedLocks()
         self._observer = observer
+        self._commits = GroupCommit(store, self._handle_in, parallel=store.parallel_batches)
 
     async def handle(self, inbound: Inbound) -> bool:
-        """Process one inbound message; ``False`` when it was a duplicate and ignored."""
+        """Process one inbound message; ``False`` when it was a duplicate and ignored.
+
+        Returns once the message's effects are committed, in a transaction it may share
+        with messages of other people that arrived at the same time (``GroupCommit``).
+        """
         key = f"{inbound.channel}:{inbound.external_id}"
-        async with self._locks.hold(key), self._store.transaction() as ledger:
-            inbound_id = await ledger.claim(inbound.channel, inbound.dedupe_key)
-            if inbound_id is None:
-                self._observe(inbound.channel, duplicate=True, answers=0)
-                return False
-            if inbound.event and inbound.event != "unsupported":
-                await ledger.chat_event(
-                    inbound.channel, inbound.chat_id, inbound.event, inbound.text
-                )
-                return True
-            language = self._texts.choose_language(inbound.language_hint)
-            # In a group the chat is the group; the person's own chat is their private one.
-            own_chat = inbound.external_id if inbound.is_group else inbound.chat_id
-            person = await ledger.person(
-                inbound.channel, inbound.external_id, own_chat, language, inbound.display_name
-            )
-            answers = await self._turn(ledger, person, inbound, inbound_id)
-        self._observe(inbound.channel, duplicate=False, answers=answers)
-        return True
+        async with self._locks.hold(key):
+            handled, answers = await self._commits.submit(inbound)
+        if answers is not None:  # chat events (blocked, left a group) are not counted
+            self._observe(inbound.channel, duplicate=not handled, answers=answers)
+        return handled
+
+    async def _handle_in(self, ledger: Ledger, inbound: Inbound) -> tuple[bool, int | None]:
+        """One message in its savepoint: whether it was new, and how many answers it stored."""
+        inbound_id = await ledger.claim(inbound.channel, inbound.dedupe_key)
+        if inbound_id is None:
+            return False, 0
+        if inbound.event and inbound.event != "unsupported":
+            await ledger.chat_event(inbound.channel, inbound.chat_id, inbound.event, inbound.text)
+            return True, None
+        language = self._texts.choose_language(inbound.language_hint)
+        # In a group the chat is the group; the person's own chat is their private one.
+        own_chat = inbound.external_id if inbound.is_group else inbound.chat_id
+        person = await ledger.person(
+            inbound.channel, inbound.external_id, own_chat, language, inbound.display_name
+        )
+        return True, await self._turn(ledger, person, inbound, inbound_id)
 
     async def _turn(self, ledger: Ledger, person: Person, inbound: Inbound, inbound_id: int) -> int:
         """Run the person's turn (or a group command); how many answers it stored."""

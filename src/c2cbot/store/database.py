@@ -1,7 +1,8 @@
 """Opening the shared database: SQLite for one process, PostgreSQL for many.
 
 SQLite allows one writer at a time, so writes in this process queue on one lock
-instead of failing with "database is locked"; PostgreSQL needs no such lock.
+instead of failing with "database is locked"; PostgreSQL needs no such lock. SQLite
+runs on the event loop's thread (``store.sqlite_inline``), not in aiosqlite's thread.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from c2cbot.store.sqlite_inline import inline_url, writing
+
 # aiosqlite logs every statement with its parameters at DEBUG: answers, access tokens.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
@@ -34,6 +37,11 @@ class Database:
         self.engine: AsyncEngine = _create_engine(url, echo)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._writers = (
+            async_sessionmaker(writing(self.engine), expire_on_commit=False)
+            if self.is_sqlite
+            else self.sessions
+        )
         self.after_commit: list[Callable[[], None]] = []
 
     @property
@@ -43,7 +51,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction, committed on success and rolled back on error."""
-        async with self._write_lock or nullcontext(), self.sessions() as session, session.begin():
+        async with self._write_lock or nullcontext(), self._writers() as session, session.begin():
             yield session
 
     def notify_committed(self) -> None:
@@ -68,7 +76,7 @@ def _create_engine(url: str, echo: bool) -> AsyncEngine:
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(inline_url(parsed), echo=echo, connect_args={"timeout": 30})
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

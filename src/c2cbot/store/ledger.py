@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Result
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.domain.steps import LOOPS, Step, next_step
@@ -34,6 +35,7 @@ from c2cbot.store import (
     kpi_setup,
     meeting_digests,
     meetings,
+    per_message,
     planning,
     schedules,
 )
@@ -43,13 +45,10 @@ from c2cbot.store.models import (
     Answer,
     ChannelIdentity,
     City,
-    ConversationState,
     GroupChat,
-    InboundMessage,
     InviteCode,
     Membership,
     Organisation,
-    OutboxMessage,
     Partnership,
     PartnershipCity,
     Stakeholder,
@@ -107,63 +106,46 @@ class SqlLedger:
         self.session = session
         self._hold_meeting_digests = hold_meeting_digests
         self.enqueued = 0
-        self._states: dict[int, ConversationState] = {}
+        self._versions: dict[int, int] = {}  # conversation states read, for save_state
+        self._connection: AsyncConnection | None = None
 
     def _insert(self, table: Any) -> Any:
         dialect = self.session.get_bind().dialect.name
         return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
+    async def _core(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        """A prebuilt Core statement on this transaction's connection, without the ORM.
+
+        Only for rows no ORM object of this transaction changes: nothing is flushed first.
+        """
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return await self._connection.execute(statement, parameters)
+
     async def claim(self, channel: str, dedupe_key: str) -> int | None:
-        statement = (
-            self._insert(InboundMessage)
-            .values(channel=channel, dedupe_key=dedupe_key[:200], received_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
-            .returning(InboundMessage.id)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        statement = per_message.CLAIM[self.session.get_bind().dialect.name]
+        parameters = {"channel": channel, "dedupe_key": dedupe_key[:200], "now": utcnow()}
+        return (await self._core(statement, parameters)).scalar_one_or_none()
 
     async def person(
         self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
     ) -> Person:
-        found = await self._known(channel, external_id)
-        is_new = found is None
-        if found is None:
+        """Identity, person and current membership in one query: this runs for every message."""
+        parameters = {"channel": channel, "external_id": external_id}
+        row = (await self._core(per_message.KNOWN, parameters)).one_or_none()
+        if row is None:
             identity = await self._new_identity(
                 channel, external_id, chat_id, language, display_name
             )
             stakeholder = await self.session.get_one(Stakeholder, identity.stakeholder_id)
-            found = (identity, stakeholder, None)
-        identity, stakeholder, membership = found
-        _seen(identity, chat_id)
+            return Person(stakeholder.id, stakeholder.language, stakeholder.name, None, None, True)
+        now = utcnow()
+        if per_message.needs_seen(row, chat_id, now):
+            seen = {"identity_id": row.id, "now": now, "new_chat_id": chat_id}
+            await self._core(per_message.SEEN, seen)
         return Person(
-            stakeholder.id,
-            stakeholder.language,
-            stakeholder.name,
-            membership.partnership_id if membership else None,
-            membership.role if membership else None,
-            is_new,
+            row.stakeholder_id, row.language, row.name, row.partnership_id, row.role, False
         )
-
-    async def _known(
-        self, channel: str, external_id: str
-    ) -> tuple[ChannelIdentity, Stakeholder, Membership | None] | None:
-        """Identity, person and current membership in one query: this runs for every message."""
-        latest = (
-            select(Membership.id)
-            .where(Membership.stakeholder_id == Stakeholder.id)
-            .order_by(Membership.joined_at.desc(), Membership.id.desc())
-            .limit(1)
-            .correlate(Stakeholder)
-            .scalar_subquery()
-        )
-        query = (
-            select(ChannelIdentity, Stakeholder, Membership)
-            .join(Stakeholder, Stakeholder.id == ChannelIdentity.stakeholder_id)
-            .outerjoin(Membership, Membership.id == latest)
-            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        )
-        row = (await self.session.execute(query)).one_or_none()
-        return (row[0], row[1], row[2]) if row is not None else None
 
     async def _new_identity(
         self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
@@ -299,33 +281,34 @@ class SqlLedger:
         ]
 
     async def load_state(self, stakeholder_id: int) -> dict[str, Any]:
-        query = (
-            select(ConversationState)
-            .where(ConversationState.stakeholder_id == stakeholder_id)
-            .with_for_update()
-        )
-        state = (await self.session.execute(query)).scalar_one_or_none()
-        if state is None:
+        parameters = {"stakeholder_id": stakeholder_id}
+        row = (await self._core(per_message.LOAD_STATE, parameters)).one_or_none()
+        if row is None:
             return {}
-        self._states[stakeholder_id] = state  # save_state needs no second SELECT
-        return dict(state.data)
+        self._versions[stakeholder_id] = row.version  # save_state updates, no second SELECT
+        return dict(row.data)
 
     async def save_state(
         self, stakeholder_id: int, partnership_id: int | None, data: dict[str, Any]
     ) -> None:
-        state = self._states.get(stakeholder_id)
-        if state is None:
-            self.session.add(
-                ConversationState(
-                    stakeholder_id=stakeholder_id, partnership_id=partnership_id, data=data
-                )
-            )
+        version = self._versions.get(stakeholder_id)
+        if version is None:
+            values = {"stakeholder_id": stakeholder_id, "partnership_id": partnership_id}
+            await self._core(per_message.INSERT_STATE, {**values, "data": data})
+            self._versions[stakeholder_id] = 0
             return
-        state.data, state.partnership_id = data, partnership_id
-        state.version, state.updated_at = state.version + 1, utcnow()
+        self._versions[stakeholder_id] = version + 1
+        parameters = {
+            "person": stakeholder_id,
+            "new_partnership_id": partnership_id,
+            "new_data": data,
+            "new_version": version + 1,
+            "now": utcnow(),
+        }
+        await self._core(per_message.UPDATE_STATE, parameters)
 
     async def record(self, answer: AnswerRecord) -> None:
-        self.session.add(Answer(**answer.__dict__, answered_at=utcnow()))
+        await self._core(per_message.INSERT_ANSWER, {**answer.__dict__, "answered_at": utcnow()})
 
     async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
         query = (
@@ -354,15 +337,18 @@ class SqlLedger:
     async def enqueue_all(
         self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
     ) -> None:
-        self.session.add_all(
-            OutboxMessage(
-                channel=channel,
-                chat_id=chat_id,
-                stakeholder_id=stakeholder_id,
-                payload=message.to_json(),
-            )
+        if not messages:
+            return
+        rows = [
+            {
+                "channel": channel,
+                "chat_id": chat_id,
+                "stakeholder_id": stakeholder_id,
+                "payload": message.to_json(),
+            }
             for message in messages
-        )
+        ]
+        await self._core(per_message.INSERT_OUTBOX, rows if len(rows) > 1 else rows[0])
         self.enqueued += len(messages)
 
     async def chat_event(self, channel: str, chat_id: str, event: str, detail: str | None) -> None:
@@ -472,20 +458,6 @@ class SqlLedger:
         self, channel: str, chat_id: str, weekday: int, at: str, zone: str | None
     ) -> str | None:
         return await digest_times.set_digest_time(self.session, channel, chat_id, weekday, at, zone)
-
-
-SEEN_EVERY = timedelta(minutes=10)
-
-
-def _seen(identity: ChannelIdentity, chat_id: str) -> None:
-    """Note that a person wrote; at most every few minutes, to spare a write per message."""
-    now = utcnow()
-    if (
-        identity.chat_id != chat_id
-        or not identity.active
-        or identity.last_seen_at < now - SEEN_EVERY
-    ):
-        identity.last_seen_at, identity.chat_id, identity.active = now, chat_id, True
 
 
 def _rank(role: str) -> int:

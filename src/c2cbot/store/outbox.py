@@ -8,13 +8,53 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from c2cbot.store.database import Database
 from c2cbot.store.models import ChannelIdentity, GroupChat, OutboxMessage
+
+_outbox = cast(Table, OutboxMessage.__table__)
+_EXPIRED = (
+    update(_outbox)
+    .where(_outbox.c.status == "sending", _outbox.c.next_attempt_at < bindparam("expired"))
+    .values(status="pending")
+)
+_HEADS = (
+    select(func.min(_outbox.c.id))
+    .where(_outbox.c.status.in_(("pending", "sending")))
+    .group_by(_outbox.c.channel, _outbox.c.chat_id)
+)
+_DUE = (
+    select(
+        _outbox.c.id, _outbox.c.channel, _outbox.c.chat_id, _outbox.c.payload, _outbox.c.attempts
+    )
+    .where(
+        _outbox.c.id.in_(_HEADS),
+        _outbox.c.status == "pending",
+        _outbox.c.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(_outbox.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_SENDING = (
+    update(_outbox)
+    .where(_outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="sending", next_attempt_at=bindparam("now"))
+)
+_SENT = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("message_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("now"),
+        external_message_id=bindparam("external_id"),
+        error=None,
+    )
+)
 
 # A message left "sending" by a crashed instance goes back to the queue after this long.
 # Long, because a live instance may hold a message this long in a channel's rate limiter;
@@ -38,47 +78,25 @@ class SqlOutbox:
     async def claim_due(self, now: datetime, limit: int = 200) -> list[Due]:
         """The oldest unsent message of each chat whose turn has come, marked as sending."""
         async with self.database.transaction() as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < now - LEASE
-                )
-                .values(status="pending")
-            )
-            heads = (
-                select(func.min(OutboxMessage.id))
-                .where(OutboxMessage.status.in_(("pending", "sending")))
-                .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
-            )
-            query = (
-                select(OutboxMessage)
-                .where(
-                    and_(
-                        OutboxMessage.id.in_(heads),
-                        OutboxMessage.status == "pending",
-                        OutboxMessage.next_attempt_at <= now,
-                    )
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            rows = list((await session.execute(query)).scalars())
-            for row in rows:
-                row.status, row.next_attempt_at = "sending", now
-            return [await self._due(session, row) for row in rows]
+            connection = await session.connection()
+            await connection.execute(_EXPIRED, {"expired": now - LEASE})
+            rows = (await connection.execute(_DUE, {"now": now, "limit": limit})).all()
+            if rows:
+                marking = {"ids": [row.id for row in rows], "now": now}
+                await connection.execute(_SENDING, marking)
+            return [await self._due(connection, row) for row in rows]
 
-    async def _due(self, session: AsyncSession, row: OutboxMessage) -> Due:
+    async def _due(self, connection: AsyncConnection, row: Any) -> Due:
         """A claimed message; an update of the last question learns which message to edit."""
         payload = dict(row.payload)
         extra = dict(payload.get("extra") or {})
         if extra.pop("update", False):
-            previous = await self._last_sent(session, row)
+            previous = await self._last_sent(connection, row)
             extra.update({"edit": previous} if previous else {})
             payload["extra"] = extra
         return Due(row.id, row.channel, row.chat_id, payload, row.attempts)
 
-    async def _last_sent(self, session: AsyncSession, row: OutboxMessage) -> str | None:
+    async def _last_sent(self, connection: AsyncConnection, row: Any) -> str | None:
         query = (
             select(OutboxMessage.external_message_id)
             .where(
@@ -90,7 +108,7 @@ class SqlOutbox:
             .order_by(OutboxMessage.id.desc())
             .limit(1)
         )
-        return (await session.execute(query)).scalar_one_or_none()
+        return (await connection.execute(query)).scalar_one_or_none()
 
     async def unreachable(self, channel: str, chat_id: str) -> None:
         """The channel says this chat cannot be reached (blocked, kicked): stop trying it."""
@@ -145,7 +163,8 @@ class SqlOutbox:
                 return []  # an earlier message is on its way: replying now would overtake it
             for row in rows:
                 row.status, row.next_attempt_at = "sending", now
-            return [await self._due(session, row) for row in rows]
+            connection = await session.connection()
+            return [await self._due(connection, row) for row in rows]
 
     async def _sending_before(self, session: AsyncSession, first: OutboxMessage) -> int:
         """Earlier messages of the chat still being sent (the caller may hold some itself)."""
@@ -175,12 +194,9 @@ class SqlOutbox:
 
     async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None:
         """Mark many messages sent in one transaction (the dispatcher batches its marks)."""
-        rows = [
-            {"id": i, "status": "sent", "sent_at": now, "external_message_id": e, "error": None}
-            for i, e in marks
-        ]
+        rows = [{"message_id": i, "now": now, "external_id": e} for i, e in marks]
         async with self.database.transaction() as session:
-            await session.execute(update(OutboxMessage), rows)
+            await (await session.connection()).execute(_SENT, rows)
 
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None:
         await self._set(

@@ -1,0 +1,119 @@
+"""Group commit: inbound messages that arrive together share one database transaction.
+
+A transaction's fixed costs (taking SQLite's write lock or a pooled connection, BEGIN,
+COMMIT) were most of the time an inbound message took. Messages that arrive while
+another batch is being written wait for the next batch, so under load a few dozen share
+one commit, and alone a message waits for nothing. Each message runs in a SAVEPOINT of
+its own: one that fails is undone and reported to its caller alone, the others are kept.
+Every caller learns its outcome only after the commit, so a channel still confirms a
+message only once its effects are stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from c2cbot.flows.messages import Inbound
+from c2cbot.flows.ports import Ledger, Store
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+MAX_BATCH = 100
+
+
+@dataclass
+class _Waiting(Generic[R]):
+    inbound: Inbound
+    outcome: asyncio.Future[R]
+
+
+class GroupCommit(Generic[R]):
+    """Runs ``work`` for each submitted message, batching the messages into transactions.
+
+    ``parallel`` batches may be written at once (1 for SQLite, which writes one
+    transaction at a time anyway). Callers keep one person's messages in order by
+    awaiting each ``submit`` before the next.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        work: Callable[[Ledger, Inbound], Awaitable[R]],
+        *,
+        parallel: int = 1,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._store, self._work = store, work
+        self._parallel, self._max_batch = parallel, max_batch
+        self._waiting: list[_Waiting[R]] = []
+        self._writers: set[asyncio.Task[None]] = set()
+        self._writing = 0  # writers that have not yet seen the queue empty
+
+    async def submit(self, inbound: Inbound) -> R:
+        """``work``'s result for this message once its batch is committed (or its error)."""
+        outcome: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Waiting(inbound, outcome))
+        if self._writing < self._parallel:
+            self._writing += 1
+            writer = asyncio.create_task(self._write_while_waiting())
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
+        return await outcome
+
+    async def _write_while_waiting(self) -> None:
+        batch: list[_Waiting[R]] = []
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                await self._write(batch)
+                batch = []
+        except BaseException as error:  # cancelled at shutdown: nobody may wait forever
+            for item in batch + self._waiting:
+                _settle(item, error=error)
+            self._waiting.clear()
+            raise
+        finally:  # no await between the empty queue and this: a new message starts a writer
+            self._writing -= 1
+
+    async def _write(self, batch: list[_Waiting[R]]) -> None:
+        results: list[tuple[_Waiting[R], R | None, Exception | None]] = []
+        result: R | None
+        try:
+            async with self._store.batch() as transaction:
+                for item in batch:
+                    try:
+                        async with transaction.each() as ledger:
+                            result = await self._work(ledger, item.inbound)
+                    except Exception as error:  # undone by its savepoint; the rest goes on
+                        results.append((item, None, error))
+                    else:
+                        results.append((item, result, None))
+        except Exception as error:
+            if len(batch) == 1:
+                _settle(batch[0], error=error)
+                return
+            # Nothing of the batch was kept: write each alone, so one message that breaks
+            # the commit cannot fail the others again and again.
+            log.warning("a batch of %d messages failed; writing them one by one", len(batch))
+            for item in batch:
+                await self._write([item])
+            return
+        for item, result, failure in results:
+            _settle(item, result, failure)
+
+
+def _settle(item: _Waiting[R], result: R | None = None, error: BaseException | None = None) -> None:
+    if item.outcome.done():  # the caller gave up waiting (cancelled)
+        return
+    if isinstance(error, asyncio.CancelledError):
+        item.outcome.cancel()
+    elif error is not None:
+        item.outcome.set_exception(error)
+    else:
+        item.outcome.set_result(result)  # type: ignore[arg-type]

@@ -1,0 +1,111 @@
+"""The SQL every inbound message runs, as Core statements built once.
+
+Building a statement and letting the ORM track objects cost more than SQLite's own work
+for the handful of rows one message touches; these statements take bound parameters and
+skip the ORM's unit of work. Only ``SqlLedger`` uses them, and only for rows no ORM
+object of the same transaction is changing (dedupe claims, the person lookup, the
+conversation state, answers and the outbox).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Executable, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from c2cbot.store.models import (
+    Answer,
+    ChannelIdentity,
+    ConversationState,
+    InboundMessage,
+    Membership,
+    OutboxMessage,
+    Stakeholder,
+)
+
+SEEN_EVERY = timedelta(minutes=10)
+
+_inbound = cast(Table, InboundMessage.__table__)
+_identities = cast(Table, ChannelIdentity.__table__)
+_states = cast(Table, ConversationState.__table__)
+
+
+def _claim(dialect: str) -> Executable:
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement: Executable = (
+        module.insert(_inbound)
+        .values(
+            channel=bindparam("channel"),
+            dedupe_key=bindparam("dedupe_key"),
+            received_at=bindparam("now"),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
+        .returning(_inbound.c.id)
+    )
+    return statement
+
+
+CLAIM = {dialect: _claim(dialect) for dialect in ("postgresql", "sqlite")}
+
+_latest_membership = (
+    select(Membership.id)
+    .where(Membership.stakeholder_id == Stakeholder.id)
+    .order_by(Membership.joined_at.desc(), Membership.id.desc())
+    .limit(1)
+    .correlate(Stakeholder)
+    .scalar_subquery()
+)
+
+KNOWN = (
+    select(
+        ChannelIdentity.id,
+        ChannelIdentity.chat_id,
+        ChannelIdentity.active,
+        ChannelIdentity.last_seen_at,
+        Stakeholder.id.label("stakeholder_id"),
+        Stakeholder.language,
+        Stakeholder.name,
+        Membership.partnership_id,
+        Membership.role,
+    )
+    .join(Stakeholder, Stakeholder.id == ChannelIdentity.stakeholder_id)
+    .outerjoin(Membership, Membership.id == _latest_membership)
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id == bindparam("external_id"),
+    )
+)
+
+SEEN = (
+    update(_identities)
+    .where(_identities.c.id == bindparam("identity_id"))
+    .values(last_seen_at=bindparam("now"), chat_id=bindparam("new_chat_id"), active=True)
+)
+
+LOAD_STATE = (
+    select(_states.c.data, _states.c.version)
+    .where(_states.c.stakeholder_id == bindparam("stakeholder_id"))
+    .with_for_update()
+)
+
+UPDATE_STATE = (
+    update(_states)
+    .where(_states.c.stakeholder_id == bindparam("person"))
+    .values(
+        data=bindparam("new_data"),
+        partnership_id=bindparam("new_partnership_id"),
+        version=bindparam("new_version"),
+        updated_at=bindparam("now"),
+    )
+)
+
+INSERT_STATE = insert(_states)
+INSERT_ANSWER = insert(cast(Table, Answer.__table__))
+INSERT_OUTBOX = insert(cast(Table, OutboxMessage.__table__))
+
+
+def needs_seen(row: Any, chat_id: str, now: datetime) -> bool:
+    """Note that a person wrote at most every few minutes, to spare a write per message."""
+    return bool(row.chat_id != chat_id or not row.active or row.last_seen_at < now - SEEN_EVERY)
