@@ -18,7 +18,7 @@ NAME = "web"
 
 class WebChat:
     name = NAME
-    capabilities = Capabilities(buttons=True, max_length=20_000, markup="plain")
+    capabilities = Capabilities(buttons=True, max_length=20_000, markup="plain", images=False)
 
     def __init__(self) -> None:
         self._listeners: dict[str, set[asyncio.Event]] = {}
