@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 import warnings
@@ -14,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from telegram import Update
 from telegram.error import RetryAfter
 
 from c2cbot.channels.base import DeliveryError
@@ -124,6 +126,75 @@ async def test_idle_chats_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None
     clock.time += 10
     await limiter.wait("new")
     assert limiter.chats_tracked == 1
+
+
+class NewestFirstClock:
+    """Virtual time; sleepers due at the same moment wake newest first.
+
+    Nothing promises an order among timers that fall due together, so a limiter that is
+    fair only when sleepers happen to wake oldest first is not fair.
+    """
+
+    def __init__(self) -> None:
+        self.time = 0.0
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        due: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.time + seconds, due))
+        await due
+
+    async def run(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Let the tasks run, moving time on whenever all of them sleep."""
+        while not all(task.done() for task in tasks):
+            for _ in range(20):
+                await asyncio.sleep(0)
+            if not self._sleepers:
+                continue
+            self.time = min(due for due, _ in self._sleepers)
+            waking = [s for s in self._sleepers if s[0] <= self.time]
+            self._sleepers = [s for s in self._sleepers if s[0] > self.time]
+            for _, due in reversed(waking):
+                due.set_result(None)
+
+
+async def test_chats_waiting_for_the_overall_limit_are_served_first_come_first_served() -> None:
+    clock = NewestFirstClock()
+    limiter = ChatLimiter(ChatLimits(overall=Rate(1, 1), private=Rate(100, 100)), clock)
+    served: list[tuple[str, float]] = []
+
+    async def send(chat_id: str) -> None:
+        await limiter.wait(chat_id)
+        served.append((chat_id, clock.time))
+
+    tasks = []
+    for chat in "abcdef":
+        tasks.append(asyncio.create_task(send(chat)))
+        await asyncio.sleep(0)  # each asks in turn, all at time 0
+    await clock.run(tasks)
+    assert served == [("a", 0), ("b", 1), ("c", 2), ("d", 3), ("e", 4), ("f", 5)]
+
+
+async def test_a_chat_waiting_for_its_own_limit_does_not_hold_up_the_others() -> None:
+    clock = NewestFirstClock()
+    limits = ChatLimits(overall=Rate(10, 1), private=Rate(0.5, 1))
+    limiter = ChatLimiter(limits, clock)
+    served: list[tuple[str, float]] = []
+
+    async def send(chat_id: str) -> None:
+        await limiter.wait(chat_id)
+        served.append((chat_id, round(clock.time, 6)))
+
+    await limiter.wait("slow")  # its bucket is empty now: the next message waits 2 s
+    clock.time = 0.1
+    tasks = [asyncio.create_task(send("slow"))]
+    await asyncio.sleep(0)
+    tasks += [asyncio.create_task(send(chat)) for chat in ("x", "y")]
+    await clock.run(tasks)
+    assert served == [("x", 0.1), ("y", 0.2), ("slow", 2.0)]
 
 
 # ----- reading updates
@@ -266,6 +337,64 @@ async def test_unsupported_updates_are_ignored_or_flagged(
     ]
     await channel.poll_once()
     assert fake.pending == [] and fake.calls("sendMessage") == []
+
+
+def _update(**message: Any) -> dict[str, Any]:
+    user = {"id": 7, "is_bot": False, "first_name": "Ann", "last_name": "Lee"}
+    chat = {"id": 7, "type": "private", "first_name": "Ann"}
+    return {
+        "update_id": 41,
+        "message": {"message_id": 5, "date": 0, "chat": chat, "from": user, **message},
+    }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _update(text="hello"),
+        _update(text="/start ABC", **{"from": {"id": 8, "is_bot": False, "first_name": "Bo"}}),
+        _update(
+            text="你好",
+            **{"from": {"id": 9, "is_bot": False, "first_name": "Li", "language_code": "zh-hans"}},
+        ),
+        _update(
+            text="x", **{"from": {"id": 9, "is_bot": False, "first_name": "", "last_name": "Z"}}
+        ),
+        _update(text="in a group", chat={"id": -5, "type": "group", "title": "G"}),
+        _update(
+            sticker={
+                "file_id": "f",
+                "file_unique_id": "u",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        ),
+        _update(text="moved", migrate_to_chat_id=-100),
+        _update(text="no sender", **{"from": None}),
+        {"update_id": 42, "edited_message": _update(text="edited", edit_date=1)["message"]},
+        {"update_id": 43, "message": {"bogus": True}},
+    ],
+)
+def test_plain_text_read_from_json_equals_reading_ptbs_update(data: dict[str, Any]) -> None:
+    """The fast path reads plain private texts only, and reads them exactly as PTB's path."""
+    reader = Reader(USERNAME)
+    fast = reader.plain_text(data)
+    try:
+        slow = reader.read(Update.de_json(json.loads(json.dumps(data)), None))
+    except Exception:
+        slow = None  # PTB cannot read it; the fast path must not either
+    assert fast is None or fast == slow
+    expected_fast = (
+        "text" in data.get("message", {}) and data["message"]["chat"]["type"] == "private"
+    )
+    assert (fast is not None) == (
+        expected_fast
+        and "migrate_to_chat_id" not in data["message"]
+        and data["message"]["from"] is not None
+    )
 
 
 def test_reader_without_a_username_still_reads_plain_commands() -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -60,6 +62,33 @@ class TokenBucket:
     def __init__(self, rate: Rate, clock: Clock) -> None:
         self.rate, self._clock = rate, clock
         self._tokens, self._updated = rate.burst, clock.now()
+        self._queue: deque[asyncio.Future[None]] = deque()
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Wait behind everyone who asked for this bucket earlier: first come, first served."""
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not self._queue:
+            mine.set_result(None)
+        self._queue.append(mine)
+        try:
+            await mine
+            yield
+        finally:
+            first = self._queue[0] is mine
+            self._queue.remove(mine)
+            if first and self._queue:
+                self._queue[0].set_result(None)
+
+    async def ready(self, clock: Clock) -> None:
+        """Return when a token is free, without taking it."""
+        while (wait := self.wait_time()) > 0:
+            await clock.sleep(wait)
+
+    @property
+    def waiting(self) -> int:
+        """Callers queued for this bucket, the one being served included."""
+        return len(self._queue)
 
     def _refill(self) -> None:
         now = self._clock.now()
@@ -85,18 +114,23 @@ class TokenBucket:
 
 
 async def acquire_all(buckets: Sequence[TokenBucket], clock: Clock) -> None:
-    """Wait until every bucket has a token, then take them all at once.
+    """Wait until every bucket has a token, then take them all at once, first come first served.
 
     Tokens are taken together and only when all are free, so a message waiting for its
-    chat does not hold a token of the overall bucket it is not using yet.
+    chat does not hold a token of the overall bucket it is not using yet. Each bucket
+    serves its waiters in arrival order, one at a time: the caller queues for the first
+    bucket, waits until it has a token, then queues for the next, and so on. Pass the
+    buckets shared by many chats last, so that at the head of their queue stands a
+    message whose own chat is ready, and nobody waits there for somebody else's chat
+    (waiting for a token is racy otherwise: whoever wakes first takes it, and with many
+    chats behind one overall limit some messages waited minutes).
     """
-    while True:
-        wait = max(bucket.wait_time() for bucket in buckets)
-        if wait <= 0:
-            for bucket in buckets:
-                bucket.take()
-            return
-        await clock.sleep(wait)
+    async with AsyncExitStack() as turns:
+        for bucket in buckets:
+            await turns.enter_async_context(bucket.turn())
+            await bucket.ready(clock)
+        for bucket in buckets:
+            bucket.take()
 
 
 @dataclass(frozen=True)
@@ -136,7 +170,7 @@ class ChatLimiter:
     def _forget_idle(self) -> None:
         """Drop full buckets once there are many, so memory does not grow with every chat."""
         if len(self._chats) >= MAX_IDLE_BUCKETS:
-            self._chats = {k: b for k, b in self._chats.items() if not b.full}
+            self._chats = {k: b for k, b in self._chats.items() if b.waiting or not b.full}
 
     @property
     def chats_tracked(self) -> int:

@@ -429,7 +429,10 @@ class SqlLedger:
         return await kpi_setup.earlier_values(self.session, prompt_id)
 
     async def last_offer(self, channel: str, chat_id: str) -> tuple[Choice, ...]:
-        return await kpi_setup.last_offer(self.session, channel, chat_id)
+        # kpi_setup.last_offer's query, prebuilt: the engine asks this for every short answer.
+        parameters = {"channel": channel, "chat_id": chat_id}
+        payload = (await self._core(per_message.LAST_PAYLOAD, parameters)).scalar_one_or_none()
+        return Outbound.from_json(payload).options if payload else ()
 
     async def set_leave(self, stakeholder_id: int, until: date | None) -> None:
         await schedules.set_leave(self.session, stakeholder_id, until)

@@ -101,9 +101,17 @@ UPDATE_STATE = (
     )
 )
 
+_outbox = cast(Table, OutboxMessage.__table__)
+LAST_PAYLOAD = (
+    select(_outbox.c.payload)
+    .where(_outbox.c.channel == bindparam("channel"), _outbox.c.chat_id == bindparam("chat_id"))
+    .order_by(_outbox.c.id.desc())
+    .limit(1)
+)
+
 INSERT_STATE = insert(_states)
 INSERT_ANSWER = insert(cast(Table, Answer.__table__))
-INSERT_OUTBOX = insert(cast(Table, OutboxMessage.__table__))
+INSERT_OUTBOX = insert(_outbox)
 
 
 def needs_seen(row: Any, chat_id: str, now: datetime) -> bool:
