@@ -26,8 +26,7 @@ from c2cbot.digests.render import preview_pairs, render_any
 from c2cbot.domain.reference import load_reference
 from c2cbot.flows.loader import ConversationError, load_all, untranslated
 from c2cbot.i18n import Catalogues
-from c2cbot.runtime import Bot, link_wecom_group
-from c2cbot.runtime import _translator as runtime_translator
+from c2cbot.runtime import Bot, link_wecom_group, translator_from
 from c2cbot.scheduling import commands as scheduling
 from c2cbot.scheduling.on_request import NothingToPost, post_digest
 from c2cbot.store.database import Database
@@ -237,7 +236,7 @@ async def _digest(settings: Settings, arguments: argparse.Namespace) -> None:
 async def _post_digest(settings: Settings, arguments: argparse.Namespace) -> None:
     """Write the digest to the outbox of every linked group; the running bot sends it."""
     texts, now = Catalogues(settings.locale_dir, settings.default_language), datetime.now(UTC)
-    translator = runtime_translator(settings)
+    translator = translator_from(settings)
     try:
         async with _database(settings) as database:
             async with database.sessions() as session:

@@ -60,7 +60,7 @@ class Bot:
         self.telegram = self._telegram(settings)
         self.wecom = self._wecom(settings)
         self.wechat = self._wechat(settings)
-        self.translator = _translator(settings)
+        self.translator = translator_from(settings)
         self.scheduling = Scheduling(
             self.database,
             self.texts,
@@ -221,7 +221,7 @@ class Bot:
         await self.database.close()
 
 
-def _translator(settings: Settings) -> LibreTranslate | None:
+def translator_from(settings: Settings) -> LibreTranslate | None:
     """The machine translation of people's text in digests, if C2C_TRANSLATE_URL is set."""
     if settings.translate_url is None:
         return None

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from c2cbot.config import PROJECT_HOME, Settings
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
+from c2cbot.scheduling import digests as weekly
 from c2cbot.scheduling import jobs
 from c2cbot.scheduling.digests import due
 from c2cbot.store.database import Database
@@ -184,3 +185,15 @@ def test_the_digest_day_follows_the_group_s_clock(now: datetime, day: date | Non
 def test_a_broken_setting_falls_back_to_monday_nine_utc() -> None:
     found = due(reader(weekday=9, at="25:61", zone="Mars/Olympus"), utc(9, 0))
     assert found is not None and found.day == MONDAY
+
+
+async def test_digests_written_in_small_chunks_reach_every_reader_once(
+    world: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each chunk commits on its own, so early readers need not wait for the last chart."""
+    monkeypatch.setattr(weekly, "CHUNK", 1)
+    assert await run(world, utc(9, 0)) == 4
+    assert await run(world, utc(9, 15)) == 0
+    async with world.sessions() as session:
+        keys = (await session.execute(select(DigestDelivery.period_key))).scalars().all()
+    assert keys == ["2027-01-04"] * 4
