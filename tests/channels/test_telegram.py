@@ -222,6 +222,9 @@ async def test_start_learns_the_name_and_registers_commands(
     assert {c["command"]: c["description"] for c in fake.commands[""]} == english
     chinese = {c["command"]: c["description"] for c in fake.commands["zh"]}
     assert chinese == {name: texts.gettext("zh_Hans", text) for name, text in COMMANDS}
+    german = {c["command"]: c["description"] for c in fake.commands["de"]}
+    assert german == {name: texts.gettext("de", text) for name, text in COMMANDS}
+    assert german["steps"] != english["steps"]  # German readers get German descriptions
 
 
 async def test_a_rejected_token_stops_start_without_showing_it(

@@ -88,7 +88,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("link", N_("Link a group chat to your partnership (in groups)")),
 )
 # Telegram's language_code for a command list (None: everyone else) → our language hint.
-COMMAND_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, "en"), ("zh", "zh"))
+COMMAND_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, "en"), ("zh", "zh"), ("de", "de"))
 BUTTON_BROKEN = N_("Sorry, that button does not work. Please use the buttons of my last message.")
 
 InboundHandler = Callable[[Inbound], Awaitable[object]]
