@@ -9,6 +9,7 @@ fetched is reused instead of fetched again.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -19,31 +20,52 @@ from c2cbot.store.models import AccessToken, utcnow
 
 Fetch = Callable[[], Awaitable[tuple[str, int]]]
 MARGIN = timedelta(minutes=5)
+#: How long this process trusts the token it last saw without asking the database. A
+#: token another instance replaced meanwhile is refused by the API, and the refresh that
+#: follows finds the new one, so this only saves a database read per API call.
+REMEMBER = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    token: str
+    expires_at: datetime
+    seen_at: datetime
 
 
 class SqlTokenVault:
     def __init__(self, database: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.database = database
         self.clock = clock
+        self._seen: dict[str, _Seen] = {}
 
     async def current(self, key: str) -> str | None:
         """A token still valid for a few minutes, if one is stored."""
+        seen, now = self._seen.get(key), self.clock()
+        if seen is not None and seen.seen_at + REMEMBER > now and seen.expires_at - MARGIN > now:
+            return seen.token
         async with self.database.sessions() as session:
             row = await session.get(AccessToken, key)
-        return row.token if row is not None and self._fresh(row) else None
+        if row is None or not self._fresh(row):
+            return None
+        return self._remember(row)
 
     async def refresh(self, key: str, stale: str | None, fetch: Fetch) -> str:
         """A fresh token: the stored one if it is newer than ``stale``, else a fetched one."""
         async with self.database.transaction() as session:
             row = await self._locked(session, key)
             if row is not None and row.token != stale and self._fresh(row):
-                return row.token
+                return self._remember(row)
             token, expires_in = await fetch()
             row = row or AccessToken(key=key)
             row.token, row.updated_at = token, self.clock()
             row.expires_at = self.clock() + timedelta(seconds=max(0, expires_in))
             session.add(row)
-            return token
+        return self._remember(row)
+
+    def _remember(self, row: AccessToken) -> str:
+        self._seen[row.key] = _Seen(row.token, row.expires_at, self.clock())
+        return row.token
 
     async def _locked(self, session: AsyncSession, key: str) -> AccessToken | None:
         if session.get_bind().dialect.name == "postgresql":  # also covers a row not yet there
