@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -206,9 +205,7 @@ class Bot:
     async def stop(self) -> None:
         await self.scheduling.stop()
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _stopped(task)
         if self.telegram is not None:
             await self.telegram.close()
         if self._runner is not None:
@@ -219,6 +216,19 @@ class Bot:
         if self.translator is not None:
             await self.translator.close()
         await self.database.close()
+
+
+STOP_WITHIN = 15.0  # seconds a component may take to stop before it is left behind
+
+
+async def _stopped(task: asyncio.Task[None]) -> None:
+    """Cancel a component and wait for it, but never forever: shutdown must finish."""
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=STOP_WITHIN)
+    if not done:
+        log.error("%s did not stop within %.0f s; leaving it behind", task.get_name(), STOP_WITHIN)
+    elif not task.cancelled() and task.exception() is not None:
+        log.error("%s failed while stopping", task.get_name(), exc_info=task.exception())
 
 
 def translator_from(settings: Settings) -> LibreTranslate | None:

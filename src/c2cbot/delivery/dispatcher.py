@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_IN_FLIGHT = 200
 MARK_EVERY = 0.02  # seconds between writes of "sent" marks
+FINISH_WITHIN = 5.0  # seconds sends under way may take to finish when the bot stops
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,19 @@ class Dispatcher:
                         await asyncio.wait_for(self._wake.wait(), self._idle_poll)
         finally:
             marking.cancel()
-            await self.flush_marks()  # what was sent before stopping is not sent again
+            await self._finish(in_flight)
+
+    async def _finish(self, in_flight: set[asyncio.Task[None]]) -> None:
+        """Let sends under way finish (briefly), then record what was sent.
+
+        A send still unfinished after FINISH_WITHIN is cancelled: its message stays leased
+        and goes out after the next start, as after a crash.
+        """
+        if in_flight:
+            _, unfinished = await asyncio.wait(set(in_flight), timeout=FINISH_WITHIN)
+            for task in unfinished:
+                task.cancel()
+        await self.flush_marks()  # what was sent before stopping is not sent again
 
     async def _mark_forever(self) -> None:
         while True:
