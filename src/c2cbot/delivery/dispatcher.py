@@ -23,10 +23,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_IN_FLIGHT = 200
 MARK_EVERY = 0.02  # seconds between writes of "sent" marks
-#: Least time between two claims. Every finished send wakes the dispatcher; claiming for
-#: each one alone made the claim query (a millisecond on a large SQLite outbox, on the
-#: event loop's thread) the bottleneck of a fan-out. A reply waits at most this long.
+#: Least time between two claims while many sends are under way (BUSY). Every finished
+#: send wakes the dispatcher; during a rate-limited fan-out, claiming for each one alone
+#: made the claim query (a millisecond on a large SQLite outbox, on the event loop's
+#: thread) the bottleneck. With few sends under way replies are claimed at once.
 CLAIM_EVERY = 0.01
+BUSY = 16  # sends under way; fewer than this and a reply is claimed at once
 FINISH_WITHIN = 5.0  # seconds sends under way may take to finish when the bot stops
 
 
@@ -90,7 +92,8 @@ class Dispatcher:
         claimed_at = -CLAIM_EVERY
         try:
             while True:
-                await asyncio.sleep(max(0.0, claimed_at + CLAIM_EVERY - time.monotonic()))
+                if len(in_flight) >= BUSY:  # sends wait for rate limits: claim less often
+                    await asyncio.sleep(max(0.0, claimed_at + CLAIM_EVERY - time.monotonic()))
                 self._wake.clear()
                 claimed_at = time.monotonic()
                 started = await self._start_due(in_flight)
