@@ -173,6 +173,7 @@ def profile_text(profiler: cProfile.Profile | None, top: int = 35) -> str:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top * 2)
     stats.sort_stats("cumulative").print_stats(r"wechat|aiohttp/web_protocol", top)
     return out.getvalue()
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +28,7 @@ from c2cbot.channels.wechat_oa import (
 )
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.domain.steps import STEP_NAMES, Step
-from c2cbot.flows import walk
+from c2cbot.flows import engine, walk
 from c2cbot.flows.messages import Choice, Inbound, Outbound
 from c2cbot.flows.schema import Conversation, Kind, OptionSource, Question
 from c2cbot.flows.texts import Texts
@@ -110,18 +110,13 @@ class MemoryVault:
 
 
 class EmptyOutbox:
-    """An outbox with nothing waiting, for callbacks that need no database."""
+    """An outbox nothing is held in, for callbacks that need no database."""
 
-    async def claim_chat(
-        self, channel: str, chat_id: str, now: datetime, in_hand: int = 0
-    ) -> list[Any]:
-        return []
+    async def answered_in_place(self, message_ids: list[int], now: datetime) -> None:
+        raise AssertionError("nothing was held")
 
     async def release(self, message_ids: list[int]) -> None:
-        assert not message_ids
-
-    async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None:
-        raise AssertionError("nothing was claimed")
+        raise AssertionError("nothing was held")
 
 
 @dataclass(frozen=True)
@@ -200,6 +195,12 @@ async def enqueue(bot: Bot, chat_id: str, texts: list[str]) -> None:
         for text in texts:
             payload = Outbound(text, language=ZH).to_json()
             session.add(OutboxMessage(channel="wechat", chat_id=chat_id, payload=payload))
+
+
+async def answer_with(bot: Bot, inbound: Inbound, texts: list[str]) -> None:
+    """Replies written as the engine writes them: in the callback's answer where they fit."""
+    async with bot.store.transaction() as ledger:
+        await engine.reply(ledger, inbound, None, [Outbound(text, language=ZH) for text in texts])
 
 
 async def until(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
@@ -520,46 +521,35 @@ async def test_several_replies_share_one_passive_reply_and_the_rest_goes_by_api(
     bot: Bot, make_oa: MakeOA, fake: FakeWeChat
 ) -> None:
     async def three_replies(inbound: Inbound) -> bool:
-        await enqueue(bot, inbound.chat_id, ["一" * 300, "二" * 300, "三" * 300])  # 900 bytes each
+        await answer_with(bot, inbound, ["一" * 300, "二" * 300, "三" * 300])  # 900 bytes each
         return True
 
     served = await make_oa(three_replies)
     user = served.user("o_many")
     reply = await user.say("你好")
     assert reply.text == "一" * 300 + "\n\n" + "二" * 300
+    await served.channel.idle()  # the answer is recorded as sent: the third may go
     await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
     assert fake.texts("o_many") == [reply.text, "三" * 300]
     assert [r.kind for r in user.received] == ["passive", "custom"]
 
 
-async def test_a_reply_taken_by_the_dispatcher_first_is_still_answered_in_place(
+async def test_a_chat_with_unsent_messages_gets_its_replies_after_them(
     bot: Bot, make_oa: MakeOA, fake: FakeWeChat
 ) -> None:
-    """The dispatcher, woken by the commit, may claim the first reply before the callback."""
-    dispatcher: Dispatcher | None = None
-    racing: list[asyncio.Task[int]] = []
+    """An answer in place would overtake what the dispatcher has not sent yet."""
 
-    async def dispatcher_first(inbound: Inbound) -> bool:
-        await enqueue(bot, inbound.chat_id, ["第一条", "第二条"])
-        assert dispatcher is not None
-        racing.append(asyncio.create_task(dispatcher.drain_once()))
-        await until(lambda: handed_over(served.channel, "o_race"))
-        assert not racing[0].done()  # the dispatcher waits for the callback's answer
+    async def after_a_prompt(inbound: Inbound) -> bool:
+        await enqueue(bot, inbound.chat_id, ["请更新本月进展"])  # a prompt, not yet sent
+        await answer_with(bot, inbound, ["第一条", "第二条"])
         return True
 
-    served = await make_oa(dispatcher_first)
-    dispatcher = Dispatcher(bot.outbox, {"wechat": served.channel})
-    reply = await served.user("o_race", sealed=True).say("你好")
-    assert reply.text == "第一条\n\n第二条"
-    assert await racing[0] == 1
-    await until(lambda: _idle(bot))
-    assert fake.calls("message/custom/send") == [] and fake.texts("o_race") == [reply.text]
-
-
-async def handed_over(channel: WeChatOfficialAccount, chat_id: str) -> bool:
-    """Whether ``send`` has handed a message to the callback answering ``chat_id``."""
-    slots = channel._in_place.get(chat_id, [])
-    return bool(slots and slots[0].handed)
+    served = await make_oa(after_a_prompt)
+    user = served.user("o_order", sealed=True)
+    assert (await user.say("你好")).body == "success"
+    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    assert fake.texts("o_order") == ["请更新本月进展", "第一条", "第二条"]
+    assert {r.kind for r in user.received} == {"custom"}
 
 
 async def _idle(bot: Bot) -> bool:
@@ -642,42 +632,25 @@ async def _running(channel: WeChatOfficialAccount, engines: int) -> bool:
     return len(channel._running) >= engines
 
 
-class SlowClaims:
-    """The bot's outbox, but claims for a reply in place wait until ``gate`` opens."""
-
-    def __init__(self, outbox: ChatOutbox) -> None:
-        self.outbox, self.gate = outbox, asyncio.Event()
-
-    async def claim_chat(
-        self, channel: str, chat_id: str, now: datetime, in_hand: int = 0
-    ) -> Sequence[Any]:
-        await self.gate.wait()
-        return await self.outbox.claim_chat(channel, chat_id, now, in_hand)
-
-    async def release(self, message_ids: list[int]) -> None:
-        await self.outbox.release(message_ids)
-
-    async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None:
-        await self.outbox.sent_many(marks, now)
-
-
-async def test_a_claim_that_misses_the_deadline_leaves_the_replies_to_the_api(
-    bot: Bot, fake: FakeWeChat, invite: str
+async def test_replies_committed_after_the_deadline_go_by_the_api_once(
+    bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
 ) -> None:
-    """The engine is quick but taking its replies queues behind other writes."""
-    slow = SlowClaims(bot.outbox)
-    wiring = Wiring(bot.texts, bot.engine.handle, slow, SqlTokenVault(bot.database))
-    async for make in serving(fake, wiring):
-        served = await make(reply_deadline=0.3)
-        user = served.user("o_claim", sealed=True)
-        reply = await user.follow(invite)
-        assert reply.body == "success"
-        slow.gate.set()
-        await served.channel.idle()  # the late claim gives the replies back
-        await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
-        rows = await count(bot, OutboxMessage, OutboxMessage.status == "sent")
-        assert rows == await count(bot, OutboxMessage) >= 3
-        assert len(user.received) == rows and {r.kind for r in user.received} == {"custom"}
+    """The engine held replies for the answer, but its commit came too late for it."""
+
+    async def late(inbound: Inbound) -> bool:
+        handled = await bot.engine.handle(inbound)  # committed, replies held in place
+        await asyncio.sleep(0.5)
+        return handled
+
+    served = await make_oa(late, reply_deadline=0.3)
+    user = served.user("o_late", sealed=True)
+    assert (await user.follow(invite)).body == "success"
+    await served.channel.idle()  # the held replies go back to the dispatcher
+    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    rows = await count(bot, OutboxMessage, OutboxMessage.status == "sent")
+    assert rows == await count(bot, OutboxMessage) >= 1
+    assert len(user.received) == rows and {r.kind for r in user.received} == {"custom"}
+    assert says(bot, ZH, "Which language would you like me to use?") in user.last
 
 
 # ----- (f, g) sending through the API

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from c2cbot.domain.text import N_
 from c2cbot.flows.messages import Outbound
@@ -136,22 +136,11 @@ class TokenVault(Protocol):
         """A fresh token; ``fetch`` returns (token, seconds valid) and runs only if needed."""
 
 
-class ClaimedMessage(Protocol):
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def payload(self) -> dict[str, Any]: ...
-
-
 class ChatOutbox(Protocol):
-    """What a channel that can answer a callback directly (WeChat) needs of the outbox."""
+    """What a channel that answers callbacks in place (WeChat) needs of the outbox."""
 
-    async def claim_chat(
-        self, channel: str, chat_id: str, now: datetime, in_hand: int = 0
-    ) -> Sequence[ClaimedMessage]:
-        """Unsent messages of a chat, unless one not ``in_hand`` is already being sent."""
+    async def answered_in_place(self, message_ids: list[int], now: datetime) -> None:
+        """Messages held for a callback's answer went out in it."""
 
-    async def release(self, message_ids: list[int]) -> None: ...
-
-    async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None: ...
+    async def release(self, message_ids: list[int]) -> None:
+        """Messages held for a callback's answer went without it: the dispatcher sends them."""

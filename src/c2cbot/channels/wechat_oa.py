@@ -1,15 +1,17 @@
 """WeChat Official Account (公众号): the /wechat callback in, the customer-service API out.
 
 WeChat waits five seconds for a callback's answer and then sends the same message
-again, up to three times. So the callback gives the engine about four seconds: if it
-finishes, the replies it wrote to the outbox are taken back and sent as the passive
-reply (the only way to answer that needs no API permission and no access token);
-otherwise the callback answers "success" at once and the dispatcher sends the replies
-through the customer-service API. The engine's transaction is never cancelled: it runs
-on in its own task, and WeChat's retries meanwhile get "success" without running it
-again. The customer-service API works only within 48 hours of the person's last
-message; after that a template message is the one way left, and without a template
-the message becomes a visible dead letter.
+again, up to three times. So the callback gives the engine about four seconds: the
+engine hands it the replies that fit one answer (``InPlaceReply``), writing them to the
+outbox as being sent in the same transaction, and the callback returns them as the
+passive reply (the only way to answer that needs no API permission and no access
+token). Answers are recorded as sent a few at a time, afterwards. If the engine is not
+done in time, the callback answers "success", the held replies go back to the
+dispatcher, and it sends everything through the customer-service API. The engine's
+transaction is never cancelled: it runs on in its own task, and WeChat's retries
+meanwhile get "success" without running it again. The customer-service API works only
+within 48 hours of the person's last message; after that a template message is the one
+way left, and without a template the message becomes a visible dead letter.
 
 wechatpy is used for signing, AES and rendering replies, never for parsing: every XML
 body, outer or decrypted, goes through ``wechat_xml.read_message``. Its HTTP client is
@@ -28,8 +30,8 @@ import json
 import logging
 import re
 import struct
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +45,6 @@ from wechatpy.utils import WeChatSigner
 from c2cbot.channels.base import (
     Capabilities,
     ChatOutbox,
-    ClaimedMessage,
     DeliveryError,
     TokenVault,
     as_numbered_text,
@@ -69,6 +70,8 @@ REQUEST_TIMEOUT = 10.0
 # Engine runs in flight at which a new callback no longer waits for its own (the engine is
 # behind: the wait would be long); it answers "success" and the dispatcher sends by API.
 MAX_WAITING = 10
+MARK_EVERY = 0.02  # seconds between writes that record answers in place as sent
+MARKING = "wechat: recording answers in place"
 TEMPLATE_FIELD = "content"  # the template's body must be {{content.DATA}}
 
 COMMANDS = frozenset(
@@ -381,21 +384,36 @@ def delivery_error(error: ApiError, chat_id: str) -> DeliveryError:
 # ----- answering in place
 
 
-@dataclass
-class InPlace:
-    """A callback that may still answer its chat directly.
+class InPlaceReply:
+    """The replies one callback answers with: ``ReplyInPlace`` for the engine.
 
-    The dispatcher is woken by the engine's commit and may claim the first reply before
-    the callback does; ``send`` then hands that message here instead of calling the API,
-    and learns from the future whether the passive reply took it.
+    The engine calls ``take`` and ``held`` inside its transaction, which may be retried;
+    each call starts afresh. Once the callback stops waiting it takes nothing more.
     """
 
-    handed: list[tuple[str, asyncio.Future[bool]]] = field(default_factory=list)
+    def __init__(
+        self, text: Callable[[Outbound], str], answered: Callable[[], Collection[int]]
+    ) -> None:
+        self._text, self._answered = text, answered
+        self.texts: list[str] = []
+        self.ids: list[int] = []
+        self.waiting = True
 
-    def settle(self, taken: int) -> None:
-        for n, (_text, future) in enumerate(self.handed):
-            if not future.done():
-                future.set_result(n < taken)
+    @property
+    def answered(self) -> Collection[int]:
+        return self._answered()
+
+    def take(self, replies: Sequence[Outbound]) -> int:
+        texts = [self._text(reply) for reply in replies] if self.waiting else []
+        self.texts, self.ids = texts[: fitting(texts)], []
+        return len(self.texts)
+
+    def held(self, message_ids: Sequence[int]) -> None:
+        self.ids = list(message_ids)
+
+    @property
+    def answer(self) -> str | None:
+        return SEPARATOR.join(self.texts) if self.ids else None
 
 
 # ----- the channel
@@ -433,7 +451,8 @@ class WeChatOfficialAccount:
         )
         self._running: dict[str, asyncio.Task[object]] = {}
         self._late: set[asyncio.Task[None]] = set()
-        self._in_place: dict[str, list[InPlace]] = {}
+        # Held replies sent in answers, per chat, until recorded as sent (MARK_EVERY).
+        self._answered: dict[str, list[int]] = {}
         self._partial: dict[str, int] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -441,8 +460,10 @@ class WeChatOfficialAccount:
         return [web.get(CALLBACK_PATH, self._verify), web.post(CALLBACK_PATH, self._receive)]
 
     async def idle(self) -> None:
-        """Wait for engine tasks and claims that outlived their callback's deadline."""
-        while self._running or self._late:
+        """Wait for engine tasks that outlived their callback, and for the outbox's marks."""
+        while self._running or self._late or self._answered:
+            if not self._late:
+                self._mark_answered()
             await asyncio.gather(*self._running.values(), *self._late, return_exceptions=True)
 
     async def close(self) -> None:
@@ -521,7 +542,7 @@ class WeChatOfficialAccount:
     # ----- the five-second rule
 
     async def _answer(self, inbound: Inbound) -> str | None:
-        """The passive reply's text, if the engine and the claim finished within the deadline.
+        """The passive reply's text, if the engine committed it within the deadline.
 
         When the engine is behind (``max_waiting`` runs in flight), waiting would only
         hold WeChat's request until the deadline: answer at once instead.
@@ -531,19 +552,19 @@ class WeChatOfficialAccount:
         if len(self._running) >= self._max_waiting:
             self._start(inbound)
             return None  # the dispatcher sends the replies when the engine is done
-        until = asyncio.get_running_loop().time() + self._deadline
-        slot = self._hold(inbound.chat_id)
-        try:
-            task = self._start(inbound)
-            done, _pending = await asyncio.wait({task}, timeout=self._deadline)
-            if not done:
-                return None  # the dispatcher sends the replies when the engine is done
-            if task.cancelled() or task.exception() is not None:
-                raise EngineFailed(inbound.dedupe_key)
-            return await self._reply_in_place(inbound.chat_id, slot, until)
-        finally:
-            self._unhold(inbound.chat_id, slot)
-            slot.settle(0)  # whatever was handed over and not taken goes by the API
+        reply = InPlaceReply(self._text, lambda: self._answered.get(inbound.chat_id, ()))
+        task = self._start(replace(inbound, in_place=reply))
+        done, _pending = await asyncio.wait({task}, timeout=self._deadline)
+        if not done:
+            reply.waiting = False
+            task.add_done_callback(lambda _task: self._give_back(reply, _task))
+            return None  # the dispatcher sends the replies when the engine is done
+        if task.cancelled() or task.exception() is not None:
+            raise EngineFailed(inbound.dedupe_key)
+        if reply.ids:
+            self._answered.setdefault(inbound.chat_id, []).extend(reply.ids)
+            self._mark_answered()
+        return reply.answer
 
     def _start(self, inbound: Inbound) -> asyncio.Task[object]:
         """The engine in a task of its own that outlives the callback's deadline."""
@@ -560,68 +581,37 @@ class WeChatOfficialAccount:
         if not task.cancelled() and task.exception() is not None:
             log.error("handling WeChat message %s failed", key, exc_info=task.exception())
 
-    def _hold(self, chat_id: str) -> InPlace:
-        slot = InPlace()
-        self._in_place.setdefault(chat_id, []).append(slot)
-        return slot
+    def _give_back(self, reply: InPlaceReply, task: asyncio.Task[object]) -> None:
+        """Replies held for an answer that went without them go to the dispatcher.
 
-    def _unhold(self, chat_id: str, slot: InPlace) -> None:
-        """From now on the dispatcher's sends for this chat go by the API."""
-        slots = self._in_place.get(chat_id, [])
-        if slot in slots:
-            slots.remove(slot)
-        if not slots:
-            self._in_place.pop(chat_id, None)
-
-    async def _reply_in_place(self, chat_id: str, slot: InPlace, until: float) -> str | None:
-        """Take the chat's waiting replies; as many whole ones as fit go into the reply.
-
-        The claim is a write and may queue behind other transactions; if it is not done
-        by ``until``, the callback answers without it and the claimed messages go back
-        to the dispatcher once the claim completes.
+        Only after a commit: a failed run's ids were rolled back and may be reused.
         """
-        in_hand = len(slot.handed)  # handed over by the dispatcher: these go first
-        claiming = asyncio.ensure_future(
-            self._outbox.claim_chat(NAME, chat_id, self._clock(), in_hand)
-        )
-        left = until - asyncio.get_running_loop().time()
-        try:
-            done, _pending = await asyncio.wait({claiming}, timeout=max(0.0, left))
-        except asyncio.CancelledError:  # the server is shutting down: do not strand them
-            self._release_when_claimed(claiming)
-            raise
-        if not done:
-            self._release_when_claimed(claiming)
-            return None
-        claimed = list(claiming.result())
-        self._unhold(chat_id, slot)
-        handed = [text for text, _future in slot.handed]
-        texts = handed + [self._text(Outbound.from_json(m.payload)) for m in claimed]
-        count = fitting(texts)
-        slot.settle(count)
-        used = max(0, count - len(handed))
-        await self._settle_claimed(claimed[:used], claimed[used:])
-        return SEPARATOR.join(texts[:count]) or None
+        if reply.ids and not task.cancelled() and task.exception() is None:
+            self._in_background(self._outbox.release(reply.ids))
 
-    async def _settle_claimed(
-        self, used: Sequence[ClaimedMessage], unused: Sequence[ClaimedMessage]
-    ) -> None:
-        await self._outbox.release([m.id for m in unused])
-        if used:
-            await self._outbox.sent_many([(m.id, None) for m in used], self._clock())
+    def _mark_answered(self) -> None:
+        """Record the held replies sent in answers, many in one transaction."""
+        if self._answered and not any(t.get_name() == MARKING for t in self._late):
+            self._in_background(self._marking(), MARKING)
 
-    def _release_when_claimed(self, claiming: asyncio.Future[Sequence[ClaimedMessage]]) -> None:
-        """A claim that finished after the deadline: its messages go back to the dispatcher."""
-
-        async def release() -> None:
+    async def _marking(self) -> None:
+        while self._answered:
+            await asyncio.sleep(MARK_EVERY)
+            answered = {chat_id: list(ids) for chat_id, ids in self._answered.items()}
+            ids = [message_id for chat in answered.values() for message_id in chat]
             try:
-                claimed = await claiming
+                await self._outbox.answered_in_place(ids, self._clock())
             except Exception:
-                log.exception("claiming WeChat replies failed; the dispatcher sends them")
-                return
-            await self._outbox.release([m.id for m in claimed])
+                log.exception("could not record %d WeChat answers; trying again", len(ids))
+                continue
+            for chat_id, recorded in answered.items():  # more may have come meanwhile
+                left = self._answered[chat_id][len(recorded) :]
+                self._answered[chat_id] = left
+                if not left:
+                    del self._answered[chat_id]
 
-        task = asyncio.create_task(release())
+    def _in_background(self, work: Coroutine[Any, Any, None], name: str | None = None) -> None:
+        task = asyncio.create_task(work, name=name)
         self._late.add(task)
         task.add_done_callback(self._late.discard)
 
@@ -633,8 +623,6 @@ class WeChatOfficialAccount:
     async def send(self, chat_id: str, message: Outbound) -> str | None:
         """Customer-service texts of ≤2,048 bytes in order; a template outside the window."""
         text = self._text(message)
-        if await self._hand_over(chat_id, text):
-            return None
         parts = split_bytes(text, MAX_BYTES)
         key = _fingerprint(chat_id, text)
         done = self._partial.pop(key, 0)
@@ -651,15 +639,6 @@ class WeChatOfficialAccount:
             self._remember(key, done)
             raise
         return None
-
-    async def _hand_over(self, chat_id: str, text: str) -> bool:
-        """Give the message to a callback of this chat still answering; did it take it?"""
-        slots = self._in_place.get(chat_id)
-        if not slots:
-            return False
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        slots[0].handed.append((text, future))
-        return await future
 
     async def _send_text(self, chat_id: str, text: str) -> None:
         payload = {"touser": chat_id, "msgtype": "text", "text": {"content": text}}

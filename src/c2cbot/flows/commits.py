@@ -6,7 +6,9 @@ another batch is being written wait for the next batch, so under load a few doze
 one commit, and alone a message waits for nothing. Each message runs in a SAVEPOINT of
 its own: one that fails is undone and reported to its caller alone, the others are kept.
 Every caller learns its outcome only after the commit, so a channel still confirms a
-message only once its effects are stored.
+message only once its effects are stored. Between two messages of a batch the event loop
+gets a turn: with SQLite's statements running on the loop's thread, a batch of a hundred
+would otherwise hold up every HTTP answer for its whole length.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class GroupCommit(Generic[R]):
                         results.append((item, None, error))
                     else:
                         results.append((item, result, None))
+                    await asyncio.sleep(0)  # SQLite runs on the loop: let callbacks answer
         except Exception as error:
             if len(batch) == 1:
                 _settle(batch[0], error=error)

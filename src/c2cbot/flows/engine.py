@@ -81,8 +81,7 @@ class Engine:
         if inbound.is_group:
             group = GroupTurn(ledger, person, inbound, self._texts, self._clock())
             await group.run()
-            replies = _in_language(group.replies, person.language)
-            await ledger.enqueue_all(inbound.channel, inbound.chat_id, None, replies)
+            await reply(ledger, inbound, None, _in_language(group.replies, person.language))
             return 0
         state = await ledger.load_state(person.stakeholder_id)
         turn = Turn(
@@ -98,7 +97,7 @@ class Engine:
         await turn.run()
         await ledger.save_state(person.stakeholder_id, turn.partnership_id, turn.state)
         replies = _in_language(turn.replies, turn.language)
-        await ledger.enqueue_all(inbound.channel, inbound.chat_id, person.stakeholder_id, replies)
+        await reply(ledger, inbound, person.stakeholder_id, replies)
         return turn.answers_stored
 
     def _observe(self, channel: str, *, duplicate: bool, answers: int) -> None:
@@ -106,6 +105,32 @@ class Engine:
             self._observer.inbound(channel, duplicate)
             if answers:
                 self._observer.answers_stored(answers)
+
+
+async def reply(
+    ledger: Ledger, inbound: Inbound, stakeholder_id: int | None, replies: list[Outbound]
+) -> None:
+    """Answer ``inbound``: in its waiting callback's answer where they fit, else by the outbox."""
+    taken = await _answer_in_place(ledger, inbound, stakeholder_id, replies)
+    await ledger.enqueue_all(inbound.channel, inbound.chat_id, stakeholder_id, replies[taken:])
+
+
+async def _answer_in_place(
+    ledger: Ledger, inbound: Inbound, stakeholder_id: int | None, replies: list[Outbound]
+) -> int:
+    """How many replies go in the waiting callback's answer (WeChat's passive reply).
+
+    None when the chat still has unsent messages: an answer in place would overtake them.
+    """
+    in_place, channel, chat_id = inbound.in_place, inbound.channel, inbound.chat_id
+    if in_place is None or not replies:
+        return 0
+    if await ledger.unsent_in(channel, chat_id, besides=in_place.answered):
+        return 0
+    taken = in_place.take(replies)
+    if taken:
+        in_place.held(await ledger.hold_in_place(channel, chat_id, stakeholder_id, replies[:taken]))
+    return taken
 
 
 def _in_language(replies: list[Outbound], language: str) -> list[Outbound]:

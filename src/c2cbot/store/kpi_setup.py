@@ -94,4 +94,3 @@ async def last_offer(session: AsyncSession, channel: str, chat_id: str) -> tuple
     if not payload:
         return ()
     return Outbound.from_json(payload).options
-

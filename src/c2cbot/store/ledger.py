@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
@@ -339,17 +339,21 @@ class SqlLedger:
     ) -> None:
         if not messages:
             return
-        rows = [
-            {
-                "channel": channel,
-                "chat_id": chat_id,
-                "stakeholder_id": stakeholder_id,
-                "payload": message.to_json(),
-            }
-            for message in messages
-        ]
+        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages)
         await self._core(per_message.INSERT_OUTBOX, rows if len(rows) > 1 else rows[0])
         self.enqueued += len(messages)
+
+    async def unsent_in(self, channel: str, chat_id: str, besides: Collection[int] = ()) -> bool:
+        parameters = {"channel": channel, "chat_id": chat_id, "besides": list(besides)}
+        return (await self._core(per_message.UNSENT, parameters)).first() is not None
+
+    async def hold_in_place(
+        self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
+    ) -> list[int]:
+        """Rows "sending" from the start: after a crash they go out by the dispatcher."""
+        held = {"status": "sending", "next_attempt_at": utcnow()}
+        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, **held)
+        return list((await self._core(per_message.INSERT_HELD, rows)).scalars())
 
     async def chat_event(self, channel: str, chat_id: str, event: str, detail: str | None) -> None:
         if event == "unreachable":
@@ -465,3 +469,18 @@ class SqlLedger:
 
 def _rank(role: str) -> int:
     return {"member": 0, "coordinator": 1, "admin": 2}.get(role, 0)
+
+
+def _outbox_rows(
+    channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound], **more: Any
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "stakeholder_id": stakeholder_id,
+            "payload": message.to_json(),
+            **more,
+        }
+        for message in messages
+    ]

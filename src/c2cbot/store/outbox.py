@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c2cbot.store.database import Database
 from c2cbot.store.models import ChannelIdentity, GroupChat, OutboxMessage
@@ -138,46 +138,8 @@ class SqlOutbox:
                 .values(status="pending")
             )
 
-    async def claim_chat(
-        self, channel: str, chat_id: str, now: datetime, in_hand: int = 0
-    ) -> list[Due]:
-        """Every unsent message of one chat, oldest first, claimed for a reply in place.
-
-        WeChat lets a callback answer directly; what the callback does not use goes
-        back with ``release`` for the dispatcher to send.
-        """
-        async with self.database.transaction() as session:
-            query = (
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.channel == channel,
-                    OutboxMessage.chat_id == chat_id,
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,
-                )
-                .order_by(OutboxMessage.id)
-                .with_for_update(skip_locked=True)
-            )
-            rows = list((await session.execute(query)).scalars())
-            if rows and await self._sending_before(session, rows[0]) != in_hand:
-                return []  # an earlier message is on its way: replying now would overtake it
-            for row in rows:
-                row.status, row.next_attempt_at = "sending", now
-            connection = await session.connection()
-            return [await self._due(connection, row) for row in rows]
-
-    async def _sending_before(self, session: AsyncSession, first: OutboxMessage) -> int:
-        """Earlier messages of the chat still being sent (the caller may hold some itself)."""
-        query = select(func.count()).where(
-            OutboxMessage.channel == first.channel,
-            OutboxMessage.chat_id == first.chat_id,
-            OutboxMessage.status == "sending",
-            OutboxMessage.id < first.id,
-        )
-        return int((await session.execute(query)).scalar_one())
-
     async def release(self, message_ids: list[int]) -> None:
-        """Hand claimed messages back to the dispatcher, untouched."""
+        """Messages held for a reply in place that went without them: the dispatcher sends them."""
         if not message_ids:
             return
         async with self.database.transaction() as session:
@@ -186,6 +148,12 @@ class SqlOutbox:
                 .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "sending")
                 .values(status="pending")
             )
+        self.database.notify_committed()
+
+    async def answered_in_place(self, message_ids: list[int], now: datetime) -> None:
+        """Held messages a callback answered with are sent; the chats' next ones may go."""
+        await self.sent_many([(message_id, None) for message_id in message_ids], now)
+        self.database.notify_committed()
 
     async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None:
         await self._set(

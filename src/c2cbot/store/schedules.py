@@ -164,4 +164,3 @@ async def _names(
         return {}
     query = select(id_column, name_column).where(id_column.in_(ids))
     return {int(key): str(name) for key, name in await session.execute(query)}
-
