@@ -112,7 +112,9 @@ class MemoryVault:
 class EmptyOutbox:
     """An outbox nothing is held in, for callbacks that need no database."""
 
-    async def answered_in_place(self, message_ids: list[int], now: datetime) -> None:
+    async def answered_in_place(
+        self, message_ids: list[int], now: datetime, *, more_waiting: bool
+    ) -> None:
         raise AssertionError("nothing was held")
 
     async def release(self, message_ids: list[int]) -> None:

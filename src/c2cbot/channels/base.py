@@ -139,8 +139,11 @@ class TokenVault(Protocol):
 class ChatOutbox(Protocol):
     """What a channel that answers callbacks in place (WeChat) needs of the outbox."""
 
-    async def answered_in_place(self, message_ids: list[int], now: datetime) -> None:
-        """Messages held for a callback's answer went out in it."""
+    async def answered_in_place(
+        self, message_ids: list[int], now: datetime, *, more_waiting: bool
+    ) -> None:
+        """Messages held for a callback's answer went out in it; ``more_waiting``: others
+        wait behind them (the dispatcher is woken to send those)."""
 
     async def release(self, message_ids: list[int]) -> None:
         """Messages held for a callback's answer went without it: the dispatcher sends them."""

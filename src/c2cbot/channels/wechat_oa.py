@@ -71,6 +71,7 @@ REQUEST_TIMEOUT = 10.0
 # behind: the wait would be long); it answers "success" and the dispatcher sends by API.
 MAX_WAITING = 10
 MARK_EVERY = 0.02  # seconds between writes that record answers in place as sent
+MARK_RETRY_LONGEST = 5.0  # seconds, at most, between tries while the database fails
 MARKING = "wechat: recording answers in place"
 TEMPLATE_FIELD = "content"  # the template's body must be {{content.DATA}}
 
@@ -398,6 +399,7 @@ class InPlaceReply:
         self.texts: list[str] = []
         self.ids: list[int] = []
         self.waiting = True
+        self.more = False  # replies that did not fit wait behind the answer
 
     @property
     def answered(self) -> Collection[int]:
@@ -406,6 +408,7 @@ class InPlaceReply:
     def take(self, replies: Sequence[Outbound]) -> int:
         texts = [self._text(reply) for reply in replies] if self.waiting else []
         self.texts, self.ids = texts[: fitting(texts)], []
+        self.more = len(self.texts) < len(replies)
         return len(self.texts)
 
     def held(self, message_ids: Sequence[int]) -> None:
@@ -453,6 +456,7 @@ class WeChatOfficialAccount:
         self._late: set[asyncio.Task[None]] = set()
         # Held replies sent in answers, per chat, until recorded as sent (MARK_EVERY).
         self._answered: dict[str, list[int]] = {}
+        self._more_waiting = False  # a recorded answer lets the dispatcher send what follows
         self._partial: dict[str, int] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -462,8 +466,7 @@ class WeChatOfficialAccount:
     async def idle(self) -> None:
         """Wait for engine tasks that outlived their callback, and for the outbox's marks."""
         while self._running or self._late or self._answered:
-            if not self._late:
-                self._mark_answered()
+            self._mark_answered()
             await asyncio.gather(*self._running.values(), *self._late, return_exceptions=True)
 
     async def close(self) -> None:
@@ -554,15 +557,19 @@ class WeChatOfficialAccount:
             return None  # the dispatcher sends the replies when the engine is done
         reply = InPlaceReply(self._text, lambda: self._answered.get(inbound.chat_id, ()))
         task = self._start(replace(inbound, in_place=reply))
-        done, _pending = await asyncio.wait({task}, timeout=self._deadline)
-        if not done:
-            reply.waiting = False
-            task.add_done_callback(lambda _task: self._give_back(reply, _task))
+        try:
+            await asyncio.wait({task}, timeout=self._deadline)
+        finally:  # past the deadline, or the server is stopping: answer without them
+            if not task.done():
+                reply.waiting = False
+                task.add_done_callback(lambda _task: self._give_back(reply, _task))
+        if not task.done():
             return None  # the dispatcher sends the replies when the engine is done
         if task.cancelled() or task.exception() is not None:
             raise EngineFailed(inbound.dedupe_key)
         if reply.ids:
             self._answered.setdefault(inbound.chat_id, []).extend(reply.ids)
+            self._more_waiting |= reply.more
             self._mark_answered()
         return reply.answer
 
@@ -595,15 +602,20 @@ class WeChatOfficialAccount:
             self._in_background(self._marking(), MARKING)
 
     async def _marking(self) -> None:
+        pause = MARK_EVERY
         while self._answered:
-            await asyncio.sleep(MARK_EVERY)
+            await asyncio.sleep(pause)
             answered = {chat_id: list(ids) for chat_id, ids in self._answered.items()}
             ids = [message_id for chat in answered.values() for message_id in chat]
+            more, self._more_waiting = self._more_waiting, False
             try:
-                await self._outbox.answered_in_place(ids, self._clock())
+                await self._outbox.answered_in_place(ids, self._clock(), more_waiting=more)
             except Exception:
                 log.exception("could not record %d WeChat answers; trying again", len(ids))
+                self._more_waiting |= more
+                pause = min(MARK_RETRY_LONGEST, pause * 2)
                 continue
+            pause = MARK_EVERY
             for chat_id, recorded in answered.items():  # more may have come meanwhile
                 left = self._answered[chat_id][len(recorded) :]
                 self._answered[chat_id] = left

@@ -150,10 +150,17 @@ class SqlOutbox:
             )
         self.database.notify_committed()
 
-    async def answered_in_place(self, message_ids: list[int], now: datetime) -> None:
-        """Held messages a callback answered with are sent; the chats' next ones may go."""
+    async def answered_in_place(
+        self, message_ids: list[int], now: datetime, *, more_waiting: bool
+    ) -> None:
+        """Held messages a callback answered with are sent; the chats' next ones may go.
+
+        Waking the dispatcher costs a claim; without ``more_waiting`` it is left to the
+        next commit that enqueues, or to its idle poll.
+        """
         await self.sent_many([(message_id, None) for message_id in message_ids], now)
-        self.database.notify_committed()
+        if more_waiting:
+            self.database.notify_committed()
 
     async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None:
         await self._set(
