@@ -11,15 +11,6 @@ from tests.digests import samples
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture
-def cjk_font() -> str:
-    chart.cjk_font.cache_clear()
-    font = chart.cjk_font()
-    if font is None:
-        pytest.skip("no font with Chinese glyphs here (CI installs fonts-wqy-zenhei)")
-    return font
-
-
 def test_the_chart_is_a_png_in_chinese(cjk_font: str, texts: Catalogues) -> None:
     image = kpi_chart(samples.weekly(), "zh_Hans", texts)
     assert image is not None and image.startswith(PNG)

@@ -162,7 +162,7 @@ async def payloads_to(database: Database, chat_id: str) -> list[dict[str, Any]]:
 
 
 async def test_the_weekly_digest_arrives_as_html_and_markdown_with_its_chart(
-    running: tuple[Bot, FakeTelegram, FakeWeCom],
+    running: tuple[Bot, FakeTelegram, FakeWeCom], cjk_font: str
 ) -> None:
     bot, fake_telegram, fake_wecom = running
     await week_of_bonn_chengdu(bot.database)

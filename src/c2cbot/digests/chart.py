@@ -55,12 +55,31 @@ def cjk_font() -> str | None:
     """The first installed font that renders Chinese, or None (logged once)."""
     from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            return name
-    log.warning("no font with Chinese glyphs is installed: digests go out without a chart")
-    return None
+    font = _first_cjk(font_manager.fontManager) or _first_cjk(_with_fonts_added_since())
+    if font is None:
+        log.warning("no font with Chinese glyphs is installed: digests go out without a chart")
+    return font
+
+
+def _first_cjk(manager: Any) -> str | None:
+    installed = {font.name for font in manager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def _with_fonts_added_since() -> Any:
+    """matplotlib lists the system's fonts once per user and caches the list: a font
+    installed later is missing from it until it is added here."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    known = {font.fname for font in manager.ttflist}
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                manager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a font file matplotlib cannot read
+                log.debug("skipped font file %s", path)
+    return manager
 
 
 def _draw(trends: list[KpiTrend], language: str, texts: Texts | None, font: str) -> bytes:
