@@ -24,12 +24,14 @@ from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.digests.translate import LibreTranslate
 from c2cbot.domain.text import N_
 from c2cbot.flows.engine import Engine, _utcnow
+from c2cbot.flows.journal import Journal, replay
 from c2cbot.flows.loader import load_all
 from c2cbot.flows.messages import Outbound
 from c2cbot.i18n import Catalogues
 from c2cbot.metrics import Metrics
 from c2cbot.scheduling.scheduler import Scheduling
 from c2cbot.store.database import Database
+from c2cbot.store.journal import SqlJournal
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
 from c2cbot.store.tokens import SqlTokenVault
@@ -70,6 +72,7 @@ class Bot:
         self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}
         self.outbox = SqlOutbox(self.database)
         self.vault = SqlTokenVault(self.database)
+        self.journal = Journal(SqlJournal(self.database))
         self.telegram = self._telegram(settings)
         self.wecom = self._wecom(settings)
         self.wechat = self._wechat(settings)
@@ -114,6 +117,7 @@ class Bot:
             texts=self.texts,
             on_inbound=self.engine.handle,
             vault=self.vault,
+            journal=self.journal,
         )
         self.channels[channel.name] = channel
         return channel
@@ -133,6 +137,7 @@ class Bot:
             outbox=self.outbox,
             vault=self.vault,
             template_id=settings.wechat_template_id,
+            journal=self.journal,
             reply_deadline=settings.wechat_reply_deadline,
         )
         self.channels[channel.name] = channel
@@ -196,7 +201,9 @@ class Bot:
 
         ``schedule`` also runs the prompt scheduler (or stands by, if another process
         leads): ``c2cbot run`` does; tests drive the jobs with their own clock instead.
+        Messages a crash left confirmed but unhandled are handled first.
         """
+        await replay(SqlJournal(self.database), self.engine.handle)
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
@@ -227,6 +234,7 @@ class Bot:
         for closing in (self.wecom, self.wechat):
             if closing is not None:
                 await closing.close()  # lets callbacks in progress finish
+        await self.journal.idle()
         if self.translator is not None:
             await self.translator.close()
         await self.database.close()

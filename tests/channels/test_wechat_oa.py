@@ -34,7 +34,8 @@ from c2cbot.flows.schema import Conversation, Kind, OptionSource, Question
 from c2cbot.flows.texts import Texts
 from c2cbot.flows.walk import Position
 from c2cbot.runtime import Bot
-from c2cbot.store.models import Answer, InboundMessage, OutboxMessage
+from c2cbot.store.journal import SqlJournal
+from c2cbot.store.models import Answer, InboundMessage, JournalEntry, OutboxMessage
 from c2cbot.store.tokens import SqlTokenVault
 from tests.channels.conftest import Recorder, drain, outbox_pending
 from tests.fakes.wechat_api import (
@@ -653,6 +654,68 @@ async def test_replies_committed_after_the_deadline_go_by_the_api_once(
     assert rows == await count(bot, OutboxMessage) >= 1
     assert len(user.received) == rows and {r.kind for r in user.received} == {"custom"}
     assert says(bot, ZH, "Which language would you like me to use?") in user.last
+
+
+async def test_a_message_confirmed_before_the_engine_stored_it_is_journalled_until_then(
+    bot: Bot, make_oa: MakeOA, invite: str
+) -> None:
+    """WeChat never sends a confirmed message again: until it is stored, the journal has it."""
+    gate = asyncio.Event()
+
+    async def behind(inbound: Inbound) -> bool:
+        await gate.wait()
+        return await bot.engine.handle(inbound)
+
+    served = await make_oa(behind, max_waiting=0, journal=bot.journal)
+    reply = await served.user("o_kept", sealed=True).follow(invite)
+    assert reply.body == "success"
+    assert [i.external_id for i in await SqlJournal(bot.database).unhandled()] == ["o_kept"]
+    gate.set()
+    await served.channel.idle()
+    await bot.journal.idle()
+    assert await count(bot, JournalEntry) == 0
+    assert await count(bot, InboundMessage) == 1
+
+
+async def test_messages_a_crash_left_confirmed_but_unhandled_are_handled_at_the_next_start(
+    bot: Bot, make_oa: MakeOA, invite: str
+) -> None:
+    async def crashing(inbound: Inbound) -> bool:
+        await asyncio.sleep(0.2)  # the callback has confirmed; then the process "dies"
+        raise RuntimeError("killed")
+
+    served = await make_oa(crashing, max_waiting=0, journal=bot.journal)
+    first, second = served.user("o_lost_1"), served.user("o_lost_2", sealed=True)
+    assert (await first.follow(invite)).body == "success"
+    assert (await second.say("你好")).body == "success"
+    await served.channel.idle()
+    assert await count(bot, InboundMessage) == 0 and await count(bot, JournalEntry) == 2
+
+    restarted = Bot(bot.settings)
+    try:
+        await restarted.start("127.0.0.1", 0)
+    finally:
+        await restarted.stop()
+    assert await count(bot, InboundMessage) == 2 and await count(bot, JournalEntry) == 0
+    question = says(bot, ZH, "Which language would you like me to use?")
+    waiting = await outbox_texts(bot, "o_lost_1")
+    assert any(question in text for text in waiting)  # the follow started onboarding
+
+
+async def outbox_texts(bot: Bot, chat_id: str) -> list[str]:
+    async with bot.database.sessions() as session:
+        query = select(OutboxMessage.payload).where(OutboxMessage.chat_id == chat_id)
+        return [payload["text"] for payload in (await session.execute(query)).scalars()]
+
+
+async def test_the_journal_keeps_each_message_once(bot: Bot) -> None:
+    journal = SqlJournal(bot.database)
+    message = Inbound("wechat", "o_1", "o_1", "o_1:1:1", text="你好", language_hint=ZH)
+    await journal.write([message, message], [])
+    await journal.write([message], [])
+    assert await journal.unhandled() == [message]
+    await journal.write([], [message])
+    assert await journal.unhandled() == [] and await count(bot, JournalEntry) == 0
 
 
 # ----- (f, g) sending through the API

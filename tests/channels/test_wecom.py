@@ -53,6 +53,7 @@ from c2cbot.flows.texts import Texts
 from c2cbot.flows.walk import Position
 from c2cbot.runtime import Bot
 from c2cbot.store.invites import find_partnership
+from c2cbot.store.journal import SqlJournal
 from c2cbot.store.models import GroupChat, InboundMessage, OutboxMessage
 from c2cbot.store.tokens import SqlTokenVault
 from tests.channels.conftest import Recorder
@@ -467,6 +468,26 @@ async def test_the_callback_is_answered_before_a_slow_engine_finishes(
         await member.deliver(plain(member, "text", Content="挂断", MsgId=2), give_up_after=0.02)
     await app.settle()
     assert sorted(finished, key=str) == ["慢", "挂断"]
+
+
+async def test_a_message_confirmed_before_the_engine_stored_it_is_journalled_until_then(
+    bot: Bot, fake: FakeWeCom, make_app: MakeApp
+) -> None:
+    gate = asyncio.Event()
+
+    async def behind(inbound: Inbound) -> bool:
+        await gate.wait()
+        return await bot.engine.handle(inbound)
+
+    options = WeComOptions(answer_within=0.05)
+    app = await make_app(fake, behind, options=options, journal=bot.journal)
+    assert await fake.member("zhangwei").send_text("你好") == 200
+    journal = SqlJournal(bot.database)
+    assert [i.text for i in await journal.unhandled()] == ["你好"]
+    gate.set()
+    await app.settle()
+    await bot.journal.idle()
+    assert await journal.unhandled() == []
 
 
 async def test_an_engine_failure_asks_wecom_to_retry(

@@ -405,6 +405,14 @@ def test_parse_money_accepts_within_bounds() -> None:
         ("2028-02-29", date(2028, 2, 29)),
         ("1900-01-01", date(1900, 1, 1)),
         ("2200-12-31", date(2200, 12, 31)),
+        ("1. Dezember 2026", date(2026, 12, 1)),
+        ("1. Dez. 2026", date(2026, 12, 1)),
+        ("3. März 2026", date(2026, 3, 3)),
+        ("1. Mai 2026", date(2026, 5, 1)),
+        ("1 December 2026", date(2026, 12, 1)),
+        ("1st Dec 2026", date(2026, 12, 1)),
+        ("December 1, 2026", date(2026, 12, 1)),
+        ("sep 30 2026", date(2026, 9, 30)),
     ],
 )
 def test_parse_date_accepts(text: str, expected: date) -> None:
@@ -423,6 +431,8 @@ def test_parse_date_accepts(text: str, expected: date) -> None:
         ("31/04/2026", "31/04/2026"),
         ("20261301", "20261301"),
         (" ２０２６－０２－３１ ", "2026-02-31"),
+        ("31. Februar 2026", "31. Februar 2026"),
+        ("April 31, 2026", "April 31, 2026"),
     ],
 )
 def test_parse_date_rejects_impossible_dates(text: str, shown: str) -> None:
@@ -443,7 +453,9 @@ def test_parse_date_rejects_impossible_dates(text: str, shown: str) -> None:
         "2026年12月",
         "2026121",
         "202612011",
-        "1 Dec 2026",
+        "1 Smarch 2026",
+        "Dezember 2026",
+        "1. 2. Dezember 2026",
         "2026-12-01T10:00",
         "٢٠٢٦-١٢-٠١",
     ],

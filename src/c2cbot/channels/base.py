@@ -6,6 +6,7 @@ engine never asks which channel it is talking to.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from c2cbot.domain.text import N_
-from c2cbot.flows.messages import Outbound
+from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
 
@@ -147,3 +148,31 @@ class ChatOutbox(Protocol):
 
     async def release(self, message_ids: list[int]) -> None:
         """Messages held for a callback's answer went without it: the dispatcher sends them."""
+
+
+class InboundJournal(Protocol):
+    """Where a channel keeps what it confirms before the engine has it (``flows.journal``)."""
+
+    async def keep(self, inbound: Inbound) -> None: ...
+
+    def forget(self, inbound: Inbound) -> None: ...
+
+
+async def keep_until_handled(
+    journal: InboundJournal | None, inbound: Inbound, handling: asyncio.Task[object]
+) -> None:
+    """Before a callback says "received" while the engine still has the message.
+
+    WeChat and WeCom never send a confirmed message again, so a crash before the engine
+    stores it would lose it; kept in the journal, it is handled at the next start.
+    Raises if it could not be kept: the callback must then not confirm.
+    """
+    if journal is None or handling.done():
+        return
+    await journal.keep(inbound)
+
+    def forget(done: asyncio.Task[object]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            journal.forget(inbound)
+
+    handling.add_done_callback(forget)

@@ -46,8 +46,10 @@ from c2cbot.channels.base import (
     Capabilities,
     ChatOutbox,
     DeliveryError,
+    InboundJournal,
     TokenVault,
     as_numbered_text,
+    keep_until_handled,
     split_bytes,
 )
 from c2cbot.channels.wechat_xml import MAX_BODY, UnsafeXml, read_message
@@ -441,12 +443,13 @@ class WeChatOfficialAccount:
         outbox: ChatOutbox,
         vault: TokenVault,
         template_id: str | None = None,
+        journal: InboundJournal | None = None,
         reply_deadline: float = 4.0,
         max_waiting: int = MAX_WAITING,
         clock: Clock = _utcnow,
     ) -> None:
         self._token, self._texts, self._on_inbound = token, texts, on_inbound
-        self._outbox, self._template_id = outbox, template_id
+        self._outbox, self._template_id, self._journal = outbox, template_id, journal
         self._deadline, self._max_waiting, self._clock = reply_deadline, max_waiting, clock
         self._sealer = Sealer(token, aes_key, app_id) if aes_key else None
         self._api = OfficialAccountApi(
@@ -550,10 +553,11 @@ class WeChatOfficialAccount:
         When the engine is behind (``max_waiting`` runs in flight), waiting would only
         hold WeChat's request until the deadline: answer at once instead.
         """
-        if inbound.dedupe_key in self._running:
+        if running := self._running.get(inbound.dedupe_key):
+            await keep_until_handled(self._journal, inbound, running)
             return None  # WeChat's retry while the first delivery is still being handled
         if len(self._running) >= self._max_waiting:
-            self._start(inbound)
+            await keep_until_handled(self._journal, inbound, self._start(inbound))
             return None  # the dispatcher sends the replies when the engine is done
         reply = InPlaceReply(self._text, lambda: self._answered.get(inbound.chat_id, ()))
         task = self._start(replace(inbound, in_place=reply))
@@ -564,6 +568,7 @@ class WeChatOfficialAccount:
                 reply.waiting = False
                 task.add_done_callback(lambda _task: self._give_back(reply, _task))
         if not task.done():
+            await keep_until_handled(self._journal, inbound, task)
             return None  # the dispatcher sends the replies when the engine is done
         if task.cancelled() or task.exception() is not None:
             raise EngineFailed(inbound.dedupe_key)

@@ -49,9 +49,11 @@ from wechatpy.enterprise.crypto import PrpCrypto
 from c2cbot.channels.base import (
     Capabilities,
     DeliveryError,
+    InboundJournal,
     TokenVault,
     as_numbered_text,
     image_of,
+    keep_until_handled,
     split_bytes,
 )
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, Clock, Rate, TokenBucket, acquire_all
@@ -414,8 +416,9 @@ class WeComApp:
         clock: WallClock = time.time,
         rate_clock: Clock = SYSTEM_CLOCK,
         options: WeComOptions | None = None,
+        journal: InboundJournal | None = None,
     ) -> None:
-        self._options = options or WeComOptions()
+        self._options, self._journal = options or WeComOptions(), journal
         self._corp_id, self._agent_id, self._secret = corp_id, agent_id, secret
         self._api_url = api_url if api_url.endswith("/") else api_url + "/"
         self._texts, self._on_inbound, self._vault = texts, on_inbound, vault
@@ -461,7 +464,7 @@ class WeComApp:
             return web.Response(status=refused.status)
         if inbound is None:
             return web.Response()
-        return await self._answer(self._spawn(inbound))
+        return await self._answer(inbound, self._spawn(inbound))
 
     async def _read(self, request: web.Request) -> Inbound | None:
         """Size, time, outer XML, signature, decryption, inner XML — in that order."""
@@ -507,11 +510,16 @@ class WeComApp:
         if not task.cancelled() and task.exception() is not None:
             log.error("handling a WeCom callback failed", exc_info=task.exception())
 
-    async def _answer(self, task: asyncio.Task[object]) -> web.Response:
+    async def _answer(self, inbound: Inbound, task: asyncio.Task[object]) -> web.Response:
         """Wait briefly so a failure can ask WeCom to retry; else confirm with an empty 200."""
         await asyncio.wait({task}, timeout=self._options.answer_within)
         if task.done() and not task.cancelled() and task.exception() is not None:
             return web.Response(status=500)
+        try:
+            await keep_until_handled(self._journal, inbound, task)
+        except Exception:
+            log.exception("could not keep a WeCom message the engine has not stored yet")
+            return web.Response(status=500)  # WeCom retries; the dedupe makes it safe
         return web.Response()
 
     async def settle(self) -> None:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation, localcontext
 
+from babel.dates import get_month_names
+
 from c2cbot.domain.text import N_
 
 __all__ = [
@@ -146,6 +148,12 @@ _DATE_PATTERNS = (
     re.compile(r"(?P<d>[0-9]{1,2}) ?(?P<sep>[-/.]) ?(?P<m>[0-9]{1,2}) ?(?P=sep) ?(?P<y>[0-9]{4})"),
     re.compile(r"(?P<y>[0-9]{4}) ?年 ?(?P<m>[0-9]{1,2}) ?月 ?(?P<d>[0-9]{1,2}) ?[日号]?"),
     re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
+)
+# "1. Dezember 2026", "1st Dec 2026", "December 1, 2026": month names as people type them.
+_ORDINAL = r"(?:\.|st|nd|rd|th)?"
+_NAMED_MONTH_DATES = (
+    re.compile(rf"(?P<d>[0-9]{{1,2}}){_ORDINAL} ?(?P<name>[^\W\d_]+)\.?,? ?(?P<y>[0-9]{{4}})"),
+    re.compile(rf"(?P<name>[^\W\d_]+)\.? ?(?P<d>[0-9]{{1,2}}){_ORDINAL},? ?(?P<y>[0-9]{{4}})"),
 )
 _RATING = re.compile(
     r"(?P<score>[0-9]{1,3})(?: ?/ ?(?P<scale>[0-9]{1,3}))?(?: ?(?:stars?|sterne?|星|分))?",
@@ -414,7 +422,26 @@ def _date_parts(clean: str) -> tuple[int, int, int]:
     for pattern in _DATE_PATTERNS:
         if match := pattern.fullmatch(clean):
             return int(match["y"]), int(match["m"]), int(match["d"])
+    for pattern in _NAMED_MONTH_DATES:
+        match = pattern.fullmatch(clean)
+        if match and (month := _MONTHS.get(match["name"].casefold())):
+            return int(match["y"]), month, int(match["d"])
     raise InvalidValue(_DATE_HINT)
+
+
+def _month_names() -> dict[str, int]:
+    """Full and short month names in the European languages the bot speaks, from CLDR."""
+    names: dict[str, int] = {}
+    for locale in MONTH_NAME_LOCALES:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale).items():
+                    names[name.casefold().rstrip(".")] = number
+    return names
+
+
+MONTH_NAME_LOCALES = ("en", "de")
+_MONTHS = _month_names()
 
 
 def _is_star_row(clean: str) -> bool:

@@ -242,6 +242,22 @@ class InboundMessage(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class JournalEntry(Base):
+    """An inbound message confirmed to its platform before the engine stored it.
+
+    Kept until the engine has handled it; a crash in between is repaired at the next
+    start (``flows.journal``).
+    """
+
+    __tablename__ = "inbound_journal"
+    __table_args__ = (UniqueConstraint("channel", "dedupe_key"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    inbound: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Answer(Base):
     """One answer; answering again adds a row, so the history stays."""
 

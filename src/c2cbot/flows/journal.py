@@ -1,0 +1,104 @@
+"""The inbound journal: messages a channel confirms before the engine has stored them.
+
+WeChat and WeCom must be answered within seconds, so when the engine is behind a channel
+tells them "received" while the message still waits in memory for its turn. A crash
+then would lose it: the platform never sends it again. So before confirming early, the
+channel keeps the message here, in the database, and forgets it once the engine has
+handled it; at the next start whatever is left is handled first (``replay``). Writes
+are batched: everyone waiting shares one transaction, as in ``GroupCommit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from c2cbot.flows.messages import Inbound
+
+log = logging.getLogger(__name__)
+
+
+class JournalStore(Protocol):
+    async def write(self, keep: list[Inbound], forget: list[Inbound]) -> None:
+        """Add ``keep`` (each once, however often it comes) and drop ``forget``, together."""
+
+    async def unhandled(self) -> list[Inbound]:
+        """Kept messages the engine never handled, oldest first."""
+
+    async def forget_handled(self) -> int:
+        """Drop what the engine has handled; how many."""
+
+
+class Journal:
+    """Batches keeps and forgets; ``keep`` returns once the message is committed."""
+
+    def __init__(self, store: JournalStore) -> None:
+        self._store = store
+        self._keeping: list[tuple[Inbound, asyncio.Future[None]]] = []
+        self._forgetting: list[Inbound] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def keep(self, inbound: Inbound) -> None:
+        """Return once ``inbound`` is stored; raises if it could not be (do not confirm it)."""
+        kept: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._keeping.append((inbound, kept))
+        self._write_soon()
+        await kept
+
+    def forget(self, inbound: Inbound) -> None:
+        """The engine has handled ``inbound``; dropped with the next write."""
+        self._forgetting.append(inbound)
+        self._write_soon()
+
+    async def idle(self) -> None:
+        """Wait until everything asked for so far is written (shutdown, tests)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    def _write_soon(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_while_asked(), name="journal")
+
+    async def _write_while_asked(self) -> None:
+        while self._keeping or self._forgetting:
+            keeping, self._keeping = self._keeping, []
+            forgetting, self._forgetting = self._forgetting, []
+            try:
+                await self._store.write([inbound for inbound, _ in keeping], forgetting)
+            except Exception as error:
+                log.exception("could not write %d messages to the journal", len(keeping))
+                _settle(keeping, error)
+                self._forgetting = forgetting + self._forgetting  # dropped next time
+                return
+            _settle(keeping, None)
+
+
+def _settle(
+    keeping: list[tuple[Inbound, asyncio.Future[None]]], error: BaseException | None
+) -> None:
+    for _inbound, kept in keeping:
+        if kept.done():
+            continue
+        if error is None:
+            kept.set_result(None)
+        else:
+            kept.set_exception(error)
+
+
+async def replay(store: JournalStore, handle: Callable[[Inbound], Awaitable[object]]) -> int:
+    """Handle what a crash left in the journal, oldest first; how many were handled.
+
+    A message that fails again stays in the journal for the next start, and is logged.
+    """
+    missed = await store.unhandled()
+    for inbound in missed:
+        try:
+            await handle(inbound)
+        except Exception:
+            log.exception("replaying journalled message %s failed", inbound.dedupe_key)
+    if missed:
+        log.warning("handled %d messages confirmed before a crash", len(missed))
+    await store.forget_handled()
+    return len(missed)

@@ -1,0 +1,56 @@
+"""The inbound journal in SQL (``flows.journal.JournalStore``)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, exists, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from c2cbot.flows.messages import Inbound
+from c2cbot.store.database import Database
+from c2cbot.store.models import InboundMessage, JournalEntry
+
+_journal = cast(Table, JournalEntry.__table__)
+_handled = exists().where(
+    InboundMessage.channel == JournalEntry.channel,
+    InboundMessage.dedupe_key == JournalEntry.dedupe_key,
+)
+_KEPT_FIELDS = tuple(f.name for f in fields(Inbound) if f.name != "in_place")
+
+
+class SqlJournal:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        dialect = postgresql if database.engine.dialect.name == "postgresql" else sqlite
+        self._insert = dialect.insert(_journal).on_conflict_do_nothing()
+
+    async def write(self, keep: list[Inbound], forget: list[Inbound]) -> None:
+        async with self.database.transaction() as session:
+            connection = await session.connection()
+            if keep:
+                await connection.execute(self._insert, [_row(inbound) for inbound in keep])
+            if forget:
+                keys = [(inbound.channel, inbound.dedupe_key[:200]) for inbound in forget]
+                gone = tuple_(JournalEntry.channel, JournalEntry.dedupe_key).in_(keys)
+                await connection.execute(delete(JournalEntry).where(gone))
+
+    async def unhandled(self) -> list[Inbound]:
+        query = select(JournalEntry.inbound).where(~_handled).order_by(JournalEntry.id)
+        async with self.database.sessions() as session:
+            return [_inbound(row) for row in (await session.execute(query)).scalars()]
+
+    async def forget_handled(self) -> int:
+        async with self.database.transaction() as session:
+            result = await session.execute(delete(JournalEntry).where(_handled))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _row(inbound: Inbound) -> dict[str, Any]:
+    kept = {name: getattr(inbound, name) for name in _KEPT_FIELDS}
+    return {"channel": inbound.channel, "dedupe_key": inbound.dedupe_key[:200], "inbound": kept}
+
+
+def _inbound(kept: dict[str, Any]) -> Inbound:
+    return Inbound(**{name: value for name, value in kept.items() if name in _KEPT_FIELDS})
