@@ -69,7 +69,7 @@ from c2cbot.channels.telegram import TelegramChannel, TelegramOptions
 from c2cbot.config import Settings
 from c2cbot.flows.loader import load_all
 from c2cbot.i18n import Catalogues
-from c2cbot.runtime import Bot, keep_startup_objects
+from c2cbot.runtime import Bot, tune_gc_for_serving
 from c2cbot.store.database import Database
 from c2cbot.store.models import ConversationState, OutboxMessage
 
@@ -821,7 +821,7 @@ async def run_c2cbot(
             setup_started = time.perf_counter()
             code = await prepare_database(bot.database, uses=len(users) + 10)
             await bot.start("127.0.0.1", 0)
-            keep_startup_objects()  # as `c2cbot run` does
+            tune_gc_for_serving()  # as `c2cbot run` does
             log(f"[c2cbot {database}] onboarding {len(users)} people through the fake (untimed) …")
             await onboard_all(bot, fake, users, code, args.timeout)
             if limits == "production":  # onboarding ran relaxed; the timed phase does not

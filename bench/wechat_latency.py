@@ -82,7 +82,7 @@ from wechatpy.crypto import PrpCrypto  # noqa: E402
 from c2cbot.config import Settings  # noqa: E402
 from c2cbot.flows.loader import load_all  # noqa: E402
 from c2cbot.i18n import Catalogues  # noqa: E402
-from c2cbot.runtime import Bot, keep_startup_objects  # noqa: E402
+from c2cbot.runtime import Bot, tune_gc_for_serving  # noqa: E402
 from c2cbot.store.database import Database  # noqa: E402
 from c2cbot.store.models import Answer, InboundMessage, OutboxMessage  # noqa: E402
 
@@ -127,7 +127,7 @@ async def _serve_bot(config: BotConfig, pipe: Connection) -> None:
     )
     bot = Bot(settings)
     url = await bot.start("127.0.0.1", 0)
-    keep_startup_objects()  # as `c2cbot run` does
+    tune_gc_for_serving()  # as `c2cbot run` does
     pipe.send({"url": url, "invite": invite, "deadline": settings.wechat_reply_deadline})
     loop = asyncio.get_running_loop()
     profiler = cProfile.Profile() if config.profile else None

@@ -26,7 +26,7 @@ from c2cbot.digests.render import preview_pairs, render_any
 from c2cbot.domain.reference import load_reference
 from c2cbot.flows.loader import ConversationError, load_all, untranslated
 from c2cbot.i18n import Catalogues
-from c2cbot.runtime import Bot, keep_startup_objects, link_wecom_group, translator_from
+from c2cbot.runtime import Bot, link_wecom_group, translator_from, tune_gc_for_serving
 from c2cbot.scheduling import commands as scheduling
 from c2cbot.scheduling.on_request import NothingToPost, post_digest
 from c2cbot.store.database import Database
@@ -408,7 +408,7 @@ async def _run(settings: Settings, _arguments: argparse.Namespace) -> None:
 async def _serve(settings: Settings, banner: str) -> None:
     bot = Bot(settings)
     url = await bot.start(settings.http_host, settings.http_port, schedule=True)
-    keep_startup_objects()
+    tune_gc_for_serving()
     print(f"c2cbot is running. Browser chat: {url}/chat", flush=True)
     if banner:
         print(banner, flush=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 MAX_BATCH = 100
+#: Seconds of work after which a batch commits and the rest wait for the next one: the
+#: write lock is released often enough for short writes (WeChat's inbound journal, the
+#: outbox's marks) to get in, even while a long queue of messages is worked through.
+#: (Committing whenever another writer waited made batches so small that the engine
+#: fell behind at 200 WeChat messages/s.)
+MAX_BATCH_SECONDS = 0.01
 
 
 @dataclass
@@ -49,9 +56,10 @@ class GroupCommit(Generic[R]):
         *,
         parallel: int = 1,
         max_batch: int = MAX_BATCH,
+        max_seconds: float = MAX_BATCH_SECONDS,
     ) -> None:
         self._store, self._work = store, work
-        self._parallel, self._max_batch = parallel, max_batch
+        self._parallel, self._max_batch, self._max_seconds = parallel, max_batch, max_seconds
         self._waiting: list[_Waiting[R]] = []
         self._writers: set[asyncio.Task[None]] = set()
         self._writing = 0  # writers that have not yet seen the queue empty
@@ -86,9 +94,13 @@ class GroupCommit(Generic[R]):
     async def _write(self, batch: list[_Waiting[R]]) -> None:
         results: list[tuple[_Waiting[R], R | None, Exception | None]] = []
         result: R | None
+        until = time.monotonic() + self._max_seconds
         try:
             async with self._store.batch() as transaction:
-                for item in batch:
+                for n, item in enumerate(batch):
+                    if n and time.monotonic() > until:
+                        self._waiting[:0], batch = batch[n:], batch[:n]  # first in the next
+                        break
                     try:
                         async with transaction.each() as ledger:
                             result = await self._work(ledger, item.inbound)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, exists, select, tuple_
+from sqlalchemy import Table, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from c2cbot.flows.messages import Inbound
@@ -31,9 +31,8 @@ class SqlJournal:
             connection = await session.connection()
             if keep:
                 await connection.execute(self._insert, [_row(inbound) for inbound in keep])
-            if forget:
-                keys = [(inbound.channel, inbound.dedupe_key[:200]) for inbound in forget]
-                gone = tuple_(JournalEntry.channel, JournalEntry.dedupe_key).in_(keys)
+            for channel, keys in _keys_by_channel(forget).items():
+                gone = (JournalEntry.channel == channel) & JournalEntry.dedupe_key.in_(keys)
                 await connection.execute(delete(JournalEntry).where(gone))
 
     async def unhandled(self) -> list[Inbound]:
@@ -45,6 +44,14 @@ class SqlJournal:
         async with self.database.transaction() as session:
             result = await session.execute(delete(JournalEntry).where(_handled))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _keys_by_channel(inbounds: list[Inbound]) -> dict[str, list[str]]:
+    """Per channel, so the delete finds its rows through the (channel, dedupe_key) index."""
+    keys: dict[str, list[str]] = {}
+    for inbound in inbounds:
+        keys.setdefault(inbound.channel, []).append(inbound.dedupe_key[:200])
+    return keys
 
 
 def _row(inbound: Inbound) -> dict[str, Any]:
