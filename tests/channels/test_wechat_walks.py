@@ -426,9 +426,17 @@ async def database_held(database_url: str, seconds: float) -> AsyncIterator[None
 
 
 async def test_a_slow_engine_answers_once_through_the_customer_service_api(
-    start_bot: StartBot, fakes: Fakes, invite: str, database_url: str
+    start_bot: StartBot,
+    fakes: Fakes,
+    invite: str,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The engine outlasts the reply deadline; WeChat's retries come meanwhile and later."""
+    """The engine outlasts the reply deadline; WeChat's retries come meanwhile and later.
+
+    On SQLite the held write lock keeps even the journal from keeping the message in
+    time: WeChat is answered within its five seconds anyway, and it is kept afterwards.
+    """
     bot, url = await start_bot(wechat_reply_deadline=0.2)
     user = WeChatUser(fakes.wechat, f"{url}/wechat", "o_slow_zh", encoding_aes_key=AES_KEY)
     follow = user.xml("event", None, Event="subscribe", EventKey=f"qrscene_{invite}")
@@ -436,6 +444,9 @@ async def test_a_slow_engine_answers_once_through_the_customer_service_api(
         first = await user.post(follow)
         retries = [await user.post(follow) for _ in range(3)]  # WeChat tries again, thrice
     assert first.body == "success" and [r.body for r in retries] == ["success"] * 3
+    assert first.elapsed < 5.0
+    if database_url.startswith("sqlite"):  # one write lock for every table
+        assert "before the journal kept it" in caplog.text
     person = Follower(bot, user.openid, "wechat", wechat=user)
     await person.settle()
     assert (await user.post(follow)).body == "success"  # a retry after it was all done

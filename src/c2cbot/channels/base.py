@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,8 @@ from typing import Protocol
 from c2cbot.domain.text import N_
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -159,20 +162,36 @@ class InboundJournal(Protocol):
 
 
 async def keep_until_handled(
-    journal: InboundJournal | None, inbound: Inbound, handling: asyncio.Task[object]
+    journal: InboundJournal | None,
+    inbound: Inbound,
+    handling: asyncio.Task[object],
+    within: float,
 ) -> None:
     """Before a callback says "received" while the engine still has the message.
 
     WeChat and WeCom never send a confirmed message again, so a crash before the engine
-    stores it would lose it; kept in the journal, it is handled at the next start.
-    Raises if it could not be kept: the callback must then not confirm.
+    stores it would lose it; kept in the journal, it is handled at the next start. If
+    the database cannot take it ``within`` seconds, the platform's patience wins: the
+    callback confirms anyway (logged) and the journal keeps it as soon as it can.
+    Raises if keeping failed: the callback must then not confirm.
     """
     if journal is None or handling.done():
         return
-    await journal.keep(inbound)
+    keeping = asyncio.ensure_future(journal.keep(inbound))
+    keeping.add_done_callback(_retrieved)
+    try:
+        await asyncio.wait_for(asyncio.shield(keeping), within)
+    except TimeoutError:
+        log.warning("confirmed %s before the journal kept it", inbound.dedupe_key)
 
     def forget(done: asyncio.Task[object]) -> None:
         if not done.cancelled() and done.exception() is None:
             journal.forget(inbound)
 
     handling.add_done_callback(forget)
+
+
+def _retrieved(keeping: asyncio.Future[None]) -> None:
+    """A keep that finished after its callback stopped waiting: its failure is logged there."""
+    if not keeping.cancelled():
+        keeping.exception()

@@ -72,6 +72,8 @@ REQUEST_TIMEOUT = 10.0
 # Engine runs in flight at which a new callback no longer waits for its own (the engine is
 # behind: the wait would be long); it answers "success" and the dispatcher sends by API.
 MAX_WAITING = 10
+PATIENCE = 4.8  # seconds WeChat waits for a callback's answer (5), less a margin
+MIN_JOURNAL_WAIT = 0.1  # seconds a callback gives the journal at the least
 MARK_EVERY = 0.02  # seconds between writes that record answers in place as sent
 MARK_RETRY_LONGEST = 5.0  # seconds, at most, between tries while the database fails
 MARKING = "wechat: recording answers in place"
@@ -553,11 +555,11 @@ class WeChatOfficialAccount:
         When the engine is behind (``max_waiting`` runs in flight), waiting would only
         hold WeChat's request until the deadline: answer at once instead.
         """
-        if running := self._running.get(inbound.dedupe_key):
-            await keep_until_handled(self._journal, inbound, running)
+        if inbound.dedupe_key in self._running:
             return None  # WeChat's retry while the first delivery is still being handled
+        patience = asyncio.get_running_loop().time() + PATIENCE
         if len(self._running) >= self._max_waiting:
-            await keep_until_handled(self._journal, inbound, self._start(inbound))
+            await self._keep(inbound, self._start(inbound), patience)
             return None  # the dispatcher sends the replies when the engine is done
         reply = InPlaceReply(self._text, lambda: self._answered.get(inbound.chat_id, ()))
         task = self._start(replace(inbound, in_place=reply))
@@ -568,7 +570,7 @@ class WeChatOfficialAccount:
                 reply.waiting = False
                 task.add_done_callback(lambda _task: self._give_back(reply, _task))
         if not task.done():
-            await keep_until_handled(self._journal, inbound, task)
+            await self._keep(inbound, task, patience)
             return None  # the dispatcher sends the replies when the engine is done
         if task.cancelled() or task.exception() is not None:
             raise EngineFailed(inbound.dedupe_key)
@@ -577,6 +579,11 @@ class WeChatOfficialAccount:
             self._more_waiting |= reply.more
             self._mark_answered()
         return reply.answer
+
+    async def _keep(self, inbound: Inbound, task: asyncio.Task[object], patience: float) -> None:
+        """Journal the message before confirming it early, if WeChat's patience allows."""
+        left = max(MIN_JOURNAL_WAIT, patience - asyncio.get_running_loop().time())
+        await keep_until_handled(self._journal, inbound, task, left)
 
     def _start(self, inbound: Inbound) -> asyncio.Task[object]:
         """The engine in a task of its own that outlives the callback's deadline."""

@@ -63,6 +63,8 @@ from c2cbot.flows.texts import Texts
 
 log = logging.getLogger(__name__)
 
+PATIENCE = 4.8  # seconds WeCom waits for a callback's answer (5), less a margin
+MIN_JOURNAL_WAIT = 0.1  # seconds a callback gives the journal at the least
 NAME = "wecom"
 CALLBACK_PATH = "/wecom"
 GROUP_PREFIX = "group:"
@@ -516,7 +518,8 @@ class WeComApp:
         if task.done() and not task.cancelled() and task.exception() is not None:
             return web.Response(status=500)
         try:
-            await keep_until_handled(self._journal, inbound, task)
+            left = max(MIN_JOURNAL_WAIT, PATIENCE - self._options.answer_within)
+            await keep_until_handled(self._journal, inbound, task, left)
         except Exception:
             log.exception("could not keep a WeCom message the engine has not stored yet")
             return web.Response(status=500)  # WeCom retries; the dedupe makes it safe
