@@ -60,6 +60,7 @@ def tune_gc_for_serving() -> None:
 
 
 YOUNG_OBJECTS = 50_000
+JOURNAL_RETRY = 10.0  # seconds between tries to read the journal while the database is down
 
 
 class Bot:
@@ -209,9 +210,11 @@ class Bot:
 
         ``schedule`` also runs the prompt scheduler (or stands by, if another process
         leads): ``c2cbot run`` does; tests drive the jobs with their own clock instead.
-        Messages a crash left confirmed but unhandled are handled first.
+        Messages a crash left confirmed but unhandled are handled first (or, with the
+        database down, as soon as it is back).
         """
-        await replay(SqlJournal(self.database), self.engine.handle)
+        if not await self._replayed():
+            self._tasks.append(asyncio.create_task(self._replay_when_back(), name="journal"))
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
@@ -221,6 +224,20 @@ class Bot:
             await self.scheduling.start()
         bound = self._runner.addresses[0]
         return f"http://{bound[0]}:{bound[1]}"
+
+    async def _replayed(self) -> bool:
+        try:
+            await replay(SqlJournal(self.database), self.engine.handle)
+        except Exception:
+            log.exception("could not read the inbound journal; trying again shortly")
+            return False
+        return True
+
+    async def _replay_when_back(self) -> None:
+        while True:
+            await asyncio.sleep(JOURNAL_RETRY)
+            if await self._replayed():
+                return
 
     async def _start_telegram(self) -> None:
         if self.telegram is None:
