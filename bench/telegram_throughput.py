@@ -72,6 +72,7 @@ from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot, tune_gc_for_serving
 from c2cbot.store.database import Database
 from c2cbot.store.models import ConversationState, OutboxMessage
+from c2cbot.store.write_lock import WriteLock
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -669,7 +670,7 @@ def use_limits(bot: Bot, limits: ChatLimits) -> TelegramChannel:
     return channel
 
 
-class TimedLock(asyncio.Lock):
+class TimedLock(WriteLock):
     """SQLite's process-wide write lock, measuring how long it is held."""
 
     def __init__(self) -> None:
@@ -677,10 +678,9 @@ class TimedLock(asyncio.Lock):
         self.held = 0.0
         self._since = 0.0
 
-    async def acquire(self) -> Literal[True]:
-        await super().acquire()
+    async def acquire(self, urgent: bool = False) -> None:
+        await super().acquire(urgent)
         self._since = time.perf_counter()
-        return True
 
     def release(self) -> None:
         self.held += time.perf_counter() - self._since
@@ -706,9 +706,9 @@ class DatabaseCounters:
         original = database.transaction
 
         @contextlib.asynccontextmanager
-        async def counted() -> AsyncIterator[Any]:
+        async def counted(*, urgent: bool = False) -> AsyncIterator[Any]:
             self.transactions += 1
-            async with original() as session:
+            async with original(urgent=urgent) as session:
                 yield session
 
         database.transaction = counted  # type: ignore[method-assign]

@@ -364,6 +364,10 @@ class Store(Protocol):
     parallel_batches: int
     """How many ``batch`` transactions are worth running at once (1 for SQLite)."""
 
+    @property
+    def urgent_write_waiting(self) -> bool:
+        """Whether a write someone is waiting on (the inbound journal) waits for this one."""
+
     def transaction(self) -> AbstractAsyncContextManager[Ledger]:
         """One database transaction: all of it is committed, or none of it."""
 

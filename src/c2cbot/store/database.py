@@ -7,10 +7,9 @@ runs on the event loop's thread (``store.sqlite_inline``), not in aiosqlite's th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from c2cbot.store.sqlite_inline import inline_url, writing
+from c2cbot.store.write_lock import WriteLock
 
 # aiosqlite logs every statement with its parameters at DEBUG: answers, access tokens.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
@@ -36,7 +36,7 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = _create_engine(url, echo)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._write_lock = WriteLock() if self.is_sqlite else None
         self._writers = (
             async_sessionmaker(writing(self.engine), expire_on_commit=False)
             if self.is_sqlite
@@ -49,10 +49,31 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction, committed on success and rolled back on error."""
-        async with self._write_lock or nullcontext(), self._writers() as session, session.begin():
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction, committed on success and rolled back on error.
+
+        ``urgent``: someone is waiting on it (a WeChat callback on the inbound journal);
+        with SQLite it goes before other waiting writes, and a long group commit gives
+        way to it (``urgent_waiting``).
+        """
+        async with self._writing(urgent), self._writers() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _writing(self, urgent: bool) -> AsyncIterator[None]:
+        """SQLite's one writer at a time."""
+        if self._write_lock is None:
+            yield
+            return
+        await self._write_lock.acquire(urgent)
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    @property
+    def urgent_waiting(self) -> bool:
+        return self._write_lock is not None and self._write_lock.urgent_waiting
 
     def notify_committed(self) -> None:
         for callback in self.after_commit:

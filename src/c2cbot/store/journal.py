@@ -27,7 +27,7 @@ class SqlJournal:
         self._insert = dialect.insert(_journal).on_conflict_do_nothing()
 
     async def write(self, keep: list[Inbound], forget: list[Inbound]) -> None:
-        async with self.database.transaction() as session:
+        async with self.database.transaction(urgent=bool(keep)) as session:
             connection = await session.connection()
             if keep:
                 await connection.execute(self._insert, [_row(inbound) for inbound in keep])

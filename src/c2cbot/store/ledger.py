@@ -66,6 +66,10 @@ class SqlStore:
         # SQLite writes one transaction at a time; PostgreSQL overlaps a few batches.
         self.parallel_batches = 1 if database.is_sqlite else POSTGRES_PARALLEL_BATCHES
 
+    @property
+    def urgent_write_waiting(self) -> bool:
+        return self.database.urgent_waiting
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlLedger]:
         async with self.database.transaction() as session:
