@@ -561,6 +561,10 @@ class WeChatOfficialAccount:
         if len(self._running) >= self._max_waiting:
             await self._keep(inbound, self._start(inbound), patience)
             return None  # the dispatcher sends the replies when the engine is done
+        return await self._answer_in_place(inbound, patience)
+
+    async def _answer_in_place(self, inbound: Inbound, patience: float) -> str | None:
+        """Run the engine with a place for its replies, waiting for them up to the deadline."""
         reply = InPlaceReply(self._text, lambda: self._answered.get(inbound.chat_id, ()))
         task = self._start(replace(inbound, in_place=reply))
         try:
@@ -574,11 +578,14 @@ class WeChatOfficialAccount:
             return None  # the dispatcher sends the replies when the engine is done
         if task.cancelled() or task.exception() is not None:
             raise EngineFailed(inbound.dedupe_key)
+        self._answered_with(inbound.chat_id, reply)
+        return reply.answer
+
+    def _answered_with(self, chat_id: str, reply: InPlaceReply) -> None:
         if reply.ids:
-            self._answered.setdefault(inbound.chat_id, []).extend(reply.ids)
+            self._answered.setdefault(chat_id, []).extend(reply.ids)
             self._more_waiting |= reply.more
             self._mark_answered()
-        return reply.answer
 
     async def _keep(self, inbound: Inbound, task: asyncio.Task[object], patience: float) -> None:
         """Journal the message before confirming it early, if WeChat's patience allows."""
