@@ -24,7 +24,7 @@ from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.digests.translate import LibreTranslate
 from c2cbot.domain.text import N_
 from c2cbot.flows.engine import Engine, _utcnow
-from c2cbot.flows.journal import Journal, replay
+from c2cbot.flows.journal import Journal
 from c2cbot.flows.loader import load_all
 from c2cbot.flows.messages import Outbound
 from c2cbot.i18n import Catalogues
@@ -227,7 +227,7 @@ class Bot:
 
     async def _replayed(self) -> bool:
         try:
-            await replay(SqlJournal(self.database), self.engine.handle)
+            await self.journal.replay(self.engine.handle)
         except Exception:
             log.exception("could not read the inbound journal; trying again shortly")
             return False

@@ -161,6 +161,11 @@ class InboundJournal(Protocol):
     def forget(self, inbound: Inbound) -> None: ...
 
 
+#: Seconds WeChat and WeCom wait for a callback's answer (5), less a margin.
+CALLBACK_PATIENCE = 4.8
+MIN_JOURNAL_WAIT = 0.1  # seconds a callback gives the journal at the least
+
+
 async def keep_until_handled(
     journal: InboundJournal | None,
     inbound: Inbound,
@@ -180,7 +185,7 @@ async def keep_until_handled(
     keeping = asyncio.ensure_future(journal.keep(inbound))
     keeping.add_done_callback(_retrieved)
     try:
-        await asyncio.wait_for(asyncio.shield(keeping), within)
+        await asyncio.wait_for(asyncio.shield(keeping), max(MIN_JOURNAL_WAIT, within))
     except TimeoutError:
         log.warning("confirmed %s before the journal kept it", inbound.dedupe_key)
 

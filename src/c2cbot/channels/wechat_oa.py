@@ -43,6 +43,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
 from c2cbot.channels.base import (
+    CALLBACK_PATIENCE,
     Capabilities,
     ChatOutbox,
     DeliveryError,
@@ -72,11 +73,8 @@ REQUEST_TIMEOUT = 10.0
 # Engine runs in flight at which a new callback no longer waits for its own (the engine is
 # behind: the wait would be long); it answers "success" and the dispatcher sends by API.
 MAX_WAITING = 10
-PATIENCE = 4.8  # seconds WeChat waits for a callback's answer (5), less a margin
-MIN_JOURNAL_WAIT = 0.1  # seconds a callback gives the journal at the least
 MARK_EVERY = 0.02  # seconds between writes that record answers in place as sent
 MARK_RETRY_LONGEST = 5.0  # seconds, at most, between tries while the database fails
-MARKING = "wechat: recording answers in place"
 TEMPLATE_FIELD = "content"  # the template's body must be {{content.DATA}}
 
 COMMANDS = frozenset(
@@ -462,6 +460,7 @@ class WeChatOfficialAccount:
         # Held replies sent in answers, per chat, until recorded as sent (MARK_EVERY).
         self._answered: dict[str, list[int]] = {}
         self._more_waiting = False  # a recorded answer lets the dispatcher send what follows
+        self._marker: asyncio.Task[None] | None = None  # the task recording answers
         self._partial: dict[str, int] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -557,7 +556,7 @@ class WeChatOfficialAccount:
         """
         if inbound.dedupe_key in self._running:
             return None  # WeChat's retry while the first delivery is still being handled
-        patience = asyncio.get_running_loop().time() + PATIENCE
+        patience = asyncio.get_running_loop().time() + CALLBACK_PATIENCE
         if len(self._running) >= self._max_waiting:
             await self._keep(inbound, self._start(inbound), patience)
             return None  # the dispatcher sends the replies when the engine is done
@@ -589,7 +588,7 @@ class WeChatOfficialAccount:
 
     async def _keep(self, inbound: Inbound, task: asyncio.Task[object], patience: float) -> None:
         """Journal the message before confirming it early, if WeChat's patience allows."""
-        left = max(MIN_JOURNAL_WAIT, patience - asyncio.get_running_loop().time())
+        left = patience - asyncio.get_running_loop().time()
         await keep_until_handled(self._journal, inbound, task, left)
 
     def _start(self, inbound: Inbound) -> asyncio.Task[object]:
@@ -617,8 +616,8 @@ class WeChatOfficialAccount:
 
     def _mark_answered(self) -> None:
         """Record the held replies sent in answers, many in one transaction."""
-        if self._answered and not any(t.get_name() == MARKING for t in self._late):
-            self._in_background(self._marking(), MARKING)
+        if self._answered and (self._marker is None or self._marker.done()):
+            self._marker = self._in_background(self._marking())
 
     async def _marking(self) -> None:
         pause = MARK_EVERY
@@ -641,10 +640,11 @@ class WeChatOfficialAccount:
                 if not left:
                     del self._answered[chat_id]
 
-    def _in_background(self, work: Coroutine[Any, Any, None], name: str | None = None) -> None:
-        task = asyncio.create_task(work, name=name)
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
         self._late.add(task)
         task.add_done_callback(self._late.discard)
+        return task
 
     def _text(self, message: Outbound) -> str:
         return as_numbered_text(message, self._texts).strip()

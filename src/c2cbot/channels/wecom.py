@@ -47,6 +47,7 @@ from aiohttp import web
 from wechatpy.enterprise.crypto import PrpCrypto
 
 from c2cbot.channels.base import (
+    CALLBACK_PATIENCE,
     Capabilities,
     DeliveryError,
     InboundJournal,
@@ -63,8 +64,6 @@ from c2cbot.flows.texts import Texts
 
 log = logging.getLogger(__name__)
 
-PATIENCE = 4.8  # seconds WeCom waits for a callback's answer (5), less a margin
-MIN_JOURNAL_WAIT = 0.1  # seconds a callback gives the journal at the least
 NAME = "wecom"
 CALLBACK_PATH = "/wecom"
 GROUP_PREFIX = "group:"
@@ -518,7 +517,7 @@ class WeComApp:
         if task.done() and not task.cancelled() and task.exception() is not None:
             return web.Response(status=500)
         try:
-            left = max(MIN_JOURNAL_WAIT, PATIENCE - self._options.answer_within)
+            left = CALLBACK_PATIENCE - self._options.answer_within
             await keep_until_handled(self._journal, inbound, task, left)
         except Exception:
             log.exception("could not keep a WeCom message the engine has not stored yet")

@@ -120,7 +120,7 @@ async def _answer_in_place(
 ) -> int:
     """How many replies go in the waiting callback's answer (WeChat's passive reply).
 
-    None while the chat still has unsent messages: an answer in place would overtake them.
+    None of them while the chat has unsent messages: an answer in place would overtake those.
     """
     in_place, channel, chat_id = inbound.in_place, inbound.channel, inbound.chat_id
     if in_place is None or not replies:

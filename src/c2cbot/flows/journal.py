@@ -4,7 +4,7 @@ WeChat and WeCom must be answered within seconds, so when the engine is behind a
 tells them "received" while the message still waits in memory for its turn. A crash
 then would lose it: the platform never sends it again. So before confirming early, the
 channel keeps the message here, in the database, and forgets it once the engine has
-handled it; at the next start whatever is left is handled first (``replay``). Writes
+handled it; at the next start whatever is left is handled first (``Journal.replay``). Writes
 are batched: everyone waiting shares one transaction, as in ``GroupCommit``.
 """
 
@@ -52,6 +52,22 @@ class Journal:
         self._forgetting.append(inbound)
         self._write_soon()
 
+    async def replay(self, handle: Callable[[Inbound], Awaitable[object]]) -> int:
+        """Handle what a crash left in the journal, oldest first; how many were handled.
+
+        A message that fails again stays in the journal for the next start, and is logged.
+        """
+        missed = await self._store.unhandled()
+        for inbound in missed:
+            try:
+                await handle(inbound)
+            except Exception:
+                log.exception("replaying journalled message %s failed", inbound.dedupe_key)
+        if missed:
+            log.warning("handled %d messages confirmed before a crash", len(missed))
+        await self._store.forget_handled()
+        return len(missed)
+
     async def idle(self) -> None:
         """Wait until everything asked for so far is written (shutdown, tests)."""
         while self._writer is not None and not self._writer.done():
@@ -85,20 +101,3 @@ def _settle(
             kept.set_result(None)
         else:
             kept.set_exception(error)
-
-
-async def replay(store: JournalStore, handle: Callable[[Inbound], Awaitable[object]]) -> int:
-    """Handle what a crash left in the journal, oldest first; how many were handled.
-
-    A message that fails again stays in the journal for the next start, and is logged.
-    """
-    missed = await store.unhandled()
-    for inbound in missed:
-        try:
-            await handle(inbound)
-        except Exception:
-            log.exception("replaying journalled message %s failed", inbound.dedupe_key)
-    if missed:
-        log.warning("handled %d messages confirmed before a crash", len(missed))
-    await store.forget_handled()
-    return len(missed)

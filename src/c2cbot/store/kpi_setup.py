@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import EarlierValue, KpiPlanSpec
-from c2cbot.store.models import KpiPlan, KpiValue, OutboxMessage, Prompt
+from c2cbot.store.models import KpiPlan, KpiValue, Prompt
 
 
 async def save_kpi_plans(
@@ -80,17 +79,3 @@ def _earlier(period_key: str, stored: dict[str, Any]) -> EarlierValue | None:
     except InvalidOperation:
         return None
     return EarlierValue(period_key, number, currency) if number.is_finite() else None
-
-
-async def last_offer(session: AsyncSession, channel: str, chat_id: str) -> tuple[Choice, ...]:
-    """The answer options of the newest message written to a chat, numbered as shown."""
-    query = (
-        select(OutboxMessage.payload)
-        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id)
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    )
-    payload = await session.scalar(query)
-    if not payload:
-        return ()
-    return Outbound.from_json(payload).options

@@ -437,7 +437,10 @@ class SqlLedger:
         return await kpi_setup.earlier_values(self.session, prompt_id)
 
     async def last_offer(self, channel: str, chat_id: str) -> tuple[Choice, ...]:
-        # kpi_setup.last_offer's query, prebuilt: the engine asks this for every short answer.
+        """The answer options of the newest message written to a chat, numbered as shown.
+
+        Prebuilt: the engine asks this for every short answer.
+        """
         parameters = {"channel": channel, "chat_id": chat_id}
         payload = (await self._core(per_message.LAST_PAYLOAD, parameters)).scalar_one_or_none()
         return Outbound.from_json(payload).options if payload else ()

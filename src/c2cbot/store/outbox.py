@@ -162,11 +162,6 @@ class SqlOutbox:
         if more_waiting:
             self.database.notify_committed()
 
-    async def sent(self, message_id: int, external_id: str | None, now: datetime) -> None:
-        await self._set(
-            message_id, status="sent", sent_at=now, external_message_id=external_id, error=None
-        )
-
     async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None:
         """Mark many messages sent in one transaction (the dispatcher batches its marks)."""
         rows = [{"message_id": i, "now": now, "external_id": e} for i, e in marks]

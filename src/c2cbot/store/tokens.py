@@ -42,11 +42,11 @@ class SqlTokenVault:
     async def current(self, key: str) -> str | None:
         """A token still valid for a few minutes, if one is stored."""
         seen, now = self._seen.get(key), self.clock()
-        if seen is not None and seen.seen_at + REMEMBER > now and seen.expires_at - MARGIN > now:
+        if seen is not None and seen.seen_at + REMEMBER > now and self._fresh(seen.expires_at):
             return seen.token
         async with self.database.sessions() as session:
             row = await session.get(AccessToken, key)
-        if row is None or not self._fresh(row):
+        if row is None or not self._fresh(row.expires_at):
             return None
         return self._remember(row)
 
@@ -54,7 +54,7 @@ class SqlTokenVault:
         """A fresh token: the stored one if it is newer than ``stale``, else a fetched one."""
         async with self.database.transaction() as session:
             row = await self._locked(session, key)
-            if row is not None and row.token != stale and self._fresh(row):
+            if row is not None and row.token != stale and self._fresh(row.expires_at):
                 return self._remember(row)
             token, expires_in = await fetch()
             row = row or AccessToken(key=key)
@@ -73,5 +73,5 @@ class SqlTokenVault:
         query = select(AccessToken).where(AccessToken.key == key).with_for_update()
         return (await session.execute(query)).scalar_one_or_none()
 
-    def _fresh(self, row: AccessToken) -> bool:
-        return row.expires_at - MARGIN > self.clock()
+    def _fresh(self, expires_at: datetime) -> bool:
+        return expires_at - MARGIN > self.clock()
