@@ -594,7 +594,11 @@ async def test_a_slow_engine_gets_success_in_time_and_replies_go_once_by_api(
     reply = await user.follow(invite)
     assert reply.body == "success" and reply.elapsed < 0.55
     again = await user.say("你好")
-    assert again.body == "success" and again.elapsed < 0.55  # meanwhile: also in time
+    # Meanwhile: also answered without waiting for its own engine run (0.6 s after the
+    # first's). Its deadline falls just when the first message's run starts, and SQLite
+    # runs on the event loop's thread: that one transaction (a cold new follower, seen
+    # taking 0.4 s on a loaded CI machine) may delay the answer, so the bound is looser.
+    assert again.body == "success" and again.elapsed < 1.5
     await served.channel.idle()
     await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
     sent = await count(bot, OutboxMessage, OutboxMessage.status == "sent")
