@@ -303,7 +303,7 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         try:
             await upgrade(database)
             async with database.transaction() as session:
-                await seed_reference(session, load_reference())
+                await seed_reference(session, load_reference(), database.clock())
             started = time.perf_counter()
             ids = await generate(database, args.partnerships, args.answers_per_week)
             generated = time.perf_counter() - started

@@ -189,7 +189,7 @@ async def prepare_database(database: Database, uses: int) -> str:
     await upgrade(database)
     reference = load_reference()
     async with database.transaction() as session:
-        await seed_reference(session, reference)
+        await seed_reference(session, reference, database.clock())
     async with database.transaction() as session:
         partnership = await find_partnership(session, reference.partnerships[0].key)
         invite = await create_invite(

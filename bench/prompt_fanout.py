@@ -255,7 +255,7 @@ async def fresh_database(backend: str, server: str) -> AsyncIterator[Database]:
         try:
             await upgrade(database)
             async with database.transaction() as session:
-                await seed_reference(session, load_reference())
+                await seed_reference(session, load_reference(), database.clock())
             yield database
         finally:
             await database.close()

@@ -92,7 +92,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings.database_url)
     await upgrade(database)
     async with database.transaction() as session:
-        await seed_reference(session, load_reference())
+        await seed_reference(session, load_reference(), database.clock())
     yield database
     await database.close()
 

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from c2cbot.channels.telegram import TelegramSetupError
 from c2cbot.channels.wecom import WeComError, group_chat_id
+from c2cbot.clock import system_clock
 from c2cbot.config import Settings
 from c2cbot.digests import Markup
 from c2cbot.digests.render import preview_pairs, render_any
@@ -182,7 +183,7 @@ async def _seed(settings: Settings, _arguments: argparse.Namespace) -> None:
 
 async def _load_reference(database: Database) -> str:
     async with database.transaction() as session:
-        seeded = await seed_reference(session, load_reference())
+        seeded = await seed_reference(session, load_reference(), database.clock())
     return f"{seeded.cities} cities, {seeded.partnerships} new partnerships, {seeded.kpis} new KPIs"
 
 
@@ -208,7 +209,7 @@ async def _invite(settings: Settings, arguments: argparse.Namespace) -> None:
             partnership,
             role=arguments.role,
             uses=arguments.uses,
-            now=datetime.now(UTC),
+            now=system_clock(),
             valid_for=timedelta(days=arguments.days),
         )
     print(invite.code)
@@ -218,7 +219,7 @@ async def _digest(settings: Settings, arguments: argparse.Namespace) -> None:
     if not arguments.dry_run:
         await _post_digest(settings, arguments)
         return
-    texts, now = Catalogues(settings.locale_dir, settings.default_language), datetime.now(UTC)
+    texts, now = Catalogues(settings.locale_dir, settings.default_language), system_clock()
     async with _database(settings) as database, database.transaction() as session:
         try:
             partnership = await find_partnership(session, arguments.partnership)
@@ -235,7 +236,7 @@ async def _digest(settings: Settings, arguments: argparse.Namespace) -> None:
 
 async def _post_digest(settings: Settings, arguments: argparse.Namespace) -> None:
     """Write the digest to the outbox of every linked group; the running bot sends it."""
-    texts, now = Catalogues(settings.locale_dir, settings.default_language), datetime.now(UTC)
+    texts, now = Catalogues(settings.locale_dir, settings.default_language), system_clock()
     translator = translator_from(settings)
     try:
         async with _database(settings) as database:
@@ -363,7 +364,7 @@ async def _prompts(settings: Settings, arguments: argparse.Namespace) -> None:
     async with _database(settings) as database:
         await upgrade(database)
         rows = await scheduling.preview_prompts(
-            database, datetime.now(UTC), arguments.days, settings.reminder_days
+            database, system_clock(), arguments.days, settings.reminder_days
         )
     if rows:
         scheduling.print_preview(rows)
@@ -375,7 +376,7 @@ async def _outbox(settings: Settings, arguments: argparse.Namespace) -> None:
     async with _database(settings) as database:
         outbox = SqlOutbox(database)
         if arguments.action == "retry":
-            print(f"{await outbox.revive(arguments.ids, datetime.now(UTC))} messages queued again")
+            print(f"{await outbox.revive(arguments.ids, system_clock())} messages queued again")
             return
         for letter in await outbox.dead_letters():
             print(f"{letter.id}\t{letter.channel}\t{letter.attempts} attempts\t{letter.error}")
@@ -392,7 +393,7 @@ async def _demo(settings: Settings, _arguments: argparse.Namespace) -> None:
                 partnership,
                 role="coordinator",
                 uses=100,
-                now=datetime.now(UTC),
+                now=system_clock(),
                 valid_for=timedelta(days=30),
             )
     code = invite.code

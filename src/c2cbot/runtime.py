@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
 import jinja2
 from aiohttp import web
@@ -19,11 +17,12 @@ from c2cbot.channels.telegram import TelegramChannel
 from c2cbot.channels.webchat import WebChat
 from c2cbot.channels.wechat_oa import WeChatOfficialAccount
 from c2cbot.channels.wecom import WeComApp
+from c2cbot.clock import Clock, system_clock, unix_seconds
 from c2cbot.config import Settings, TelegramMode
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.digests.translate import LibreTranslate
 from c2cbot.domain.text import N_
-from c2cbot.flows.engine import Engine, _utcnow
+from c2cbot.flows.engine import Engine
 from c2cbot.flows.journal import Journal
 from c2cbot.flows.loader import load_all
 from c2cbot.flows.messages import Outbound
@@ -66,9 +65,10 @@ JOURNAL_RETRY = 10.0  # seconds between tries to read the journal while the data
 class Bot:
     """Everything one bot process runs, wired once."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = _utcnow) -> None:
-        self.settings = settings
-        self.database = Database(settings.database_url)
+    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+        """``clock`` is the one source of "now" for everything the bot stamps or compares."""
+        self.settings, self.clock = settings, clock
+        self.database = Database(settings.database_url, clock=clock)
         self.texts = Catalogues(settings.locale_dir, settings.default_language)
         self.conversations = load_all(settings.conversations_dir)
         self.metrics = Metrics()
@@ -127,6 +127,7 @@ class Bot:
             on_inbound=self.engine.handle,
             vault=self.vault,
             journal=self.journal,
+            clock=unix_seconds(self.clock),
         )
         self.channels[channel.name] = channel
         return channel
@@ -148,6 +149,7 @@ class Bot:
             template_id=settings.wechat_template_id,
             journal=self.journal,
             reply_deadline=settings.wechat_reply_deadline,
+            clock=self.clock,
         )
         self.channels[channel.name] = channel
         return channel

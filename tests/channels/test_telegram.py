@@ -42,6 +42,7 @@ from c2cbot.store.models import OutboxMessage
 from tests.channels.conftest import FAST, MakeChannel, Recorder, TelegramPerson, deliver_all
 from tests.fakes.telegram_api import TOKEN, USERNAME, FakeTelegram
 from tests.flows.walker import start_step, walk_conversation
+from tests.support.outbox import enqueue as queue
 
 LINK = f"https://t.me/{USERNAME}"
 GROUP = -4001
@@ -778,11 +779,7 @@ async def test_a_retried_long_message_does_not_repeat_its_parts(
 
 
 async def enqueue(bot: Bot, chat_id: str, texts: list[str]) -> None:
-    async with bot.database.transaction() as session:
-        for text in texts:
-            session.add(
-                OutboxMessage(channel="telegram", chat_id=chat_id, payload=Outbound(text).to_json())
-            )
+    await queue(bot.database, [("telegram", chat_id, Outbound(text)) for text in texts])
 
 
 async def test_delivery_under_faults_is_complete_ordered_and_once(

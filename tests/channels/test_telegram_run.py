@@ -11,7 +11,6 @@ the real defaults.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
 import json
 import os
@@ -57,6 +56,8 @@ from tests.flows.walker import (
     state_of,
     walk_conversation,
 )
+from tests.support.outbox import enqueue as queue
+from tests.support.waiting import eventually
 
 C2CBOT = str(Path(sys.executable).with_name("c2cbot"))
 PARTNERSHIP = "Gothenburg–Shanghai"
@@ -104,18 +105,6 @@ async def unsent(database: Database, chat_id: str | None = None) -> int:
         query = query.where(OutboxMessage.chat_id == chat_id)
     async with database.sessions() as session:
         return int((await session.execute(query)).scalar_one())
-
-
-async def eventually(check: Callable[[], bool | Awaitable[bool]], within: float, what: str) -> None:
-    """Wait until ``check`` (plain or async) holds, checking every 10 ms."""
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if await result if inspect.isawaitable(result) else result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 @dataclass
@@ -203,12 +192,12 @@ class LivePerson:
         async def done() -> bool:
             return shown() and not await unsent(self.bot.database, self.user)
 
-        await eventually(done, self.within, f"the replies to {self.user_id}")
+        await eventually(done, within=self.within, what=f"the replies to {self.user_id}")
 
     async def settle(self) -> list[Sent]:
         before = len(self.fake.chat(self.user_id))
         self._seen = before
-        await eventually(self.settled, self.within, f"the bot to answer {self.user_id}")
+        await eventually(self.settled, within=self.within, what=f"the bot to answer {self.user_id}")
         return self.fake.chat(self.user_id)[before:]
 
 
@@ -726,13 +715,9 @@ async def test_c2cbot_run_killed_mid_conversation_continues_where_it_was(
 
 async def enqueue(database: Database, messages: list[tuple[int, str]]) -> None:
     """Put (chat, text) messages in the outbox in one transaction, in this order."""
-    async with database.transaction() as session:
-        for chat_id, text in messages:
-            session.add(
-                OutboxMessage(
-                    channel="telegram", chat_id=str(chat_id), payload=Outbound(text).to_json()
-                )
-            )
+    await queue(
+        database, [("telegram", str(chat_id), Outbound(text)) for chat_id, text in messages]
+    )
 
 
 class HeldUp(AssertionError):
@@ -747,8 +732,8 @@ async def test_a_slow_chat_does_not_hold_up_the_others(
     bot, _url = await start_bot()
     # One transaction, so the dispatcher's first round holds slow-0 and quick-0 together.
     await enqueue(bot.database, [(slow, "slow-0")] + [(quick, f"quick-{n}") for n in range(4)])
-    await eventually(lambda: len(fast_fake.chat(quick)) == 4, 10, "the quick chat")
-    await eventually(lambda: len(fast_fake.chat(slow)) == 1, 10, "the slow chat")
+    await eventually(lambda: len(fast_fake.chat(quick)) == 4, within=10, what="the quick chat")
+    await eventually(lambda: len(fast_fake.chat(slow)) == 1, within=10, what="the slow chat")
     assert fast_fake.sent_texts(quick) == [f"quick-{n}" for n in range(4)]
     assert fast_fake.sent_texts(slow) == ["slow-0"]
     tries = [c for c in fast_fake.calls("sendMessage") if c.params["chat_id"] == slow]
@@ -769,7 +754,7 @@ async def test_c2cbot_run_killed_while_sending_a_reply_sends_it_after_restart(
     database = Database(url)
     await upgrade(database)
     async with database.transaction() as session:
-        await seed_reference(session, load_reference())
+        await seed_reference(session, load_reference(), database.clock())
     invite = await make_invite(database, role="coordinator")
     env = {
         **cli_environment(C2C_DATABASE_URL=url),
@@ -787,7 +772,9 @@ async def test_c2cbot_run_killed_while_sending_a_reply_sends_it_after_restart(
         calls = len(fake.calls("sendMessage"))
         fake.delay("sendMessage", 30.0, chat_id=722)  # Telegram does not answer in time
         fake.user_sends(722, NAMES["en"])
-        await eventually(lambda: len(fake.calls("sendMessage")) > calls, 10, "the reply")
+        await eventually(
+            lambda: len(fake.calls("sendMessage")) > calls, within=10, what="the reply"
+        )
         await stop_process(processes[-1])
         async with database.sessions() as session:
             query = select(OutboxMessage.status).order_by(OutboxMessage.id)
@@ -795,7 +782,9 @@ async def test_c2cbot_run_killed_while_sending_a_reply_sends_it_after_restart(
         assert statuses[-1] == "sending"  # the reply was on its way
         processes.append(await start_c2cbot(env, tmp_path, "second"))
         try:
-            await eventually(lambda: asks(person.last_sent, PROMPTS["city"], 4), 3, "the reply")
+            await eventually(
+                lambda: asks(person.last_sent, PROMPTS["city"], 4), within=3, what="the reply"
+            )
         except AssertionError:
             raise ReplyLost("nothing came within 3 s of the restart") from None
     finally:

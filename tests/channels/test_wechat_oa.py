@@ -59,6 +59,8 @@ from tests.flows.walker import (
     sentence,
     state_of,
 )
+from tests.support.outbox import enqueue as queue
+from tests.support.waiting import eventually
 
 OTHER_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 UNSUPPORTED = "I can only read text. Please type your answer or tap a button."
@@ -194,24 +196,13 @@ async def count(bot: Bot, model: Any, *where: Any) -> int:
 
 
 async def enqueue(bot: Bot, chat_id: str, texts: list[str]) -> None:
-    async with bot.database.transaction() as session:
-        for text in texts:
-            payload = Outbound(text, language=ZH).to_json()
-            session.add(OutboxMessage(channel="wechat", chat_id=chat_id, payload=payload))
+    await queue(bot.database, [("wechat", chat_id, Outbound(text, language=ZH)) for text in texts])
 
 
 async def answer_with(bot: Bot, inbound: Inbound, texts: list[str]) -> None:
     """Replies written as the engine writes them: in the callback's answer where they fit."""
     async with bot.store.transaction() as ledger:
         await engine.reply(ledger, inbound, None, [Outbound(text, language=ZH) for text in texts])
-
-
-async def until(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
-    for _ in range(int(within / 0.02)):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the condition did not come true in time")
 
 
 # ----- (a) WeChat's published samples through the callback
@@ -621,7 +612,7 @@ async def test_when_the_engine_is_behind_a_callback_answers_at_once(
     served = await make_oa(behind, max_waiting=1, reply_deadline=4.0)
     first, second = served.user("o_first"), served.user("o_second", sealed=True)
     waiting = asyncio.create_task(first.follow(invite))
-    await until(lambda: _running(served.channel, 1))
+    await eventually(lambda: _running(served.channel, 1), within=5, what="a running callback")
     reply = await second.follow(invite)
     assert reply.body == "success" and not waiting.done()
     gate.set()
@@ -976,7 +967,11 @@ async def test_a_chinese_conversation_in_safe_mode_with_the_dispatcher_running(
     dispatcher = Dispatcher(bot.outbox, {"wechat": served.channel}, idle_poll=0.05)
     bot.database.after_commit.append(dispatcher.wake)
     running = asyncio.create_task(dispatcher.run())
-    person = Person(bot, served.user("o_safe_zh", sealed=True), lambda: until(lambda: _idle(bot)))
+    person = Person(
+        bot,
+        served.user("o_safe_zh", sealed=True),
+        lambda: eventually(lambda: _idle(bot), within=5, what="the bot to be idle"),
+    )
     try:
         await chat_in_chinese(bot, person, invite)
     finally:

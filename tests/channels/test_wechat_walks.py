@@ -47,7 +47,6 @@ from tests.channels.test_telegram_run import (
     check_value,
     cli,
     cli_environment,
-    eventually,
 )
 from tests.channels.test_wecom import FAST_LIMITS, FAST_RULES
 from tests.fakes.wechat_api import (
@@ -70,6 +69,7 @@ from tests.flows.walker import (
     state_of,
     walk_conversation,
 )
+from tests.support.waiting import eventually
 
 SETTLE = 20.0
 # The fast fake's member limits, and no overall pace of 20 a second to wait for.
@@ -204,7 +204,7 @@ class Typist:
             self.last = Outbound.from_json(rows[-1].payload) if rows else Outbound("")
             return True
 
-        await eventually(delivered, SETTLE, f"the replies to {self.user}")
+        await eventually(delivered, within=SETTLE, what=f"the replies to {self.user}")
         assert self.shown.endswith(split_bytes(self.rendered(self.last))[-1]), self.text
 
     async def check_every_reply_arrived_once(self) -> None:
@@ -386,7 +386,9 @@ async def test_a_wecom_member_walks_every_step_and_gets_a_partnership_group(
     async with bot.database.sessions() as session:
         partnership = await find_partnership(session, PARTNERSHIP)
     await link_wecom_group(bot, partnership.id, f"group:{chatid}", PARTNERSHIP)
-    await eventually(lambda: bool(fake.groups[chatid].messages), SETTLE, "the group's welcome")
+    await eventually(
+        lambda: bool(fake.groups[chatid].messages), within=SETTLE, what="the group's welcome"
+    )
     [welcome] = fake.groups[chatid].messages
     assert PARTNERSHIP in welcome and CJK.search(welcome)
     [posted] = fake.calls("appchat/send")

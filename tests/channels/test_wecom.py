@@ -75,6 +75,7 @@ from tests.flows.walker import (
     sentence,
     state_of,
 )
+from tests.support.outbox import enqueue as queue
 
 # Fast limits for conversations, and a fake that measures the same limits.
 FAST_LIMITS = WeComLimits(member=(Rate(100.0, 20.0),), group=(Rate(100.0, 20.0),))
@@ -721,10 +722,7 @@ async def test_a_burst_of_100_messages_never_exceeds_the_member_limit(
 
 
 async def enqueue(bot: Bot, chat_id: str, text: str) -> None:
-    async with bot.database.transaction() as session:
-        session.add(
-            OutboxMessage(channel="wecom", chat_id=chat_id, payload=Outbound(text).to_json())
-        )
+    await queue(bot.database, [("wecom", chat_id, Outbound(text))])
 
 
 async def test_a_partnership_group_chat(
@@ -742,7 +740,11 @@ async def test_a_partnership_group_chat(
         partnership = await find_partnership(session, "Gothenburg–Shanghai")
         session.add(
             GroupChat(
-                channel="wecom", chat_id=address, partnership_id=partnership.id, languages=[ZH]
+                channel="wecom",
+                chat_id=address,
+                partnership_id=partnership.id,
+                languages=[ZH],
+                linked_at=bot.database.clock(),
             )
         )
     await enqueue(bot, address, "本周进展：双方确定了清洁能源联合研究的负责人。")

@@ -3,7 +3,7 @@
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from tests.fakes.wecom_api import CALLBACK_TOKEN as WECOM_TOKEN
 from tests.fakes.wecom_api import CORP_ID as WECOM_CORP
 from tests.fakes.wecom_api import SECRET as WECOM_SECRET
 from tests.fakes.wecom_api import FakeWeCom
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -58,22 +59,20 @@ async def test_a_follower_onboards_through_the_configured_official_account(
     user = WeChatUser(fake, f"{url}/wechat", "o_wired", encoding_aes_key=AES_KEY)
     followed = await user.follow(scene=invite)
     assert followed.status == 200
-    await _until(lambda: "简体中文" in (user.last or ""))  # in place, or by the service API
+    await eventually(
+        lambda: "简体中文" in (user.last or ""), within=10, what="the reply"
+    )  # in place, or by the service API
     assert (await user.say("2")).status == 200
-    await _until(lambda: "李华" not in (user.last or "") and len(user.received) >= 2)
+    await eventually(
+        lambda: "李华" not in (user.last or "") and len(user.received) >= 2,
+        within=10,
+        what="the reply",
+    )
     assert (await user.say("李华")).status == 200
     async with bot.database.sessions() as session:
         rows = (await session.execute(select(Answer).where(Answer.channel == "wechat"))).scalars()
         answers = {a.question: a.value["value"] for a in rows}
     assert answers == {"language": "zh_Hans", "name": "李华"}
-
-
-async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    for _ in range(int(seconds * 20)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the reply did not arrive")
 
 
 def test_partial_wechat_or_wecom_settings_are_refused() -> None:

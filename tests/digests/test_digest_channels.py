@@ -44,10 +44,12 @@ from c2cbot.store.models import (
 from tests.channels.conftest import FAST_RULES
 from tests.digests import samples
 from tests.digests.test_facts import WEEK_END, _bonn_chengdu, _city, _fill
-from tests.digests.test_posting_fakes import QUICK, eventually
+from tests.digests.test_posting_fakes import QUICK
 from tests.fakes import wecom_api
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.wecom_api import FakeWeCom, Group, markdown_elements
+from tests.support.outbox import outbox_report
+from tests.support.waiting import eventually
 from tests.test_cli import run
 
 TYPED = "Book <b>rooms</b> & **now** [link](http://evil.example) @all `x` __y__"
@@ -73,12 +75,16 @@ async def week_of_bonn_chengdu(database: Database) -> int:
     await _fill(database, pid)
     async with database.transaction() as session:
         bonn, chengdu = await _city(session, "bonn"), await _city(session, "chengdu")
-        alice = Stakeholder(name="Alice Andersson", language="en", city_id=bonn)
-        wang = Stakeholder(name="王芳", language="zh_Hans", city_id=chengdu)
-        jonas = Stakeholder(name="Jonas", language="de", city_id=bonn)
+        alice = Stakeholder(name="Alice Andersson", language="en", city_id=bonn, created_at=LINKED)
+        wang = Stakeholder(name="王芳", language="zh_Hans", city_id=chengdu, created_at=LINKED)
+        jonas = Stakeholder(name="Jonas", language="de", city_id=bonn, created_at=LINKED)
         session.add_all([alice, wang, jonas])
         due = WEEK_END + timedelta(days=3)
-        session.add(Activity(partnership_id=pid, title=TYPED, due_on=due, status="planned"))
+        session.add(
+            Activity(
+                partnership_id=pid, title=TYPED, due_on=due, status="planned", created_at=LINKED
+            )
+        )
         await session.flush()
         for person, channel, chat in (
             (alice, "telegram", str(ALICE)),
@@ -95,7 +101,12 @@ async def week_of_bonn_chengdu(database: Database) -> int:
             )
             session.add(
                 ChannelIdentity(
-                    channel=channel, external_id=chat, chat_id=chat, stakeholder_id=person.id
+                    channel=channel,
+                    external_id=chat,
+                    chat_id=chat,
+                    stakeholder_id=person.id,
+                    created_at=LINKED,
+                    last_seen_at=LINKED,
                 )
             )
     async with SqlStore(database).transaction() as ledger:
@@ -170,10 +181,22 @@ async def test_the_weekly_digest_arrives_as_html_and_markdown_with_its_chart(
     assert await jobs.weekly_digests(bot.database, bot.texts, MONDAY) == 5  # 2 groups, 3 people
 
     group = fake_wecom.groups[WECOM_CHATID]
-    await eventually(lambda: len(pictures(fake_telegram.chat(TELEGRAM_GROUP))) == 1)
-    await eventually(lambda: len(pictures(fake_telegram.chat(ALICE))) == 1)
-    await eventually(lambda: any(r.msgtype == "image" for r in group.received))
-    await eventually(lambda: any(r.msgtype == "image" for r in fake_wecom.received.get(WANG, [])))
+    await eventually(
+        lambda: len(pictures(fake_telegram.chat(TELEGRAM_GROUP))) == 1,
+        explain=lambda: outbox_report(bot.database),
+    )
+    await eventually(
+        lambda: len(pictures(fake_telegram.chat(ALICE))) == 1,
+        explain=lambda: outbox_report(bot.database),
+    )
+    await eventually(
+        lambda: any(r.msgtype == "image" for r in group.received),
+        explain=lambda: outbox_report(bot.database),
+    )
+    await eventually(
+        lambda: any(r.msgtype == "image" for r in fake_wecom.received.get(WANG, [])),
+        explain=lambda: outbox_report(bot.database),
+    )
 
     # Telegram: HTML, only our tags; the typed text shown exactly as typed; chart last.
     in_group = fake_telegram.chat(TELEGRAM_GROUP)
@@ -230,7 +253,10 @@ async def test_an_ordinary_reply_is_still_escaped(
         await ledger.enqueue_all("telegram", str(TELEGRAM_GROUP), None, [reply])
         await ledger.enqueue_all("wecom", f"group:{WECOM_CHATID}", None, [reply])
     group = fake_wecom.groups[WECOM_CHATID]
-    await eventually(lambda: bool(fake_telegram.chat(TELEGRAM_GROUP)) and bool(group.received))
+    await eventually(
+        lambda: bool(fake_telegram.chat(TELEGRAM_GROUP)) and bool(group.received),
+        explain=lambda: outbox_report(bot.database),
+    )
 
     [sent] = fake_telegram.chat(TELEGRAM_GROUP)
     assert sent.parse_mode == "HTML" and sent.text == html.escape(TYPED, quote=False)

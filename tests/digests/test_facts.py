@@ -33,6 +33,7 @@ from c2cbot.store.models import (
 WEEK_END = date(2026, 11, 29)  # a Sunday
 IN_WEEK = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 LAST_WEEK = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+SET_UP = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # when the test partnerships were set up
 
 
 @contextmanager
@@ -58,9 +59,15 @@ async def _fill(database: Database, partnership_id: int, suffix: str = "") -> No
     """A week of a partnership's life: answers, a KPI, action items and prompts."""
     async with database.transaction() as session:
         bonn, chengdu = await _city(session, "bonn"), await _city(session, "chengdu")
-        anna = Stakeholder(name=f"Anna Berg{suffix}", language="en", city_id=bonn)
-        li = Stakeholder(name=f"李明{suffix}", language="zh_Hans", city_id=chengdu)
-        jonas = Stakeholder(name=f"Jonas Weber{suffix}", language="de", city_id=bonn)
+        anna = Stakeholder(
+            name=f"Anna Berg{suffix}", language="en", city_id=bonn, created_at=SET_UP
+        )
+        li = Stakeholder(
+            name=f"李明{suffix}", language="zh_Hans", city_id=chengdu, created_at=SET_UP
+        )
+        jonas = Stakeholder(
+            name=f"Jonas Weber{suffix}", language="de", city_id=bonn, created_at=SET_UP
+        )
         session.add_all([anna, li, jonas])
         await session.flush()
 
@@ -96,6 +103,7 @@ async def _fill(database: Database, partnership_id: int, suffix: str = "") -> No
             unit="projects",
             frequency="quarterly",
             target=Decimal(10),
+            created_at=SET_UP,
         )
         session.add(plan)
         await session.flush()
@@ -133,6 +141,7 @@ async def _fill(database: Database, partnership_id: int, suffix: str = "") -> No
                 owner_name=None,
                 due_on=due,
                 status=status,
+                created_at=SET_UP,
             )
 
         session.add_all(
@@ -156,6 +165,7 @@ async def _fill(database: Database, partnership_id: int, suffix: str = "") -> No
                     due_at=LAST_WEEK,
                     status=status,
                     sent_at=LAST_WEEK,
+                    created_at=SET_UP,
                 )
             )
 
@@ -222,7 +232,8 @@ async def _more_partnerships(database: Database, count: int) -> list[int]:
     async with database.transaction() as session:
         bonn, chengdu = await _city(session, "bonn"), await _city(session, "chengdu")
         made = [
-            Partnership(name=f"Test {n}", loop="new_partnership", step="plan") for n in range(count)
+            Partnership(name=f"Test {n}", loop="new_partnership", step="plan", created_at=SET_UP)
+            for n in range(count)
         ]
         session.add_all(made)
         await session.flush()

@@ -9,7 +9,7 @@ WeCom's side is marked inactive by the failed send and gets no later digest.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -29,6 +29,8 @@ from tests.fakes import wecom_api
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.wecom_api import FakeWeCom, Group
 from tests.flows.walker import load_conversations, onboard
+from tests.support.outbox import outbox_report
+from tests.support.waiting import eventually
 
 QUICK = TelegramOptions(poll_timeout=1, request_timeout=0.5, retry_delay=0.05, limits=FAST_LIMITS)
 TELEGRAM_GROUP = -1001234567890
@@ -70,14 +72,6 @@ async def running(
             await bot.stop()
 
 
-async def eventually(condition: Callable[[], bool], seconds: float = 20.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the condition did not come true")
-
-
 async def test_recorded_notes_reach_the_telegram_group_and_the_wecom_group_chat(
     running: tuple[Bot, FakeTelegram, FakeWeCom], database: Database
 ) -> None:
@@ -93,9 +87,18 @@ async def test_recorded_notes_reach_the_telegram_group_and_the_wecom_group_chat(
     await record(alice)
 
     group = wecom.groups[WECOM_CHATID]
-    await eventually(lambda: bool(telegram.chat(TELEGRAM_GROUP)) and bool(group.messages))
-    await eventually(lambda: "Find a host school" in "\n".join(group.messages))
-    await eventually(lambda: "Find a host school" in "\n".join(telegram.sent_texts(TELEGRAM_GROUP)))
+    await eventually(
+        lambda: bool(telegram.chat(TELEGRAM_GROUP)) and bool(group.messages),
+        explain=lambda: outbox_report(bot.database),
+    )
+    await eventually(
+        lambda: "Find a host school" in "\n".join(group.messages),
+        explain=lambda: outbox_report(bot.database),
+    )
+    await eventually(
+        lambda: "Find a host school" in "\n".join(telegram.sent_texts(TELEGRAM_GROUP)),
+        explain=lambda: outbox_report(bot.database),
+    )
     on_telegram = "\n".join(s.plain for s in telegram.chat(TELEGRAM_GROUP))
     on_wecom = "\n".join(group.shown)  # markdown as WeCom renders it
     for shown in (on_telegram, on_wecom):
@@ -112,7 +115,10 @@ async def test_recorded_notes_reach_the_telegram_group_and_the_wecom_group_chat(
     # and the digest after that goes to the Telegram group only.
     wecom.delete_group(WECOM_CHATID)
     await record(alice)
-    await eventually(lambda: any(c.errcode == 86003 for c in wecom.calls("appchat/send")))
+    await eventually(
+        lambda: any(c.errcode == 86003 for c in wecom.calls("appchat/send")),
+        explain=lambda: outbox_report(bot.database),
+    )
 
     async def inactive() -> bool:
         async with database.sessions() as session:

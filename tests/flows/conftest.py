@@ -31,7 +31,7 @@ from tests.flows.walker import load_conversations, onboard
 async def _build(database: Database) -> None:
     await upgrade(database)
     async with database.transaction() as session:
-        await seed_reference(session, load_reference())
+        await seed_reference(session, load_reference(), database.clock())
 
 
 @pytest.fixture(scope="session")

@@ -56,7 +56,7 @@ APRIL = utc(2026, 4, 1)
 async def _build(database: Database) -> None:
     await upgrade(database)
     async with database.transaction() as session:
-        await seed_reference(session, load_reference())
+        await seed_reference(session, load_reference(), database.clock())
 
 
 @pytest.fixture(scope="session")
@@ -186,7 +186,11 @@ async def add_person(
     role: str,
 ) -> int:
     stakeholder = Stakeholder(
-        name=name.title(), language=language, city_id=city_id, helix_role=helix
+        name=name.title(),
+        language=language,
+        city_id=city_id,
+        helix_role=helix,
+        created_at=utc(2026, 1, 1),
     )
     session.add(stakeholder)
     await session.flush()
@@ -196,6 +200,7 @@ async def add_person(
             external_id=name,
             chat_id=name,
             stakeholder_id=stakeholder.id,
+            created_at=utc(2026, 1, 1),
             last_seen_at=utc(2026, 1, 1),
         )
     )

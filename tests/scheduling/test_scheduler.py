@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,15 +14,9 @@ from c2cbot.scheduling.scheduler import JOB_SPECS, Scheduling, stored_schedule
 from c2cbot.store.database import Database
 from c2cbot.store.planning import LEADER_KEY, job_store_url
 from tests.scheduling.conftest import build_world, outbox, prompts, utc
+from tests.support.waiting import eventually
 
 FAST = {"standby_every": 0.05, "check_every": 0.05}
-
-
-async def eventually(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 def _move_job(url: str, job_id: str, when: datetime) -> None:
@@ -47,7 +40,7 @@ async def test_only_one_instance_leads_and_another_takes_over(
         assert {j.function for j in stored} == {s.ref for s in JOB_SPECS}
         assert not any(j.paused for j in stored)
         await first.stop()
-        await eventually(lambda: second.is_leader)
+        await eventually(lambda: second.is_leader, within=10, what="the standby to lead")
         assert not first.is_leader
     finally:
         await first.stop()
@@ -71,7 +64,7 @@ async def test_a_missed_run_runs_once_after_a_restart(
     started = datetime.now(UTC)
     try:
         await restarted.start()
-        await eventually(lambda: restarted.runs["send_due"] >= 1)
+        await eventually(lambda: restarted.runs["send_due"] >= 1, within=10, what="the missed run")
         await asyncio.sleep(0.3)  # room for the other 59 runs, were they not coalesced
         # One run for the sixty missed minutes (plus one more if a minute began meanwhile).
         assert 1 <= restarted.runs["send_due"] <= 2
@@ -107,8 +100,12 @@ async def test_a_broken_lock_connection_hands_the_lead_over(
                 {"key": LEADER_KEY},
             )
             await connection.commit()
-        await eventually(lambda: first.leaderships + second.leaderships == 2)
-        await eventually(lambda: first.is_leader != second.is_leader)
+        await eventually(
+            lambda: first.leaderships + second.leaderships == 2, within=10, what="two leaderships"
+        )
+        await eventually(
+            lambda: first.is_leader != second.is_leader, within=10, what="exactly one leader"
+        )
     finally:
         await first.stop()
         await second.stop()

@@ -32,7 +32,7 @@ import re
 import struct
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -54,6 +54,7 @@ from c2cbot.channels.base import (
     split_bytes,
 )
 from c2cbot.channels.wechat_xml import MAX_BODY, UnsafeXml, read_message
+from c2cbot.clock import Clock, system_clock
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
@@ -88,11 +89,6 @@ RETRY_AFTER = {-1: 5.0, 45009: 3600.0, 45011: 60.0, 45033: 60.0}
 _NOT_XML_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 InboundHandler = Callable[[Inbound], Awaitable[object]]
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class EngineFailed(Exception):
@@ -446,7 +442,7 @@ class WeChatOfficialAccount:
         journal: InboundJournal | None = None,
         reply_deadline: float = 4.0,
         max_waiting: int = MAX_WAITING,
-        clock: Clock = _utcnow,
+        clock: Clock = system_clock,
     ) -> None:
         self._token, self._texts, self._on_inbound = token, texts, on_inbound
         self._outbox, self._template_id, self._journal = outbox, template_id, journal

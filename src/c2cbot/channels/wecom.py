@@ -37,7 +37,6 @@ import hmac
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +58,7 @@ from c2cbot.channels.base import (
 )
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, Clock, Rate, TokenBucket, acquire_all
 from c2cbot.channels.wechat_xml import MAX_BODY, UnsafeXml, read_message
+from c2cbot.clock import system_clock, unix_seconds
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
@@ -95,6 +95,7 @@ SECRET_IN_URL = re.compile(r"(access_token|corpsecret)=[^&\s'\"]*")
 
 InboundHandler = Callable[[Inbound], Awaitable[object]]
 WallClock = Callable[[], float]
+SYSTEM_SECONDS: WallClock = unix_seconds(system_clock)
 
 
 # ----- errors
@@ -414,7 +415,7 @@ class WeComApp:
         texts: Texts,
         on_inbound: InboundHandler,
         vault: TokenVault,
-        clock: WallClock = time.time,
+        clock: WallClock = SYSTEM_SECONDS,
         rate_clock: Clock = SYSTEM_CLOCK,
         options: WeComOptions | None = None,
         journal: InboundJournal | None = None,

@@ -12,10 +12,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from c2cbot.channels.base import Channel, DeliveryError
+from c2cbot.clock import Clock, system_clock
 from c2cbot.flows.messages import Outbound
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class Dispatcher:
         channels: Mapping[str, Channel],
         *,
         on_sent: Callable[[str, str], None] = lambda _channel, _chat: None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
         idle_poll: float = 1.0,
     ) -> None:
         self._queue, self._channels, self._on_sent = queue, channels, on_sent

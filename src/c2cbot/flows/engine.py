@@ -9,9 +9,9 @@ arrived at the same time), so a crash anywhere loses no answer and sends nothing
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 
+from c2cbot.clock import Clock, system_clock
 from c2cbot.flows.commits import GroupCommit
 from c2cbot.flows.groups import GroupTurn
 from c2cbot.flows.locks import KeyedLocks
@@ -20,12 +20,6 @@ from c2cbot.flows.ports import Ledger, Observer, Person, Store
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.texts import Texts
 from c2cbot.flows.turn import Turn
-
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Engine:
@@ -36,7 +30,7 @@ class Engine:
         store: Store,
         conversations: Mapping[str, Conversation],
         texts: Texts,
-        clock: Clock = _utcnow,
+        clock: Clock = system_clock,
         observer: Observer | None = None,
     ) -> None:
         self._store = store

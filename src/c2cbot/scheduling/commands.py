@@ -78,7 +78,7 @@ async def run_job(
     """Run one job now, in this process; what it counted (prompts planned, messages…)."""
     job = _job(name)
     options = {"reminder_days": reminder_days} if name in jobs.USE_REMINDER_DAYS else {}
-    result: int = await job(database, texts, now or datetime.now(UTC), **options)
+    result: int = await job(database, texts, now or database.clock(), **options)
     return result
 
 

@@ -16,8 +16,9 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from c2cbot.clock import Clock, system_clock
 from c2cbot.digests.posting import Translator
 from c2cbot.flows.texts import Texts
 from c2cbot.scheduling import digests, reminders, rounds, sending
@@ -29,12 +30,7 @@ from c2cbot.store.planning import Planned
 log = logging.getLogger(__name__)
 
 DEFAULT_REMINDER_DAYS = 3
-Clock = Callable[[], datetime]
 Planner = Callable[[rounds.Planning], Iterator[Planned]]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,7 @@ class Context:
 
     database: Database
     texts: Texts
-    clock: Clock = utcnow
+    clock: Clock = system_clock
     reminder_days: int = DEFAULT_REMINDER_DAYS
     translator: Translator | None = None
 

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -34,6 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler, run_in_event_loop
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from c2cbot.clock import Clock, system_clock
 from c2cbot.digests.posting import Translator
 from c2cbot.flows.texts import Texts
 from c2cbot.scheduling import jobs
@@ -199,7 +200,7 @@ class Scheduling:
         self,
         database: Database,
         texts: Texts,
-        clock: Callable[[], datetime] = jobs.utcnow,
+        clock: Clock = system_clock,
         *,
         reminder_days: int = jobs.DEFAULT_REMINDER_DAYS,
         standby_every: float = 30.0,

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from c2cbot.clock import Clock, system_clock
 from c2cbot.store.sqlite_inline import inline_url, writing
 from c2cbot.store.write_lock import WriteLock
 
@@ -30,10 +31,15 @@ logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 class Database:
-    """One engine, one session factory, and the hooks that wake the outbox dispatcher."""
+    """One engine, one session factory, the bot's clock and the hooks that wake the outbox.
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    ``clock`` is the bot's: every time the store stamps on a row (received, answered,
+    due, sent) comes from it, so rows and the code comparing them agree on "now".
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, clock: Clock = system_clock) -> None:
         self.url = url
+        self.clock = clock
         self.engine: AsyncEngine = _create_engine(url, echo)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = WriteLock() if self.is_sqlite else None

@@ -33,6 +33,7 @@ from c2cbot.store.models import (
     PartnershipCity,
     Stakeholder,
 )
+from c2cbot.store.outbox import outbox_row
 
 WEEKLY = "weekly"
 COORDINATOR_ROLES = ("coordinator", "admin")
@@ -184,16 +185,7 @@ async def write(session: AsyncSession, deliveries: Sequence[Delivery], now: date
         await session.execute(
             insert(OutboxMessage),
             [
-                {
-                    "channel": reader.channel,
-                    "chat_id": reader.chat_id,
-                    "stakeholder_id": reader.stakeholder_id,
-                    "payload": payload,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
+                outbox_row(reader.channel, reader.chat_id, reader.stakeholder_id, payload, now)
                 for payload in delivery.payloads
             ],
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, exists, select
@@ -30,7 +31,8 @@ class SqlJournal:
         async with self.database.transaction(urgent=bool(keep)) as session:
             connection = await session.connection()
             if keep:
-                await connection.execute(self._insert, [_row(inbound) for inbound in keep])
+                now = self.database.clock()
+                await connection.execute(self._insert, [_row(inbound, now) for inbound in keep])
             for channel, keys in _keys_by_channel(forget).items():
                 gone = (JournalEntry.channel == channel) & JournalEntry.dedupe_key.in_(keys)
                 await connection.execute(delete(JournalEntry).where(gone))
@@ -54,9 +56,10 @@ def _keys_by_channel(inbounds: list[Inbound]) -> dict[str, list[str]]:
     return keys
 
 
-def _row(inbound: Inbound) -> dict[str, Any]:
+def _row(inbound: Inbound, now: datetime) -> dict[str, Any]:
     kept = {name: getattr(inbound, name) for name in _KEPT_FIELDS}
-    return {"channel": inbound.channel, "dedupe_key": inbound.dedupe_key[:200], "inbound": kept}
+    key = inbound.dedupe_key[:200]
+    return {"channel": inbound.channel, "dedupe_key": key, "inbound": kept, "received_at": now}
 
 
 def _inbound(kept: dict[str, Any]) -> Inbound:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from c2cbot.clock import Clock
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.domain.steps import LOOPS, Step, next_step
 from c2cbot.flows.messages import Choice, Outbound
@@ -52,8 +53,8 @@ from c2cbot.store.models import (
     Partnership,
     PartnershipCity,
     Stakeholder,
-    utcnow,
 )
+from c2cbot.store.outbox import outbox_row
 from c2cbot.store.partnership_names import partnership_titles
 
 
@@ -73,7 +74,9 @@ class SqlStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlLedger]:
         async with self.database.transaction() as session:
-            ledger = SqlLedger(session, hold_meeting_digests=self.hold_meeting_digests)
+            ledger = SqlLedger(
+                session, self.database.clock, hold_meeting_digests=self.hold_meeting_digests
+            )
             yield ledger
         if ledger.enqueued:
             self.database.notify_committed()
@@ -81,7 +84,7 @@ class SqlStore:
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[SqlBatch]:
         async with self.database.transaction() as session:
-            batch = SqlBatch(session, self.hold_meeting_digests)
+            batch = SqlBatch(session, self.database.clock, self.hold_meeting_digests)
             yield batch
         if batch.enqueued:
             self.database.notify_committed()
@@ -93,21 +96,28 @@ POSTGRES_PARALLEL_BATCHES = 4
 class SqlBatch:
     """One transaction for several inbound messages; each gets a SAVEPOINT and a ledger."""
 
-    def __init__(self, session: AsyncSession, hold_meeting_digests: bool) -> None:
-        self.session, self.hold_meeting_digests = session, hold_meeting_digests
+    def __init__(self, session: AsyncSession, clock: Clock, hold_meeting_digests: bool) -> None:
+        self.session, self.clock = session, clock
+        self.hold_meeting_digests = hold_meeting_digests
         self.enqueued = 0
 
     @asynccontextmanager
     async def each(self) -> AsyncIterator[SqlLedger]:
         async with self.session.begin_nested():
-            ledger = SqlLedger(self.session, hold_meeting_digests=self.hold_meeting_digests)
+            ledger = SqlLedger(
+                self.session, self.clock, hold_meeting_digests=self.hold_meeting_digests
+            )
             yield ledger
         self.enqueued += ledger.enqueued
 
 
 class SqlLedger:
-    def __init__(self, session: AsyncSession, *, hold_meeting_digests: bool = False) -> None:
-        self.session = session
+    """One transaction's view of the store; ``clock`` stamps what it writes."""
+
+    def __init__(
+        self, session: AsyncSession, clock: Clock, *, hold_meeting_digests: bool = False
+    ) -> None:
+        self.session, self._clock = session, clock
         self._hold_meeting_digests = hold_meeting_digests
         self.enqueued = 0
         self._versions: dict[int, int] = {}  # conversation states read, for save_state
@@ -128,7 +138,7 @@ class SqlLedger:
 
     async def claim(self, channel: str, dedupe_key: str) -> int | None:
         statement = per_message.CLAIM[self.session.get_bind().dialect.name]
-        parameters = {"channel": channel, "dedupe_key": dedupe_key[:200], "now": utcnow()}
+        parameters = {"channel": channel, "dedupe_key": dedupe_key[:200], "now": self._clock()}
         return (await self._core(statement, parameters)).scalar_one_or_none()
 
     async def person(
@@ -143,7 +153,7 @@ class SqlLedger:
             )
             stakeholder = await self.session.get_one(Stakeholder, identity.stakeholder_id)
             return Person(stakeholder.id, stakeholder.language, stakeholder.name, None, None, True)
-        now = utcnow()
+        now = self._clock()
         if per_message.needs_seen(row, chat_id, now):
             seen = {"identity_id": row.id, "now": now, "new_chat_id": chat_id}
             await self._core(per_message.SEEN, seen)
@@ -154,7 +164,8 @@ class SqlLedger:
     async def _new_identity(
         self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
     ) -> ChannelIdentity:
-        stakeholder = Stakeholder(language=language)
+        now = self._clock()
+        stakeholder = Stakeholder(language=language, created_at=now)
         self.session.add(stakeholder)
         await self.session.flush()
         identity = ChannelIdentity(
@@ -163,6 +174,8 @@ class SqlLedger:
             chat_id=chat_id,
             stakeholder_id=stakeholder.id,
             display_name=(display_name or "")[:200] or None,
+            created_at=now,
+            last_seen_at=now,
         )
         self.session.add(identity)
         await self.session.flush()
@@ -298,7 +311,9 @@ class SqlLedger:
         version = self._versions.get(stakeholder_id)
         if version is None:
             values = {"stakeholder_id": stakeholder_id, "partnership_id": partnership_id}
-            await self._core(per_message.INSERT_STATE, {**values, "data": data})
+            await self._core(
+                per_message.INSERT_STATE, {**values, "data": data, "updated_at": self._clock()}
+            )
             self._versions[stakeholder_id] = 0
             return
         self._versions[stakeholder_id] = version + 1
@@ -307,12 +322,13 @@ class SqlLedger:
             "new_partnership_id": partnership_id,
             "new_data": data,
             "new_version": version + 1,
-            "now": utcnow(),
+            "now": self._clock(),
         }
         await self._core(per_message.UPDATE_STATE, parameters)
 
     async def record(self, answer: AnswerRecord) -> None:
-        await self._core(per_message.INSERT_ANSWER, {**answer.__dict__, "answered_at": utcnow()})
+        stamped = {**answer.__dict__, "answered_at": self._clock()}
+        await self._core(per_message.INSERT_ANSWER, stamped)
 
     async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
         query = (
@@ -343,7 +359,7 @@ class SqlLedger:
     ) -> None:
         if not messages:
             return
-        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages)
+        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, self._clock())
         await self._core(per_message.INSERT_OUTBOX, rows if len(rows) > 1 else rows[0])
         self.enqueued += len(messages)
 
@@ -355,8 +371,8 @@ class SqlLedger:
         self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
     ) -> list[int]:
         """Rows "sending" from the start: after a crash they go out by the dispatcher."""
-        held = {"status": "sending", "next_attempt_at": utcnow()}
-        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, **held)
+        now = self._clock()
+        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, now, status="sending")
         return list((await self._core(per_message.INSERT_HELD, rows)).scalars())
 
     async def chat_event(self, channel: str, chat_id: str, event: str, detail: str | None) -> None:
@@ -382,9 +398,10 @@ class SqlLedger:
     async def link_group(
         self, channel: str, chat_id: str, partnership_id: int, languages: list[str], by: int | None
     ) -> None:
+        now = self._clock()
         group = await self._group(channel, chat_id) or GroupChat(channel=channel, chat_id=chat_id)
         group.partnership_id, group.languages, group.active = partnership_id, languages, True
-        group.linked_by, group.linked_at = by, utcnow()
+        group.linked_by, group.linked_at = by, now
         self.session.add(group)
         await self.session.flush()
 
@@ -479,15 +496,14 @@ def _rank(role: str) -> int:
 
 
 def _outbox_rows(
-    channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound], **more: Any
+    channel: str,
+    chat_id: str,
+    stakeholder_id: int | None,
+    messages: list[Outbound],
+    now: datetime,
+    status: str = "pending",
 ) -> list[dict[str, Any]]:
     return [
-        {
-            "channel": channel,
-            "chat_id": chat_id,
-            "stakeholder_id": stakeholder_id,
-            "payload": message.to_json(),
-            **more,
-        }
+        outbox_row(channel, chat_id, stakeholder_id, message.to_json(), now, status)
         for message in messages
     ]

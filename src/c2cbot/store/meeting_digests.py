@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.flows.ports import DigestChat
 from c2cbot.store.models import Meeting, OutboxMessage
+from c2cbot.store.outbox import outbox_row
 
 
 async def hold(session: AsyncSession, meeting_id: int) -> None:
@@ -54,16 +55,7 @@ async def post(
     if cleared.rowcount != 1:  # type: ignore[attr-defined]
         return False  # posted by another run meanwhile
     rows = [
-        {
-            "channel": chat.channel,
-            "chat_id": chat.chat_id,
-            "stakeholder_id": None,
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        outbox_row(chat.channel, chat.chat_id, None, payload, now)
         for chat, messages in payloads
         for payload in messages
     ]

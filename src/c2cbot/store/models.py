@@ -2,6 +2,10 @@
 
 Migrations in ``store/migrations`` are written by hand from these models; a test
 checks that the two agree so that neither drifts.
+
+No time column has a default: every time is stamped by the code that writes the row,
+from the bot's clock (``Database.clock``), so a row written without one fails loudly
+instead of taking the wall clock of whichever machine runs it.
 """
 
 from __future__ import annotations
@@ -57,10 +61,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -101,7 +101,7 @@ class Stakeholder(Base):
     helix_role: Mapped[str | None] = mapped_column(String(20))
     timezone: Mapped[str | None] = mapped_column(String(64))
     paused_until: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
 
 class ChannelIdentity(Base):
@@ -116,8 +116,8 @@ class ChannelIdentity(Base):
     stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholders.id", ondelete="CASCADE"))
     display_name: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
 
 
 class Partnership(Base):
@@ -133,7 +133,7 @@ class Partnership(Base):
     follow_up_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     reminder_days: Mapped[int | None] = mapped_column(Integer)
     plan_review_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
 
 class PartnershipCity(Base):
@@ -153,7 +153,7 @@ class Membership(Base):
         ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(20))
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[datetime]
 
 
 class InviteCode(Base):
@@ -166,7 +166,7 @@ class InviteCode(Base):
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholders.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
 
 class GroupChat(Base):
@@ -183,7 +183,7 @@ class GroupChat(Base):
     linked_by: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholders.id", ondelete="SET NULL")
     )
-    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    linked_at: Mapped[datetime]
     # When the weekly digest is posted: ISO weekday (1 Monday) and local time; the zone is
     # the group's own, else the linking coordinator's city's (see store/meetings.py).
     digest_weekday: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -198,7 +198,7 @@ class AccessToken(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime]
 
 
 class KpiDefinition(Base):
@@ -228,7 +228,7 @@ class ConversationState(Base):
     )
     data: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime]
 
 
 class InboundMessage(Base):
@@ -239,7 +239,7 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     dedupe_key: Mapped[str] = mapped_column(String(200))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime]
 
 
 class JournalEntry(Base):
@@ -255,7 +255,7 @@ class JournalEntry(Base):
     channel: Mapped[str] = mapped_column(String(20))
     dedupe_key: Mapped[str] = mapped_column(String(200))
     inbound: Mapped[dict[str, Any]]
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime]
 
 
 class Answer(Base):
@@ -278,7 +278,7 @@ class Answer(Base):
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL")
     )
-    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):
@@ -295,8 +295,8 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     external_message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
@@ -323,7 +323,7 @@ class KpiPlan(Base):
     baseline: Mapped[Decimal | None] = mapped_column(Numeric(24, 4))
     target: Mapped[Decimal | None] = mapped_column(Numeric(24, 4))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
 
 class KpiValue(Base):
@@ -338,7 +338,7 @@ class KpiValue(Base):
         ForeignKey("stakeholders.id", ondelete="SET NULL")
     )
     late: Mapped[bool] = mapped_column(Boolean, default=False)
-    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reported_at: Mapped[datetime]
 
 
 class Activity(Base):
@@ -355,7 +355,7 @@ class Activity(Base):
     status: Mapped[str] = mapped_column(String(12), default="planned")
     percent_done: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20), default="plan")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="SET NULL"), index=True
     )
@@ -385,7 +385,7 @@ class Prompt(Base):
     answered_at: Mapped[datetime | None]
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     escalated_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
 
 class Meeting(Base):
@@ -411,7 +411,7 @@ class Meeting(Base):
     agenda: Mapped[list[str]]
     decisions: Mapped[list[str]]
     language: Mapped[str] = mapped_column(String(16))
-    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime]
     # Set when the notes are confirmed and a translation provider is configured: the
     # meeting-digest job translates and posts the digest, then clears it (0007).
     digest_pending: Mapped[bool] = mapped_column(
@@ -429,4 +429,4 @@ class DigestDelivery(Base):
     target: Mapped[str] = mapped_column(String(40))  # "group:<id>" or "person:<id>"
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     period_key: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]

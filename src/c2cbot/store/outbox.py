@@ -62,6 +62,31 @@ _SENT = (
 LEASE = timedelta(minutes=10)
 
 
+def outbox_row(
+    channel: str,
+    chat_id: str,
+    stakeholder_id: int | None,
+    payload: dict[str, Any],
+    now: datetime,
+    status: str = "pending",
+) -> dict[str, Any]:
+    """A row for the outbox, due at ``now`` by the bot's clock.
+
+    Every writer of the outbox builds its rows here: a row stamped by another clock
+    would be due in the bot's past or future, sent early or never.
+    """
+    return {
+        "channel": channel,
+        "chat_id": chat_id,
+        "stakeholder_id": stakeholder_id,
+        "payload": payload,
+        "status": status,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
 @dataclass(frozen=True)
 class Due:
     id: int

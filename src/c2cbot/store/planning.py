@@ -58,6 +58,7 @@ from c2cbot.store.models import (
     Prompt,
     Stakeholder,
 )
+from c2cbot.store.outbox import outbox_row
 from c2cbot.store.partnership_names import partnership_titles
 
 log = logging.getLogger(__name__)
@@ -767,16 +768,13 @@ async def post(session: AsyncSession, letters: Sequence[Letter], now: datetime) 
     await session.execute(
         insert(OutboxMessage),
         [
-            {
-                "channel": letter.identity.channel,
-                "chat_id": letter.identity.chat_id,
-                "stakeholder_id": letter.stakeholder_id,
-                "payload": letter.payload,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+            outbox_row(
+                letter.identity.channel,
+                letter.identity.chat_id,
+                letter.stakeholder_id,
+                letter.payload,
+                now,
+            )
             for letter in letters
         ],
     )

@@ -7,6 +7,7 @@ start and after every update of the reference file without creating duplicates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,9 +24,10 @@ class Seeded:
     kpis: int
 
 
-async def seed_reference(session: AsyncSession, reference: Reference) -> Seeded:
+async def seed_reference(session: AsyncSession, reference: Reference, now: datetime) -> Seeded:
+    """Add what of the reference data is missing; ``now`` stamps the partnerships added."""
     cities = await _cities(session, reference)
-    partnerships = await _partnerships(session, reference, cities)
+    partnerships = await _partnerships(session, reference, cities, now)
     kpis = await _kpis(session)
     return Seeded(len(cities), partnerships, kpis)
 
@@ -42,7 +44,9 @@ async def _cities(session: AsyncSession, reference: Reference) -> dict[str, int]
     return {key: row.id for key, row in existing.items()}
 
 
-async def _partnerships(session: AsyncSession, reference: Reference, cities: dict[str, int]) -> int:
+async def _partnerships(
+    session: AsyncSession, reference: Reference, cities: dict[str, int], now: datetime
+) -> int:
     existing = {p.key: p for p in (await session.execute(select(Partnership))).scalars() if p.key}
     added = 0
     for seed in reference.partnerships:
@@ -56,6 +60,7 @@ async def _partnerships(session: AsyncSession, reference: Reference, cities: dic
             mou_signed=seed.mou_signed,
             mou_expires=seed.mou_expires,
             story=seed.story,
+            created_at=now,
         )
         session.add(row)
         await session.flush()

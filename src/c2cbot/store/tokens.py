@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.clock import Clock
 from c2cbot.store.database import Database
-from c2cbot.store.models import AccessToken, utcnow
+from c2cbot.store.models import AccessToken
 
 Fetch = Callable[[], Awaitable[tuple[str, int]]]
 MARGIN = timedelta(minutes=5)
@@ -34,9 +35,10 @@ class _Seen:
 
 
 class SqlTokenVault:
-    def __init__(self, database: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, database: Database, clock: Clock | None = None) -> None:
+        """``clock``: the database's (the bot's) unless a test plays another instance."""
         self.database = database
-        self.clock = clock
+        self.clock = clock or database.clock
         self._seen: dict[str, _Seen] = {}
 
     async def current(self, key: str) -> str | None:

@@ -1,0 +1,1 @@
+"""What tests share: waiting for background work, and the outbox as a test sees it."""
