@@ -6,7 +6,7 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -118,7 +118,7 @@ async def make_invite(
             found,
             role=role,
             uses=uses,
-            now=datetime.now(UTC),
+            now=database.clock(),
             valid_for=timedelta(days=days),
         )
     return invite.code

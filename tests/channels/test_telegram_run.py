@@ -258,9 +258,15 @@ async def inbound_count(database: Database) -> int:
         return int((await session.execute(select(func.count(InboundMessage.id)))).scalar_one())
 
 
+# A suite run at another date (make test-later) moves the command's clock as well.
+SHIFTED_CLOCK = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET")
+
+
 def cli_environment(**variables: str) -> dict[str, str]:
-    """Only what the command needs: its settings, PATH, and PTB's timedelta opt-in."""
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PTB_TIMEDELTA": "true", **variables}
+    """Only what the command needs: its settings, PATH, PTB's timedelta opt-in, the clock."""
+    clock = {name: os.environ[name] for name in SHIFTED_CLOCK if name in os.environ}
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    return {"PATH": path, "PTB_TIMEDELTA": "true", **clock, **variables}
 
 
 async def cli(*args: str, env: Mapping[str, str], cwd: Path) -> tuple[int, str, str]:

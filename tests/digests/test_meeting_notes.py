@@ -42,7 +42,7 @@ async def bot(settings: Settings, database: Database) -> AsyncIterator[Bot]:
 async def alice(bot: Bot, database: Database) -> Driver:
     """Alice Andersson, coordinator in Gothenburg, onboarded in English."""
     driver = Driver(bot, "alice")
-    invite = await make_invite(database, role="coordinator")
+    invite = await make_invite(bot.database, role="coordinator")
     conversations = load_conversations(bot.settings.conversations_dir)
     await onboard(driver, conversations, "en", invite, picks={"city": 0})
     return driver

@@ -69,7 +69,7 @@ async def bot(translating: Settings, database: Database) -> AsyncIterator[Bot]:
 @pytest.fixture
 async def alice(bot: Bot, database: Database) -> Driver:
     driver = Driver(bot, "alice")
-    invite = await make_invite(database, role="coordinator")
+    invite = await make_invite(bot.database, role="coordinator")
     conversations = load_conversations(bot.settings.conversations_dir)
     await onboard(driver, conversations, "en", invite, picks={"city": 0})
     await link_groups(bot, await alice_partnership(bot, driver))
@@ -173,7 +173,7 @@ async def test_without_a_translator_the_digest_is_posted_in_the_chat_turn(
     plain = Bot(settings, clock=lambda: NOW)
     try:
         driver = Driver(plain, "alice")
-        invite = await make_invite(database, role="coordinator")
+        invite = await make_invite(plain.database, role="coordinator")
         conversations = load_conversations(plain.settings.conversations_dir)
         await onboard(driver, conversations, "en", invite, picks={"city": 0})
         await link_groups(plain, await alice_partnership(plain, driver))

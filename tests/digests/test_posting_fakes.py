@@ -78,7 +78,7 @@ async def test_recorded_notes_reach_the_telegram_group_and_the_wecom_group_chat(
     bot, telegram, wecom = running
     alice = Driver(bot, "alice")
     conversations = load_conversations(bot.settings.conversations_dir)
-    await onboard(alice, conversations, "en", await make_invite(database, role="coordinator"))
+    await onboard(alice, conversations, "en", await make_invite(bot.database, role="coordinator"))
     pid = await alice_partnership(bot, alice)
     async with SqlStore(bot.database).transaction() as ledger:
         await ledger.link_group("telegram", str(TELEGRAM_GROUP), pid, ["en", "zh_Hans"], None)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, update
 
 from c2cbot.channels.telegram import TelegramChannel
+from c2cbot.config import Settings
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
@@ -27,6 +28,7 @@ from c2cbot.store.models import ChannelIdentity, KpiValue
 from tests.channels.conftest import FAST, FAST_RULES, TelegramPerson, drain
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.scheduling.conftest import World, build_world, prompts, says, utc
+from tests.support.clock import SetClock
 
 SVEN, LI = 801, 802  # their Telegram user ids (and private chat ids)
 
@@ -52,10 +54,24 @@ class Telegram:
 
 
 @pytest.fixture
+def clock() -> SetClock:
+    return SetClock(utc(2026, 5, 4, 7))
+
+
+@pytest.fixture
+async def bot(settings: Settings, database: Database, clock: SetClock) -> AsyncIterator[Bot]:
+    """The bot on the test's clock: its answers and its deliveries agree with the jobs' time."""
+    bot = Bot(settings, clock=clock)
+    yield bot
+    await bot.stop()
+
+
+@pytest.fixture
 async def telegram(bot: Bot, fake: FakeTelegram, texts: Catalogues) -> AsyncIterator[Telegram]:
     channel = TelegramChannel(fake.token, fake.api_url, texts, bot.engine.handle, options=FAST)
     await channel.start()
-    yield Telegram(channel, Dispatcher(bot.outbox, {"telegram": channel}, idle_poll=0.05))
+    dispatcher = Dispatcher(bot.outbox, {"telegram": channel}, clock=bot.clock, idle_poll=0.05)
+    yield Telegram(channel, dispatcher)
     await channel.close()
 
 
@@ -97,6 +113,7 @@ async def test_a_kpi_round_answered_on_telegram(
     bot: Bot,
     fake: FakeTelegram,
     telegram: Telegram,
+    clock: SetClock,
 ) -> None:
     world = await build_world(database)
     await _on_telegram(database, world)
@@ -105,6 +122,7 @@ async def test_a_kpi_round_answered_on_telegram(
     # The April round: Sven on Monday 4 May at 10:00 in Gothenburg, Li on Wednesday
     # 6 May at 10:00 in Shanghai (1 to 5 May are holidays in China).
     for now in (utc(2026, 5, 4, 7), utc(2026, 5, 4, 8), utc(2026, 5, 6, 1), utc(2026, 5, 6, 2)):
+        clock.now = now
         await jobs.plan_rounds(database, texts, now)
         await jobs.send_due(database, texts, now)
         await drain(telegram.dispatcher)
@@ -128,6 +146,7 @@ async def test_a_kpi_round_answered_on_telegram(
 
     # Li waits until the May round has reached her, then answers April's message.
     for now in (utc(2026, 6, 1, 1), utc(2026, 6, 1, 2)):
+        clock.now = now
         await jobs.plan_rounds(database, texts, now)
         await jobs.send_due(database, texts, now)
         await drain(telegram.dispatcher)

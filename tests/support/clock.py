@@ -1,0 +1,15 @@
+"""A clock a test sets by hand, shared by the bot, its dispatcher and the jobs it runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class SetClock:
+    """Stands still at ``now`` until the test moves it: everything on it agrees on the time."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
