@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCALE := src/c2cbot/locale
 
 .PHONY: demo test test-later lint typecheck messages catalogues-unlocked bench clean
 
@@ -37,19 +38,19 @@ typecheck: $(STAMP)
 
 # Collect every translatable string (code, conversations, templates) and update the catalogues.
 messages: $(STAMP)
-	flock locale/.lock $(MAKE) --no-print-directory catalogues-unlocked
+	flock $(LOCALE)/.lock $(MAKE) --no-print-directory catalogues-unlocked
 
 catalogues-unlocked:
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
-		--project c2cbot --copyright-holder "c2cbot contributors" -o locale/messages.pot .
-	for lang in en zh_Hans $$(cd locale && ls -d */ | tr -d / | grep -vx 'en\|zh_Hans'); do \
-		if [ -f locale/$$lang/LC_MESSAGES/c2cbot.po ]; then \
-			$(BIN)/pybabel update -D c2cbot -i locale/messages.pot -d locale -l $$lang --no-fuzzy-matching --ignore-obsolete; \
+		--project c2cbot --copyright-holder "c2cbot contributors" -o $(LOCALE)/messages.pot .
+	for lang in en zh_Hans $$(cd $(LOCALE) && ls -d */ | tr -d / | grep -vx 'en\|zh_Hans'); do \
+		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/c2cbot.po ]; then \
+			$(BIN)/pybabel update -D c2cbot -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang --no-fuzzy-matching --ignore-obsolete; \
 		else \
-			$(BIN)/pybabel init -D c2cbot -i locale/messages.pot -d locale -l $$lang; \
+			$(BIN)/pybabel init -D c2cbot -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang; \
 		fi; \
 	done
-	$(BIN)/python locale/fill_english.py
+	$(BIN)/python tools/fill_english.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine_throughput.py

@@ -50,7 +50,7 @@ from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from c2cbot.config import PROJECT_HOME
+from c2cbot.config import DEFAULT_HOME
 from c2cbot.digests import Markup, render_weekly
 from c2cbot.domain.reference import load_reference
 from c2cbot.i18n import Catalogues
@@ -310,7 +310,7 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             if backend == "postgresql":
                 async with database.engine.connect() as connection:
                     await connection.execute(text("ANALYZE"))
-            texts = Catalogues(PROJECT_HOME / "locale")
+            texts = Catalogues(DEFAULT_HOME / "locale")
             markups = [Markup(m) for m in args.markup]
             timed = await digests(database, ids, texts, markups)
             tracemalloc.start()

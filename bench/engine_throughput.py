@@ -501,7 +501,7 @@ def code_version() -> dict[str, Any]:
             return None
         return done.stdout.strip()
 
-    changed = git("status", "--porcelain", "--untracked-files=no", "--", "src", "conversations")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "src")
     return {
         "commit": git("rev-parse", "HEAD"),
         "src_changed": None if changed is None else bool(changed),

@@ -978,11 +978,11 @@ def table(runs: Sequence[Run]) -> str:
 
 
 def code_state() -> dict[str, Any]:
-    """``code_version()`` plus a hash of the uncommitted changes to src/ and conversations/."""
+    """``code_version()`` plus a hash of the uncommitted changes to src/."""
     state = code_version()
     with contextlib.suppress(OSError, subprocess.CalledProcessError):
         diff = subprocess.run(
-            ["git", "diff", "HEAD", "--", "src", "conversations"],
+            ["git", "diff", "HEAD", "--", "src"],
             cwd=ROOT,
             capture_output=True,
             check=True,

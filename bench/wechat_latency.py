@@ -79,7 +79,7 @@ from tests.fakes.wechat_api import (  # noqa: E402
 )
 from wechatpy.crypto import PrpCrypto  # noqa: E402
 
-from c2cbot.config import Settings  # noqa: E402
+from c2cbot.config import DEFAULT_HOME, Settings  # noqa: E402
 from c2cbot.flows.loader import load_all  # noqa: E402
 from c2cbot.i18n import Catalogues  # noqa: E402
 from c2cbot.runtime import Bot, tune_gc_for_serving  # noqa: E402
@@ -223,9 +223,9 @@ def seal(openid: str, fields: dict[str, str | int]) -> tuple[dict[str, str], byt
 
 async def scripts(users: int) -> list[list[str]]:
     """What each follower types, in order: onboarding in Chinese, then the Aim step."""
-    home = ROOT
-    texts = Catalogues(home / "locale")
-    aim = [p.text for p in await answer_plan(load_all(home / "conversations")["aim"], texts)]
+    texts = Catalogues(DEFAULT_HOME / "locale")
+    aim_conversation = load_all(DEFAULT_HOME / "conversations")["aim"]
+    aim = [p.text for p in await answer_plan(aim_conversation, texts)]
     return [
         ["2", f"王丽{n}", "1", f"上海市人民政府外事办公室第{n}处", "1", "1", *aim]
         for n in range(users)

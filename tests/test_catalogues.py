@@ -9,8 +9,11 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from c2cbot.config import DEFAULT_HOME
+
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUES = sorted(ROOT.glob("locale/*/LC_MESSAGES/c2cbot.po"))
+LOCALE = DEFAULT_HOME / "locale"
+CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/c2cbot.po"))
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
@@ -66,7 +69,7 @@ def test_catalogue_has_every_string_in_the_sources(path: Path, extracted: set[st
 
 
 def _german() -> Catalog:
-    return _read(ROOT / "locale" / "de" / "LC_MESSAGES" / "c2cbot.po")
+    return _read(LOCALE / "de" / "LC_MESSAGES" / "c2cbot.po")
 
 
 def test_german_quotes_the_german_way() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from c2cbot.config import PROJECT_HOME, Settings
+from c2cbot.config import DEFAULT_HOME, Settings
 from c2cbot.runtime import Bot
 from tests.driver import Driver
 
@@ -77,7 +77,7 @@ def test_conversations_check_passes_on_the_shipped_files() -> None:
 def test_conversations_check_names_file_and_question(tmp_path: Path) -> None:
     home = tmp_path / "home"
     for folder in ("conversations", "locale", "templates"):
-        shutil.copytree(PROJECT_HOME / folder, home / folder)
+        shutil.copytree(DEFAULT_HOME / folder, home / folder)
     aim = home / "conversations" / "aim.yaml"
     aim.write_text(
         aim.read_text(encoding="utf-8").replace("type: rating", "type: stars", 1), encoding="utf-8"

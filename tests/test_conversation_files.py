@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from c2cbot.config import PROJECT_HOME
+from c2cbot.config import DEFAULT_HOME
 from c2cbot.domain.criteria import CRITERIA
 from c2cbot.domain.steps import Step
 from c2cbot.flows.loader import ConversationError, load_all
 
-SHIPPED = PROJECT_HOME / "conversations"
+SHIPPED = DEFAULT_HOME / "conversations"
 GOOD = {
     "id": "tiny",
     "title": "Tiny",

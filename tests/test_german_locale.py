@@ -6,13 +6,13 @@ catalogue, and numbers, money and dates must read the German way (1.234,5; 1. De
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+from c2cbot.config import DEFAULT_HOME
 from c2cbot.i18n import Catalogues
 
-LOCALE = Path(__file__).resolve().parents[1] / "locale"
+LOCALE = DEFAULT_HOME / "locale"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,9 @@ from pathlib import Path
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_HOME = Path(__file__).resolve().parents[2]
+# The conversations, templates and catalogues ship inside the package, so an installed
+# wheel finds them as an editable checkout does; C2C_HOME points elsewhere to adapt them.
+DEFAULT_HOME = Path(__file__).resolve().parent
 
 
 class TelegramMode(StrEnum):
@@ -47,7 +49,7 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: AnyHttpUrl | None = None
     default_language: str = "en"
-    home: Path = PROJECT_HOME
+    home: Path = DEFAULT_HOME
     log_level: str = "INFO"
     # Working days before an unanswered prompt is reminded; a partnership may set its own.
     reminder_days: int = Field(default=3, ge=1, le=30)

@@ -54,9 +54,9 @@ async def fast_fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture(scope="session")
 def texts() -> Texts:
-    from c2cbot.config import PROJECT_HOME
+    from c2cbot.config import DEFAULT_HOME
 
-    return Catalogues(PROJECT_HOME / "locale")
+    return Catalogues(DEFAULT_HOME / "locale")
 
 
 @dataclass

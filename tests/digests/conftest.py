@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from c2cbot.config import DEFAULT_HOME
 from c2cbot.digests import chart
 from c2cbot.i18n import Catalogues
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
 def texts() -> Catalogues:
-    return Catalogues(ROOT / "locale")
+    return Catalogues(DEFAULT_HOME / "locale")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from c2cbot.config import PROJECT_HOME
+from c2cbot.config import DEFAULT_HOME
 from c2cbot.digests import Markup, render_meeting
 from c2cbot.digests.translate import LibreTranslate
 from c2cbot.i18n import Catalogues
@@ -68,7 +68,7 @@ async def test_every_typed_text_gets_the_other_language_in_one_request_per_pair(
 
 
 async def test_a_translated_digest_marks_the_machine_translation(client: LibreTranslate) -> None:
-    texts = Catalogues(PROJECT_HOME / "locale")
+    texts = Catalogues(DEFAULT_HOME / "locale")
     done = await client.meeting(meeting(), ("de", "zh_Hans"))
     plain = "\n".join(render_meeting(done, ("de", "zh_Hans"), Markup.PLAIN, texts, NOW))
     assert "[zh] " in plain

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select, update
 
-from c2cbot.config import PROJECT_HOME, Settings
+from c2cbot.config import DEFAULT_HOME, Settings
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
 from c2cbot.scheduling import digests as weekly
@@ -87,7 +87,7 @@ async def last_id(database: Database) -> int:
 
 
 async def run(database: Database, now: datetime) -> int:
-    texts = Catalogues(PROJECT_HOME / "locale")
+    texts = Catalogues(DEFAULT_HOME / "locale")
     return await jobs.weekly_digests(database, texts, now)
 
 

@@ -1,10 +1,11 @@
 """Apply translations to a catalogue, or list what a catalogue still lacks.
 
-    python locale/translate.py missing zh_Hans          # JSON list of untranslated msgids
-    python locale/translate.py apply zh_Hans file.json  # {msgid: msgstr, ...} into the catalogue
+    python tools/translate.py missing zh_Hans           # JSON list of untranslated msgids
+    python tools/translate.py apply zh_Hans file.json   # {msgid: msgstr, ...} into the catalogue
 
 Several people (and agents) translate at once; every read-modify-write of a catalogue
-holds an exclusive lock on ``locale/.lock``, the same lock ``make messages`` takes.
+holds an exclusive lock on ``src/c2cbot/locale/.lock``, the same lock ``make messages``
+takes.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
-from fill_english import normalise_layout
+from fill_english import LOCALE, normalise_layout
 
-LOCALE = Path(__file__).parent
 
 @contextmanager
 def _locked() -> Iterator[None]:
@@ -27,13 +27,16 @@ def _locked() -> Iterator[None]:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 
+
 def _path(language: str) -> Path:
     return LOCALE / language / "LC_MESSAGES" / "c2cbot.po"
+
 
 def missing(language: str) -> list[str]:
     with _path(language).open("rb") as handle:
         catalogue = read_po(handle)
     return [str(m.id) for m in catalogue if m.id and (not m.string or m.fuzzy)]
+
 
 def apply(language: str, translations: dict[str, str]) -> int:
     """Set the given entries; returns how many matched an entry of the catalogue."""
@@ -52,6 +55,7 @@ def apply(language: str, translations: dict[str, str]) -> int:
         normalise_layout(_path(language))
     return matched
 
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["missing"] and len(argv) == 2:
         json.dump(missing(argv[1]), sys.stdout, ensure_ascii=False, indent=1)
@@ -62,6 +66,7 @@ def main(argv: list[str]) -> None:
         print(f"{matched} of {len(translations)} entries applied; {len(missing(argv[1]))} missing")
     else:
         sys.exit(__doc__)
+
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -1,8 +1,9 @@
 """Make the English catalogue complete: English is the source language, so msgstr = msgid.
 
-Run by ``make messages`` after ``pybabel update``; translators never edit locale/en. It
-also starts every multi-line entry on its keyword's line (``msgstr "first line\n"``
-rather than ``msgstr ""``), equally valid gettext that simple line-based checks read right.
+Run by ``make messages`` after ``pybabel update``; translators never edit the English
+catalogue. It also starts every multi-line entry on its keyword's line
+(``msgstr "first line\n"`` rather than ``msgstr ""``), equally valid gettext that simple
+line-based checks read right.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-LOCALE = Path(__file__).parent
+# The catalogues in the checkout, which the package ships; never an installed copy.
+LOCALE = Path(__file__).resolve().parents[1] / "src" / "c2cbot" / "locale"
 PATH = LOCALE / "en" / "LC_MESSAGES" / "c2cbot.po"
 _OPENING_EMPTY = re.compile(r'^(msgid|msgstr) ""\n"', re.MULTILINE)
 
