@@ -65,6 +65,9 @@ def _broken(tmp_path: Path, change: dict[str, object], index: int = 2) -> str:
         ({"id": "colour"}, "question id used twice"),
         ({"min": 5, "max": 1, "type": "number"}, "min is larger than max"),
         ({"surprise": 1}, "questions.why.surprise"),
+        ({"check": "meeting_tim"}, "questions.why.check: no check hook is called 'meeting_tim'"),
+        ({"before": "kpi_plans"}, "questions.why.before: no before hook is called 'kpi_plans'"),
+        ({"ask_if": "Jumped!"}, "questions.why.ask_if: String should match pattern"),
     ],
 )
 def test_mistakes_are_named_by_file_and_question(
@@ -85,3 +88,31 @@ def test_broken_yaml_is_reported_not_raised_raw(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConversationError, match=r"bad\.yaml: yaml"):
         load_all(tmp_path)
+
+
+def test_an_unknown_completion_hook_is_named_with_the_ones_there_are(tmp_path: Path) -> None:
+    (tmp_path / "tiny.yaml").write_text(
+        yaml.safe_dump({**GOOD, "on_complete": "kpi_plan"}), encoding="utf-8"
+    )
+    with pytest.raises(ConversationError) as raised:
+        load_all(tmp_path)
+    assert str(raised.value) == (
+        "tiny.yaml: on_complete: no on_complete hook is called 'kpi_plan' "
+        "(there are: criteria_summary, kpi_plans, meeting_notes, onboarded)"
+    )
+
+
+def test_the_shipped_files_name_their_steps_hooks() -> None:
+    """What used to be decided by a conversation's id in the engine is named in its file."""
+    conversations = load_all(SHIPPED)
+    completing = {c.id: c.on_complete for c in conversations.values() if c.on_complete}
+    assert completing == {
+        "onboarding": "onboarded",
+        "partner": "criteria_summary",
+        "measure": "kpi_plans",
+        "meeting": "meeting_notes",
+    }
+    for kpi in ("kpi_count", "kpi_money"):
+        hooked = {q.id: (q.after, q.ask_if) for q in conversations[kpi].questions}
+        assert hooked["value"] == ("kpi_jump_check", None)
+        assert hooked["confirm"] == (None, "kpi_jumped")

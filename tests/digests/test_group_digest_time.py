@@ -15,8 +15,10 @@ from sqlalchemy import select, update
 
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import digest_times
+from c2cbot.flows.commands.base import Audience
+from c2cbot.flows.commands.digest import DIGEST_TIME_SET
+from c2cbot.flows.commands.registry import help_text
 from c2cbot.flows.digest_times import DigestTime, parse_digest_time
-from c2cbot.flows.groups import DIGEST_TIME_SET, GROUP_HELP
 from c2cbot.runtime import Bot
 from c2cbot.scheduling import jobs
 from c2cbot.store.database import Database
@@ -140,7 +142,7 @@ async def test_digest_without_arguments_still_posts_and_help_lists_the_command(
     said = await group_sends(bot, alice, text="/digest")
     assert said and "Gothenburg–Shanghai" in said[0]
     said = await group_sends(bot, alice, text="/help")
-    assert said == [says(bot, "en", GROUP_HELP)]
+    assert said == [help_text({Audience.GROUPS}, lambda text: says(bot, "en", text))]
     assert "/digest time" in said[0]
 
 

@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from c2cbot.domain.steps import Step
+from c2cbot.flows.commands.base import Audience
+from c2cbot.flows.commands.registry import help_text
+from c2cbot.flows.invites import INVITE_PROBLEMS
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.ports import InviteProblem
 from c2cbot.flows.schema import Conversation
-from c2cbot.flows.turn import HELP, INVITE_PROBLEMS
 from c2cbot.flows.walk import Position, question_at
 from c2cbot.runtime import Bot
 from c2cbot.store.models import InviteCode, Membership, OutboxMessage, Stakeholder
@@ -244,7 +246,8 @@ async def test_help_lists_the_commands_then_asks_again(
     await at(member, conversations, "aim", "has_strategy")
     asked = member.last
     replies = await member.send("/help")
-    assert replies[0].text == says(bot, "en", HELP)
+    coordinator = {Audience.EVERYONE, Audience.COORDINATORS}  # Alice coordinates
+    assert replies[0].text == help_text(coordinator, lambda text: says(bot, "en", text))
     for command in ("/steps", "/status", "/back", "/skip", "/cancel", "/language", "/help"):
         assert f"\n{command} – " in replies[0].text
     assert replies[1].text == asked.text

@@ -12,7 +12,7 @@ import itertools
 
 from sqlalchemy import select
 
-from c2cbot.flows.groups import LINKED
+from c2cbot.flows.commands.link import LINKED
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.schema import Conversation
 from c2cbot.runtime import Bot

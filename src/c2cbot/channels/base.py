@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from c2cbot.domain.text import N_
+from c2cbot.flows.actions import is_skip
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
@@ -93,7 +94,7 @@ def as_numbered_text(message: Outbound, texts: Texts) -> str:
     _ = lambda text: texts.gettext(message.language, text)  # noqa: E731
     lines = [f"{n}. {c.label}" for n, c in enumerate(options, 1)]
     hints = [_(NUMBERS_HINT if message.multi else NUMBER_HINT)]
-    if any(c.action.endswith(":/skip") for c in message.controls):
+    if any(is_skip(c.action) for c in message.controls):
         hints.append(_(SKIP_HINT))
     return "\n\n".join([message.text, "\n".join(lines), " ".join(hints)])
 

@@ -52,6 +52,7 @@ from c2cbot.channels.base import Capabilities, DeliveryError, image_of, split_te
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, ChatLimiter, ChatLimits, Clock
 from c2cbot.channels.telegram_http import AiohttpRequest, token_free_base_url
 from c2cbot.domain.text import N_
+from c2cbot.flows.commands import chat_menu
 from c2cbot.flows.messages import Choice, Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
@@ -72,21 +73,8 @@ MAX_CAPTION = 1024
 # ``extra["markup"]`` of text already escaped for Telegram's HTML (digests): sent as it is.
 HTML_MARKUP = "telegram_html"
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Start, or join a partnership with an invite code")),
-    ("help", N_("What I can do")),
-    ("language", N_("Choose your language")),
-    ("steps", N_("The eight steps and how far you are")),
-    ("status", N_("Where you are now")),
-    ("back", N_("Go back one question")),
-    ("skip", N_("Leave out an optional question")),
-    ("cancel", N_("Stop this conversation; your answers are kept")),
-    ("invite", N_("Invite colleagues (coordinators)")),
-    ("pause", N_("Tell me you are away, until a day")),
-    ("resume", N_("Tell me you are back")),
-    ("schedule", N_("See and change schedules (coordinators)")),
-    ("link", N_("Link a group chat to your partnership (in groups)")),
-)
+# Every chat command with its description (to translate), from the one registry.
+COMMANDS: tuple[tuple[str, str], ...] = chat_menu()
 # Telegram's language_code for a command list (None: everyone else) → our language hint.
 COMMAND_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, "en"), ("zh", "zh"), ("de", "de"))
 BUTTON_BROKEN = N_("Sorry, that button does not work. Please use the buttons of my last message.")
@@ -476,7 +464,7 @@ class TelegramChannel:
     # ----- lifecycle
 
     async def start(self) -> None:
-        """Learn the bot's username (getMe) and register its commands in English and Chinese."""
+        """Learn the bot's username (getMe) and register its commands in each menu language."""
         try:
             await self._bot.initialize()
         except InvalidToken:

@@ -55,6 +55,7 @@ from c2cbot.channels.base import (
 )
 from c2cbot.channels.wechat_xml import MAX_BODY, UnsafeXml, read_message
 from c2cbot.clock import Clock, system_clock
+from c2cbot.flows.commands import typed_commands
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
@@ -78,9 +79,7 @@ MARK_EVERY = 0.02  # seconds between writes that record answers in place as sent
 MARK_RETRY_LONGEST = 5.0  # seconds, at most, between tries while the database fails
 TEMPLATE_FIELD = "content"  # the template's body must be {{content.DATA}}
 
-COMMANDS = frozenset(
-    {"start", "help", "language", "steps", "status", "back", "skip", "cancel", "invite"}
-)
+COMMANDS = typed_commands()  # menu button keys that mean a command (``steps`` → /steps)
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid, malformed or expired access token
 WINDOW_ERRORS = frozenset({45015, 45047})  # outside the 48-hour window; too many unanswered
 UNREACHABLE_ERRORS = frozenset({40003, 43004})  # unknown openid; the person unfollowed

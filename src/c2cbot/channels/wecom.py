@@ -59,6 +59,7 @@ from c2cbot.channels.base import (
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, Clock, Rate, TokenBucket, acquire_all
 from c2cbot.channels.wechat_xml import MAX_BODY, UnsafeXml, read_message
 from c2cbot.clock import system_clock, unix_seconds
+from c2cbot.flows.commands import typed_commands
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
@@ -88,7 +89,7 @@ UNSUPPORTED_TYPES = frozenset({"image", "voice", "video", "location", "link", "f
 START_EVENTS = frozenset({"subscribe", "enter_agent"})
 OPENING = "enter_agent"  # sent each time a member opens the app, not only the first time
 MAX_REMEMBERED = 10_000
-MENU_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+COMMANDS = typed_commands()  # menu button keys that mean a command (``steps`` → /steps)
 CHAT_ID = re.compile(r"[0-9A-Za-z]{1,32}")
 ANCHOR = re.compile(r"<(?=\s*/?\s*a[\s>/])", re.IGNORECASE)
 SECRET_IN_URL = re.compile(r"(access_token|corpsecret)=[^&\s'\"]*")
@@ -232,8 +233,8 @@ def _event(fields: Mapping[str, str]) -> Inbound | None:
     dedupe = f"{event}:{key}"
     if event in START_EVENTS:
         return _inbound(fields, dedupe, text="/start")
-    if event == "click" and MENU_KEY.fullmatch(key):
-        return _inbound(fields, dedupe, text=f"/{key}")
+    if event == "click" and key.lower() in COMMANDS:
+        return _inbound(fields, dedupe, text=f"/{key.lower()}")
     if event == "unsubscribe":
         return _inbound(fields, dedupe, event="unreachable")
     return None  # views, locations, contact changes…: nothing to say

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from c2cbot.domain.text import N_
+from c2cbot.flows.actions import FinishPicking, Pick, QuestionCommand, Toggle
 from c2cbot.flows.answering import Option
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.schema import Conversation, Kind, Question
@@ -89,14 +90,19 @@ class Asking:
     def _choices(self, picked: Sequence[str]) -> tuple[Choice, ...]:
         seq, _ = self.seq, self._
         if self.position.more:
-            return (Choice(f"{seq}:yes", _(N_("Yes"))), Choice(f"{seq}:no", _(N_("No"))))
+            return (
+                Choice(Pick(seq, "yes").encode(), _(N_("Yes"))),
+                Choice(Pick(seq, "no").encode(), _(N_("No"))),
+            )
         if self.question.type is Kind.MULTI:
-            choices = [Choice(f"{seq}:+{o.id}", o.label, o.id in picked) for o in self.options]
-            choices.append(Choice(f"{seq}:=", _(N_("Done"))))
+            choices = [
+                Choice(Toggle(seq, o.id).encode(), o.label, o.id in picked) for o in self.options
+            ]
+            choices.append(Choice(FinishPicking(seq).encode(), _(N_("Done"))))
         else:
-            choices = [Choice(f"{seq}:{o.id}", o.label) for o in self.options]
+            choices = [Choice(Pick(seq, o.id).encode(), o.label) for o in self.options]
         if self.question.optional:
-            choices.append(Choice(f"{seq}:/skip", _(N_("Skip"))))
+            choices.append(Choice(QuestionCommand(seq, "skip").encode(), _(N_("Skip"))))
         return tuple(choices)
 
 

@@ -7,7 +7,8 @@ currency is refused, since converting would mean choosing an exchange rate for t
 A value ten times larger or smaller than the person's earlier ones (the rule is
 ``domain.schedules.check_kpi_value``) is not rejected: the ``confirm`` question of the
 KPI conversation asks whether it is right, and a "no" leads to ``corrected``. Without a
-jump ``confirm`` counts as settled and is never asked.
+jump ``confirm`` counts as settled and is never asked. The KPI conversation files name
+both halves: ``after: kpi_jump_check`` on ``value``, ``ask_if: kpi_jumped`` on ``confirm``.
 """
 
 from __future__ import annotations
@@ -19,18 +20,17 @@ from c2cbot.domain.schedules import Plausibility, check_kpi_value
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import answering
+from c2cbot.flows.actions import OpenPrompt, decode
 from c2cbot.flows.answering import Parsed
 from c2cbot.flows.messages import Inbound
 from c2cbot.flows.ports import EarlierValue, KpiPlans
-from c2cbot.flows.schema import Conversation, Kind, Question
+from c2cbot.flows.schema import Kind, Question
 from c2cbot.flows.texts import Texts
-from c2cbot.flows.walk import Position
 
 WRONG_CURRENCY = N_(
     "This figure is kept in {expected}, but you gave {given}. Please send the amount in "
     "{expected}: I do not convert currencies."
 )
-VALUE, CONFIRM = "value", "confirm"
 _KIND_OF = {Kind.NUMBER: "count", Kind.MONEY: "money"}
 _SHORT = 24
 
@@ -62,7 +62,7 @@ async def review(
     context = dict(state.get("context") or {})
     prompt_id = context.get("prompt_id")
     kind = _KIND_OF.get(question.type)
-    if question.id != VALUE or not isinstance(prompt_id, int) or kind is None:
+    if not isinstance(prompt_id, int) or kind is None:
         return
     values = state.setdefault("values", {})
     values.pop("jump", None)
@@ -82,11 +82,9 @@ async def review(
     state["context"] = context
 
 
-def settled(conversation: Conversation, position: Position, state: dict[str, Any]) -> bool:
-    """``confirm`` of a KPI conversation needs no answer when nothing jumped."""
-    if position.question != CONFIRM or not conversation.id.startswith("kpi_"):
-        return False
-    return not (state.get("values") or {}).get("jump")
+def jumped(state: dict[str, Any]) -> bool:
+    """Whether the value just given jumped tenfold, so ``confirm`` must be asked."""
+    return bool((state.get("values") or {}).get("jump"))
 
 
 async def offered_prompt(ledger: KpiPlans, inbound: Inbound, text: str) -> int | None:
@@ -98,15 +96,14 @@ async def offered_prompt(ledger: KpiPlans, inbound: Inbound, text: str) -> int |
     if not text or len(text) > _SHORT:
         return None
     offered = await ledger.last_offer(inbound.channel, inbound.chat_id)
-    if not any(c.action.startswith("p:") for c in offered):
+    if not any(isinstance(decode(c.action), OpenPrompt) for c in offered):
         return None
     options = [answering.Option(c.action, c.label) for c in offered]
     try:
-        picked = answering.parse_choice(options, text).id
+        picked = decode(answering.parse_choice(options, text).id)
     except InvalidValue:
         return None
-    number = picked.removeprefix("p:")
-    return int(number) if picked.startswith("p:") and number.isdigit() else None
+    return picked.prompt_id if isinstance(picked, OpenPrompt) else None
 
 
 def _amount(value: Any) -> tuple[Decimal | None, str | None]:

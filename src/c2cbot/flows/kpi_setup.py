@@ -20,23 +20,24 @@ from c2cbot.domain.people import BotRole, HelixRole, may_invite
 from c2cbot.domain.schedules import Frequency
 from c2cbot.flows.ports import KpiPlans, KpiPlanSpec
 
-MEASURE = "measure"
 DEFAULT_FREQUENCY = Frequency.QUARTERLY
 DEFAULT_HELIX = HelixRole.GOVERNMENT
 _CATALOGUE = {kpi.key: kpi for kpi in KPI_CATALOGUE}
 _GROUPS = 100
 
 
-async def after(
+async def save_plans(
     ledger: KpiPlans,
-    conversation_id: str,
     partnership_id: int | None,
     role: str | None,
     values: Mapping[str, Any],
     now: datetime,
 ) -> None:
-    """Save the partnership's KPI plans when a coordinator completes Measure."""
-    if conversation_id != MEASURE or partnership_id is None or not _coordinates(role):
+    """Save the partnership's KPI plans when a coordinator completes Measure.
+
+    ``conversations/measure.yaml`` names this (``on_complete: kpi_plans``).
+    """
+    if partnership_id is None or not _coordinates(role):
         return
     await ledger.save_kpi_plans(partnership_id, plans_from_measure(values), now)
 

@@ -10,7 +10,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from c2cbot.flows import hooks
 from c2cbot.flows.schema import Condition, Conversation, Kind, Question
+
+_QUESTION_HOOKS = ("check", "before", "after", "ask_if")
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,23 @@ def _child(node: Any, key: int | str) -> Any:
 
 
 def _references(conversation: Conversation) -> Iterator[tuple[str, str]]:
+    yield from _hook_problems(conversation, "", ("on_complete",))
     yield from _level(conversation.questions, "questions")
     for question in conversation.questions:
         if question.questions:
             yield from _level(question.questions, f"questions.{question.id}")
+
+
+def _hook_problems(
+    named: Conversation | Question, where: str, keys: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
+    """Hook names (``on_complete: kpi_plans``) that ``flows/hooks.py`` does not register."""
+    for key in keys:
+        name = getattr(named, key)
+        known = hooks.KNOWN[key]
+        if name is not None and name not in known:
+            choices = ", ".join(sorted(known))
+            yield f"{where}{key}", f"no {key} hook is called {name!r} (there are: {choices})"
 
 
 def _level(questions: list[Question], where: str) -> Iterator[tuple[str, str]]:
@@ -92,6 +108,7 @@ def _level(questions: list[Question], where: str) -> Iterator[tuple[str, str]]:
     for question in questions:
         if question.id in seen:
             yield f"{where}.{question.id}", "question id used twice"
+        yield from _hook_problems(question, f"{where}.{question.id}.", _QUESTION_HOOKS)
         if question.when:
             problem = _condition_problem(question.when, seen)
             if problem:

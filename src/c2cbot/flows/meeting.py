@@ -21,9 +21,7 @@ from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows.answering import Parsed
 from c2cbot.flows.ports import MeetingAction, MeetingDraft, Place
-from c2cbot.flows.walk import Position
 
-MEETING = "meeting"
 CONFIRM = "confirm"
 MAX_PEOPLE = 60
 
@@ -95,15 +93,21 @@ def _name_and_organisation(piece: str) -> tuple[str, str | None]:
     return piece[:start].strip(" -–"), organisation or None
 
 
-def check(position: Position, parsed: Parsed, today: date) -> Parsed:
-    """The answer as the meeting needs it, or why it cannot be used (``InvalidValue``)."""
-    if position.key == "time":
-        start = parse_time(str(parsed.value))
-        return Parsed(start.strftime("%H:%M"), start.strftime("%H:%M"))
-    if position.sub == "names":
-        people = parse_people(str(parsed.value))
-        return Parsed(str(parsed.value), ", ".join(_person(n, o) for n, o in people))
-    if position.sub == "due" and date.fromisoformat(str(parsed.value)) < today:
+def check_time(parsed: Parsed) -> Parsed:
+    """A start time as typed (``下午2点半``), kept as HH:MM."""
+    start = parse_time(str(parsed.value))
+    return Parsed(start.strftime("%H:%M"), start.strftime("%H:%M"))
+
+
+def check_people(parsed: Parsed) -> Parsed:
+    """Names as typed, shown back one by one with their organisations."""
+    people = parse_people(str(parsed.value))
+    return Parsed(str(parsed.value), ", ".join(_person(n, o) for n, o in people))
+
+
+def check_due(parsed: Parsed, today: date) -> Parsed:
+    """An action item's due date, which cannot have passed already."""
+    if date.fromisoformat(str(parsed.value)) < today:
         raise InvalidValue(
             N_(
                 "That day has already passed. Please send a due date from today on, "

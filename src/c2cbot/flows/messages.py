@@ -6,6 +6,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from c2cbot.flows.actions import is_control
+
 
 class ReplyInPlace(Protocol):
     """A channel's callback that can carry the replies in its own answer (WeChat's passive reply).
@@ -73,7 +75,7 @@ class Outbound:
     @property
     def controls(self) -> tuple[Choice, ...]:
         """Buttons that are not answers: "Done" of a multiple choice and "Skip"."""
-        return tuple(c for c in self.choices if c.action.endswith((":=", ":/skip")))
+        return tuple(c for c in self.choices if is_control(c.action))
 
     @property
     def options(self) -> tuple[Choice, ...]:

@@ -16,6 +16,8 @@ from c2cbot.domain.steps import Step
 
 QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 OptionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]{0,23}$")]
+HookName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+"""A hook registered in ``flows/hooks.py``; the loader refuses names it does not know."""
 
 
 class Kind(StrEnum):
@@ -103,6 +105,10 @@ class Question(_Strict):
     more_prompt: str | None = None
     min_items: int = Field(default=1, ge=0)
     max_items: int = Field(default=20, ge=1, le=100)
+    check: HookName | None = None
+    before: HookName | None = None
+    after: HookName | None = None
+    ask_if: HookName | None = None
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Question:
@@ -133,5 +139,5 @@ class Conversation(_Strict):
     intro: str | None = None
     outro: str | None = None
     audience: Literal["everyone", "members", "coordinators"] = "members"
-    summary: Literal["selection_criteria"] | None = None
+    on_complete: HookName | None = None
     questions: list[Question] = Field(min_length=1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from c2cbot.domain.text import N_
+from c2cbot.flows.actions import OpenPrompt
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.texts import Texts
 from c2cbot.store.planning import (
@@ -102,7 +103,8 @@ def compose(row: PromptRow, lookup: Lookup, language: str, texts: Texts) -> Outb
     body = render(writer) if render else None
     if body is None:
         return None
-    choices = (Choice(f"p:{row.id}", writer.say(ANSWER_NOW)),) if row.kind in ANSWERABLE else ()
+    answer_now = Choice(OpenPrompt(row.id).encode(), writer.say(ANSWER_NOW))
+    choices = (answer_now,) if row.kind in ANSWERABLE else ()
     return Outbound(body, choices, language=language)
 
 

@@ -17,7 +17,9 @@ from c2cbot.domain.schedules import INTERVAL_DAYS, Frequency, every_days
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue, parse_number
 from c2cbot.flows import answering
-from c2cbot.flows.commanding import CommandTurn, coordinates, translate
+from c2cbot.flows.actions import ChangeSchedule, ScheduleSetting
+from c2cbot.flows.commanding import ChatTurn, CommandTurn, translate
+from c2cbot.flows.commands.base import Audience, Button, ChatCommand
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import PlanLine, ScheduleView
 
@@ -38,7 +40,6 @@ PROMPT_KINDS = {
     "due_day": N_("due tomorrow"),
     "overdue": N_("overdue"),
 }
-ONLY_COORDINATORS = N_("Only coordinators of the partnership can do this.")
 OVERVIEW = N_(
     "Schedules of your partnership\n"
     "Activities are followed up every {days} days.\n"
@@ -79,13 +80,16 @@ _FOLLOW_UP_WORDS = ("followup", "follow-up", "follow", "跟进")
 _REMINDER_WORDS = ("reminders", "reminder", "提醒")
 _KPI_WORDS = ("kpi", "kpis", "指标")
 _STANDARD_WORDS = ("standard", "default", "标准", "默认")
+FOLLOW_UP, REMINDERS, KPI = (
+    ScheduleSetting.FOLLOW_UP,
+    ScheduleSetting.REMINDERS,
+    ScheduleSetting.KPI,
+)
 
 
-async def show_or_change(turn: CommandTurn, argument: str) -> None:
+async def show_or_change(turn: ChatTurn, argument: str) -> None:
     """``/schedule`` shows the schedules; with a setting and a value it changes one."""
-    if turn.partnership_id is None or not coordinates(turn):
-        turn.say(ONLY_COORDINATORS)
-        return
+    assert turn.partnership_id is not None  # the registry lets only coordinators in
     words = argument.split()
     try:
         if not words:
@@ -94,27 +98,30 @@ async def show_or_change(turn: CommandTurn, argument: str) -> None:
             await _change(turn, turn.partnership_id, words[0].casefold(), words[1:])
     except InvalidValue as problem:
         turn.say(problem.reason, **problem.params)
+    await turn.reask(menu=False)
 
 
-async def on_button(turn: CommandTurn, payload: str) -> None:
-    """``sc:f``/``sc:r``/``sc:k:<plan>`` ask for a value; with ``:<value>`` they set it."""
-    if turn.partnership_id is None or not coordinates(turn):
-        turn.say(ONLY_COORDINATORS)
-        return
-    setting, _, rest = payload.partition(":")
-    view = await turn.ledger.schedule_view(turn.partnership_id, turn.now)
+async def on_button(turn: ChatTurn, action: ChangeSchedule) -> None:
+    """A setting's button asks for its value; a value's button sets it."""
     try:
-        if setting == "f":
-            await (_set_follow_up(turn, rest) if rest else _ask_follow_up(turn))
-        elif setting == "r":
-            await (_set_reminders(turn, rest) if rest else _ask_reminders(turn))
-        elif setting == "k":
-            plan_id, _, frequency = rest.partition(":")
-            plan = next((p for p in view.plans if str(p.id) == plan_id), None)
-            if plan is not None:
-                await (_set_frequency(turn, plan, frequency) if frequency else _ask(turn, plan))
+        await _pressed(turn, action)
     except InvalidValue as problem:
         turn.say(problem.reason, **problem.params)
+    await turn.reask(menu=False)
+
+
+async def _pressed(turn: CommandTurn, action: ChangeSchedule) -> None:
+    assert turn.partnership_id is not None  # the registry lets only coordinators in
+    value = action.value
+    if action.setting is ScheduleSetting.FOLLOW_UP:
+        await (_set_follow_up(turn, value) if value else _ask_follow_up(turn))
+    elif action.setting is ScheduleSetting.REMINDERS:
+        await (_set_reminders(turn, value) if value else _ask_reminders(turn))
+    else:
+        view = await turn.ledger.schedule_view(turn.partnership_id, turn.now)
+        plan = next((p for p in view.plans if p.id == action.plan_id), None)
+        if plan is not None:
+            await (_set_frequency(turn, plan, value) if value else _ask(turn, plan))
 
 
 # ----- showing
@@ -131,11 +138,11 @@ async def _show(turn: CommandTurn, partnership_id: int) -> None:
     lines += [] if plans else [translate(turn, NO_KPIS)]
     lines += ["", await _upcoming(turn, view), "", translate(turn, CHANGE_HINT)]
     choices = [
-        Choice("sc:f", translate(turn, BUTTON_FOLLOW_UP)),
-        Choice("sc:r", translate(turn, BUTTON_REMINDERS)),
+        Choice(ChangeSchedule(FOLLOW_UP).encode(), translate(turn, BUTTON_FOLLOW_UP)),
+        Choice(ChangeSchedule(REMINDERS).encode(), translate(turn, BUTTON_REMINDERS)),
     ]
     choices += [
-        Choice(f"sc:k:{plan.id}", translate(turn, BUTTON_KPI, number=number))
+        Choice(ChangeSchedule(KPI, plan.id).encode(), translate(turn, BUTTON_KPI, number=number))
         for number, plan in enumerate(plans, 1)
     ]
     turn.replies.append(Outbound("\n".join(lines), tuple(choices)))
@@ -213,21 +220,25 @@ async def _change(turn: CommandTurn, partnership_id: int, setting: str, rest: li
 
 async def _ask_follow_up(turn: CommandTurn) -> None:
     choices = tuple(
-        Choice(f"sc:f:{days}", translate(turn, EVERY_DAYS, days=days)) for days in (7, 14, 28)
+        Choice(
+            ChangeSchedule(FOLLOW_UP, value=str(d)).encode(), translate(turn, EVERY_DAYS, days=d)
+        )
+        for d in (7, 14, 28)
     )
     turn.replies.append(Outbound(translate(turn, ASK_FOLLOW_UP), choices))
 
 
 async def _ask_reminders(turn: CommandTurn) -> None:
-    choices = [Choice(f"sc:r:{days}", str(days)) for days in (2, 3, 5)]
-    choices.append(Choice("sc:r:standard", translate(turn, STANDARD)))
+    choices = [Choice(ChangeSchedule(REMINDERS, value=str(d)).encode(), str(d)) for d in (2, 3, 5)]
+    standard = ChangeSchedule(REMINDERS, value="standard")
+    choices.append(Choice(standard.encode(), translate(turn, STANDARD)))
     turn.replies.append(Outbound(translate(turn, ASK_REMINDERS), tuple(choices)))
 
 
 async def _ask(turn: CommandTurn, plan: PlanLine) -> None:
     kpi = turn.texts.gettext(turn.language, plan.name)
     choices = tuple(
-        Choice(f"sc:k:{plan.id}:{f.value}", translate(turn, FREQUENCY_NAMES[f]))
+        Choice(ChangeSchedule(KPI, plan.id, f.value).encode(), translate(turn, FREQUENCY_NAMES[f]))
         for f in OFFERED_FREQUENCIES
     )
     turn.replies.append(Outbound(translate(turn, ASK_FREQUENCY, kpi=kpi), choices))
@@ -276,3 +287,14 @@ def _days(text: str, bounds: tuple[int, int], problem: str) -> int:
     if not low <= number <= high:
         raise InvalidValue(problem, low=low, high=high, number=number)
     return number
+
+
+COMMANDS = (
+    ChatCommand(
+        "schedule",
+        N_("See and change schedules (coordinators)"),
+        Audience.COORDINATORS,
+        show_or_change,
+        buttons=(Button(ChangeSchedule, on_button),),
+    ),
+)

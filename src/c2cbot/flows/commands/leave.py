@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from c2cbot.domain import values
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows.commanding import CommandTurn, local_today, translate
+from c2cbot.flows.actions import PauseFor
+from c2cbot.flows.commanding import ChatTurn, CommandTurn, local_today, translate
+from c2cbot.flows.commands.base import Audience, Button, ChatCommand
 from c2cbot.flows.messages import Choice, Outbound
 
 LONGEST = timedelta(days=366)
@@ -30,35 +32,37 @@ PAST = N_("{date} has already passed. Please send the last day of your leave, to
 TOO_FAR = N_("Leave can be at most a year long. Please send a day no later than {last}.")
 
 
-async def pause(turn: CommandTurn, argument: str) -> None:
+async def pause(turn: ChatTurn, argument: str) -> None:
     """``/pause`` asks until when; ``/pause 2026-08-31`` (or 31.8.2026, 2026年8月31日) sets it."""
     today = await local_today(turn)
     if not argument:
         _ask(turn, today)
-        return
-    try:
-        until = _checked(values.parse_date(argument), today)
-    except InvalidValue as problem:
-        turn.say(problem.reason, **problem.params)
-        return
-    await _pause_until(turn, until)
+    else:
+        try:
+            await _pause_until(turn, _checked(values.parse_date(argument), today))
+        except InvalidValue as problem:
+            turn.say(problem.reason, **problem.params)
+    await turn.reask(menu=False)
 
 
-async def on_button(turn: CommandTurn, payload: str) -> None:
+async def pause_for(turn: ChatTurn, action: PauseFor) -> None:
     """A leave length tapped under the ``/pause`` question: that many days from today."""
-    if not (payload.isascii() and payload.isdigit()) or int(payload) not in dict(BUTTONS):
-        return
-    await _pause_until(turn, await local_today(turn) + timedelta(days=int(payload)))
+    if action.days in dict(BUTTONS):
+        await _pause_until(turn, await local_today(turn) + timedelta(days=action.days))
+    await turn.reask(menu=False)
 
 
-async def resume(turn: CommandTurn, _argument: str) -> None:
+async def resume(turn: ChatTurn, _argument: str) -> None:
     await turn.ledger.set_leave(turn.person.stakeholder_id, None)
     turn.say(RESUMED)
+    await turn.reask(menu=False)
 
 
 def _ask(turn: CommandTurn, today: date) -> None:
     example = (today + timedelta(days=14)).isoformat()
-    choices = tuple(Choice(f"pa:{days}", translate(turn, label)) for days, label in BUTTONS)
+    choices = tuple(
+        Choice(PauseFor(days).encode(), translate(turn, label)) for days, label in BUTTONS
+    )
     turn.replies.append(Outbound(translate(turn, ASK, example=example), choices))
 
 
@@ -73,3 +77,15 @@ def _checked(until: date, today: date) -> date:
 async def _pause_until(turn: CommandTurn, until: date) -> None:
     await turn.ledger.set_leave(turn.person.stakeholder_id, until)
     turn.say(PAUSED, date=turn.texts.format_date(turn.language, until))
+
+
+COMMANDS = (
+    ChatCommand(
+        "pause",
+        N_("Tell me you are away, until a day"),
+        Audience.EVERYONE,
+        pause,
+        buttons=(Button(PauseFor, pause_for),),
+    ),
+    ChatCommand("resume", N_("Tell me you are back"), Audience.EVERYONE, resume),
+)

@@ -1,0 +1,36 @@
+"""Joining a partnership with an invite code: after /start, or at onboarding's invite question."""
+
+from __future__ import annotations
+
+import re
+
+from c2cbot.domain import values
+from c2cbot.domain.text import N_
+from c2cbot.flows.commanding import ChatTurn
+from c2cbot.flows.ports import InviteProblem, Joined
+
+INVITE_PROBLEMS = {
+    InviteProblem.UNKNOWN: N_("I don't know that invite code. Please check it and send it again."),
+    InviteProblem.EXPIRED: N_(
+        "That invite code has expired. Please ask your coordinator for a new one."
+    ),
+    InviteProblem.USED_UP: N_(
+        "That invite code has been used up. Please ask your coordinator for a new one."
+    ),
+}
+WELCOME = N_("Welcome to the partnership {name}!")
+
+
+async def redeem(turn: ChatTurn, text: str) -> Joined | None:
+    """Join the partnership of the code in ``text``; ``None`` (and why, said) if it fails.
+
+    Codes are read leniently (spaces, dashes and lower case are how people copy them).
+    """
+    code = re.sub(r"[^A-Z0-9]", "", values.normalise(text).upper())[:32]
+    result = await turn.ledger.redeem_invite(code, turn.person.stakeholder_id, turn.now)
+    if isinstance(result, InviteProblem):
+        turn.say(INVITE_PROBLEMS[result])
+        return None
+    turn.partnership_id, turn.role = result.partnership_id, result.role
+    turn.say(WELCOME, name=result.title(turn.language))
+    return result
