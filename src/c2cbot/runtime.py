@@ -20,6 +20,7 @@ from c2cbot.channels.wecom import WeComApp
 from c2cbot.clock import Clock, system_clock, unix_seconds
 from c2cbot.config import Settings, TelegramMode
 from c2cbot.delivery.dispatcher import Dispatcher
+from c2cbot.digests.previews import ChatDigests
 from c2cbot.digests.translate import LibreTranslate
 from c2cbot.domain.text import N_
 from c2cbot.flows.engine import Engine
@@ -75,7 +76,12 @@ class Bot:
         # With a translator, confirmed notes leave their digest to the meeting-digest job.
         self.store = SqlStore(self.database, hold_meeting_digests=bool(settings.translate_url))
         self.engine = Engine(
-            self.store, self.conversations, self.texts, clock, observer=self.metrics
+            self.store,
+            self.conversations,
+            self.texts,
+            ChatDigests(self.texts),
+            clock,
+            observer=self.metrics,
         )
         self.webchat = WebChat()
         self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}

@@ -16,7 +16,7 @@ from c2cbot.domain.people import BotRole, may_invite
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
 from c2cbot.flows.messages import Inbound, Outbound
-from c2cbot.flows.ports import Ledger, Person
+from c2cbot.flows.ports import DigestPreviews, Ledger, Person
 from c2cbot.flows.schema import Conversation, Question
 from c2cbot.flows.texts import Texts
 from c2cbot.flows.walk import Position
@@ -26,6 +26,7 @@ class CommandTurn(Protocol):
     """Who is talking, where, when, and a voice to answer them with."""
 
     ledger: Ledger
+    digests: DigestPreviews
     person: Person
     partnership_id: int | None
     role: str | None
@@ -81,6 +82,7 @@ class GroupChat(Protocol):
     """A command sent in a partnership's group chat: who sent it, where, and a voice."""
 
     ledger: Ledger
+    digests: DigestPreviews
     person: Person
     inbound: Inbound
     texts: Texts

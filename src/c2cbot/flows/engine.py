@@ -16,7 +16,7 @@ from c2cbot.flows.commits import GroupCommit
 from c2cbot.flows.groups import GroupTurn
 from c2cbot.flows.locks import KeyedLocks
 from c2cbot.flows.messages import Inbound, Outbound
-from c2cbot.flows.ports import Ledger, Observer, Person, Store
+from c2cbot.flows.ports import DigestPreviews, Ledger, Observer, Person, Store
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.texts import Texts
 from c2cbot.flows.turn import Turn
@@ -30,12 +30,13 @@ class Engine:
         store: Store,
         conversations: Mapping[str, Conversation],
         texts: Texts,
+        digests: DigestPreviews,
         clock: Clock = system_clock,
         observer: Observer | None = None,
     ) -> None:
         self._store = store
         self._conversations = conversations
-        self._texts = texts
+        self._texts, self._digests = texts, digests
         self._clock = clock
         self._locks = KeyedLocks()
         self._observer = observer
@@ -73,7 +74,7 @@ class Engine:
     async def _turn(self, ledger: Ledger, person: Person, inbound: Inbound, inbound_id: int) -> int:
         """Run the person's turn (or a group command); how many answers it stored."""
         if inbound.is_group:
-            group = GroupTurn(ledger, person, inbound, self._texts, self._clock())
+            group = GroupTurn(ledger, person, inbound, self._texts, self._digests, self._clock())
             await group.run()
             await reply(ledger, inbound, None, _in_language(group.replies, person.language))
             return 0
@@ -86,6 +87,7 @@ class Engine:
             inbound_id,
             self._conversations,
             self._texts,
+            self._digests,
             self._clock(),
         )
         await turn.run()

@@ -12,7 +12,7 @@ from datetime import datetime
 from c2cbot.flows.actions import decode
 from c2cbot.flows.commands import registry
 from c2cbot.flows.messages import Inbound, Outbound
-from c2cbot.flows.ports import Ledger, Person
+from c2cbot.flows.ports import DigestPreviews, Ledger, Person
 from c2cbot.flows.texts import Texts
 
 
@@ -20,15 +20,16 @@ class GroupTurn:
     """Handles one command sent in a group chat, inside the engine's transaction."""
 
     def __init__(
-        self, ledger: Ledger, person: Person, inbound: Inbound, texts: Texts, now: datetime
+        self,
+        ledger: Ledger,
+        person: Person,
+        inbound: Inbound,
+        texts: Texts,
+        digests: DigestPreviews,
+        now: datetime,
     ) -> None:
-        self.ledger, self.person, self.inbound, self.texts, self.now = (
-            ledger,
-            person,
-            inbound,
-            texts,
-            now,
-        )
+        self.ledger, self.person, self.inbound = ledger, person, inbound
+        self.texts, self.digests, self.now = texts, digests, now
         self.replies: list[Outbound] = []
 
     def translate(self, message: str, **params: object) -> str:

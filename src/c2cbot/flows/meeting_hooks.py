@@ -11,7 +11,6 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from c2cbot.domain.text import N_
-from c2cbot.flows import digest_previews as previews
 from c2cbot.flows import meeting
 from c2cbot.flows.answering import Parsed
 from c2cbot.flows.commanding import ChatTurn
@@ -72,9 +71,7 @@ async def save_and_post(turn: ChatTurn, _conversation: Conversation) -> None:
         turn.partnership_id, turn.person.stakeholder_id, await meeting_zone(turn), turn.language
     )
     meeting_id = await turn.ledger.record_meeting(draft, turn.now)
-    groups = await previews.post_meeting(
-        turn.ledger, turn.texts, turn.partnership_id, meeting_id, turn.now
-    )
+    groups = await turn.digests.post_meeting(turn.ledger, turn.partnership_id, meeting_id, turn.now)
     turn.say(SAVED)
     if groups:
         turn.say(POSTED, count=groups)

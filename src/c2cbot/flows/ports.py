@@ -238,6 +238,29 @@ class HeldDigests(Protocol):
         (the provider must not be called inside a chat turn); whether it was left."""
 
 
+class DigestPreviews(Protocol):
+    """Digests as a chat turn shows or posts them; ``digests.previews`` renders them.
+
+    Given to the engine, so the conversations reach the digests through this port and
+    never import them (an import contract holds to that).
+    """
+
+    async def post_meeting(
+        self, ledger: Ledger, partnership_id: int, meeting_id: int, now: datetime
+    ) -> int:
+        """The meeting's digest into every group of the partnership; how many groups."""
+
+    async def last_meeting(
+        self, ledger: Ledger, partnership_id: int, chat: DigestChat, now: datetime
+    ) -> list[Outbound] | None:
+        """The last meeting's digest for one chat; None when no meeting was recorded."""
+
+    async def week(
+        self, ledger: Ledger, partnership_id: int, chat: DigestChat, today: date
+    ) -> list[Outbound]:
+        """The digest of the seven days up to ``today`` for one chat."""
+
+
 class DigestTimes(Protocol):
     """When a group chat gets its weekly digest."""
 

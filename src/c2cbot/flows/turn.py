@@ -24,7 +24,7 @@ from c2cbot.flows.commanding import coordinator_role
 from c2cbot.flows.commands import registry
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.options import options_for
-from c2cbot.flows.ports import AnswerRecord, Ledger, Person
+from c2cbot.flows.ports import AnswerRecord, DigestPreviews, Ledger, Person
 from c2cbot.flows.schema import Conversation, Kind, Question
 from c2cbot.flows.texts import Texts
 from c2cbot.flows.walk import Position
@@ -47,11 +47,12 @@ class Turn:
         inbound_id: int,
         conversations: Mapping[str, Conversation],
         texts: Texts,
+        digests: DigestPreviews,
         now: datetime,
     ) -> None:
         self.ledger, self.person, self.state, self.inbound = ledger, person, state, inbound
         self.inbound_id, self.conversations, self.texts = inbound_id, conversations, texts
-        self.now = now
+        self.digests, self.now = digests, now
         self.language = person.language
         self.partnership_id = person.partnership_id
         self.role = person.role

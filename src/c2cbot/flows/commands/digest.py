@@ -11,18 +11,19 @@ from zoneinfo import ZoneInfo
 
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import digest_previews as previews
 from c2cbot.flows import digest_times, steps_menu
 from c2cbot.flows.commanding import ChatTurn, GroupChat, group_coordinator
 from c2cbot.flows.commands.base import Audience, ChatCommand, GroupCommand
 from c2cbot.flows.meeting_hooks import meeting_zone
 from c2cbot.flows.messages import Outbound
+from c2cbot.flows.ports import DigestChat
 
 ONLY_COORDINATORS = N_("Only coordinators of the partnership can do this.")
 DIGEST_TIME_SET = N_(
     "The weekly digest will be posted in this group every {weekday} at {time} ({zone})."
 )
 MEETING_DIGEST = N_("/digest meeting – the last meeting's digest")
+NO_MEETING = N_("No meeting notes have been recorded for your partnership yet.")
 _TIME_WORDS = ("time", "zeit", "时间")
 
 
@@ -31,19 +32,13 @@ async def digest(turn: ChatTurn, argument: str) -> None:
     if turn.partnership_id is None:
         await steps_menu.show(turn)
         return
-    chat = previews.private_chat(turn.inbound.channel, turn.inbound.chat_id, turn.language)
+    chat = DigestChat(turn.inbound.channel, turn.inbound.chat_id, (turn.language,))
     if argument.strip().lower() == "meeting":
-        found = await previews.meeting_digest(
-            turn.ledger, turn.texts, turn.partnership_id, chat, turn.now
-        )
-        turn.replies += (
-            found if found is not None else [Outbound(turn.translate(previews.NO_MEETING))]
-        )
+        found = await turn.digests.last_meeting(turn.ledger, turn.partnership_id, chat, turn.now)
+        turn.replies += found if found is not None else [Outbound(turn.translate(NO_MEETING))]
     else:
         today = turn.now.astimezone(ZoneInfo(await meeting_zone(turn))).date()
-        turn.replies += await previews.weekly_digest(
-            turn.ledger, turn.texts, turn.partnership_id, chat, today
-        )
+        turn.replies += await turn.digests.week(turn.ledger, turn.partnership_id, chat, today)
     await turn.reask(menu=False)
 
 
@@ -66,18 +61,12 @@ async def _post_here(group: GroupChat, meeting: bool) -> None:
     chats = await group.ledger.digest_chats(partnership_id)
     chat = next(c for c in chats if (c.channel, c.chat_id) == (inbound.channel, inbound.chat_id))
     if meeting:
-        found = await previews.meeting_digest(
-            group.ledger, group.texts, partnership_id, chat, group.now
-        )
-        group.replies += (
-            found if found is not None else [Outbound(group.translate(previews.NO_MEETING))]
-        )
+        found = await group.digests.last_meeting(group.ledger, partnership_id, chat, group.now)
+        group.replies += found if found is not None else [Outbound(group.translate(NO_MEETING))]
         return
     zone = await group.ledger.meeting_zone(group.person.stakeholder_id, partnership_id, None)
     today = group.now.astimezone(ZoneInfo(zone)).date()
-    group.replies += await previews.weekly_digest(
-        group.ledger, group.texts, partnership_id, chat, today
-    )
+    group.replies += await group.digests.week(group.ledger, partnership_id, chat, today)
 
 
 async def _digest_time(group: GroupChat, argument: str) -> None:
