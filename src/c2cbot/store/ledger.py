@@ -37,7 +37,7 @@ from c2cbot.store import (
     meeting_digests,
     meetings,
     per_message,
-    planning,
+    prompt_answers,
     schedules,
 )
 from c2cbot.store.database import Database
@@ -419,10 +419,10 @@ class SqlLedger:
     async def open_prompt(
         self, prompt_id: int, stakeholder_id: int
     ) -> tuple[str, dict[str, Any]] | None:
-        return await planning.open_prompt(self.session, prompt_id, stakeholder_id)
+        return await prompt_answers.open_prompt(self.session, prompt_id, stakeholder_id)
 
     async def prompt_answered(self, prompt_id: int, values: dict[str, Any], now: datetime) -> None:
-        await planning.record_prompt_answer(self.session, prompt_id, values, now)
+        await prompt_answers.record_prompt_answer(self.session, prompt_id, values, now)
 
     async def meeting_zone(
         self, stakeholder_id: int, partnership_id: int, city_id: int | None
