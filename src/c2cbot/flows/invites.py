@@ -27,7 +27,7 @@ async def redeem(turn: ChatTurn, text: str) -> Joined | None:
     Codes are read leniently (spaces, dashes and lower case are how people copy them).
     """
     code = re.sub(r"[^A-Z0-9]", "", values.normalise(text).upper())[:32]
-    result = await turn.ledger.redeem_invite(code, turn.person.stakeholder_id, turn.now)
+    result = await turn.ledger.people.redeem_invite(code, turn.person.stakeholder_id, turn.now)
     if isinstance(result, InviteProblem):
         turn.say(INVITE_PROBLEMS[result])
         return None

@@ -18,7 +18,7 @@ INVITE_MADE = N_(
 async def invite(turn: ChatTurn, _argument: str) -> None:
     """A member's invite code for the coordinator's partnership, with a link where possible."""
     assert turn.partnership_id is not None  # the registry lets only coordinators in
-    invitation = await turn.ledger.create_invite(
+    invitation = await turn.ledger.chats.create_invite(
         turn.partnership_id, "member", INVITE_USES, turn.person.stakeholder_id, turn.now
     )
     when = turn.texts.format_date(turn.language, invitation.expires_at.date())

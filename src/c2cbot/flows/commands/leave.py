@@ -53,7 +53,7 @@ async def pause_for(turn: ChatTurn, action: PauseFor) -> None:
 
 
 async def resume(turn: ChatTurn, _argument: str) -> None:
-    await turn.ledger.set_leave(turn.person.stakeholder_id, None)
+    await turn.ledger.schedules.set_leave(turn.person.stakeholder_id, None)
     turn.say(RESUMED)
     await turn.reask(menu=False)
 
@@ -75,7 +75,7 @@ def _checked(until: date, today: date) -> date:
 
 
 async def _pause_until(turn: CommandTurn, until: date) -> None:
-    await turn.ledger.set_leave(turn.person.stakeholder_id, until)
+    await turn.ledger.schedules.set_leave(turn.person.stakeholder_id, until)
     turn.say(PAUSED, date=turn.texts.format_date(turn.language, until))
 
 
