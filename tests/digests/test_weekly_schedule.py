@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from c2cbot.config import DEFAULT_HOME, Settings
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
-from c2cbot.scheduling import digests as weekly
 from c2cbot.scheduling import jobs
-from c2cbot.scheduling.digests import due
+from c2cbot.scheduling import weekly_digests as weekly
+from c2cbot.scheduling.weekly_digests import due
 from c2cbot.store.database import Database
 from c2cbot.store.digest_deliveries import Reader
 from c2cbot.store.ledger import SqlStore

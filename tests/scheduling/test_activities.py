@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import jobs
-from c2cbot.scheduling.messages import OVERDUE_NOTE
-from c2cbot.store import prompt_answers, schedules
+from c2cbot.scheduling.prompt_texts import OVERDUE_NOTE
+from c2cbot.store import prompt_answers, schedule_settings
 from c2cbot.store.database import Database
 from c2cbot.store.models import Activity
 from tests.scheduling.conftest import build_world, outbox, prompts, says, utc, walk
@@ -79,7 +79,7 @@ async def test_follow_ups_every_n_days(database: Database, texts: Catalogues) ->
         database, plan_created=None, due_on=date(2026, 9, 30), starts_on=date(2026, 4, 20)
     )
     async with database.transaction() as session:
-        await schedules.set_follow_up_days(session, world.partnership_id, 7)
+        await schedule_settings.set_follow_up_days(session, world.partnership_id, 7)
     await walk(
         database,
         texts,

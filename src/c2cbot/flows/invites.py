@@ -1,4 +1,8 @@
-"""Joining a partnership with an invite code: after /start, or at onboarding's invite question."""
+"""Joining a partnership with an invite code: after /start, or at onboarding's invite question.
+
+The same concept as ``store/invites.py``, one layer up: this module reads the code in a
+chat and says what happened; that one makes, checks and redeems the codes.
+"""
 
 from __future__ import annotations
 

@@ -21,8 +21,9 @@ from datetime import datetime
 from c2cbot.clock import Clock, system_clock
 from c2cbot.digests.posting import Translator
 from c2cbot.flows.texts import Texts
-from c2cbot.scheduling import digests, reminders, rounds, sending
+from c2cbot.scheduling import reminders, rounds, sending
 from c2cbot.scheduling.calendars import Calendars
+from c2cbot.scheduling.weekly_digests import send_weekly
 from c2cbot.store import planning_snapshot, prompts
 from c2cbot.store.database import Database
 from c2cbot.store.prompts import Planned
@@ -171,7 +172,7 @@ async def weekly_digests(
     """Write the weekly digests whose local time has come (every quarter of an hour)."""
     call = _call(run, database, texts, now)
     translator = _RUNNING[run].translator if run is not None else None
-    written = await digests.send_weekly(call.database, call.texts, call.now, translator)
+    written = await send_weekly(call.database, call.texts, call.now, translator)
     _log("weekly_digests", written, "weekly digests written")
     return written
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from c2cbot.domain.worktime import WorkingTime
 from c2cbot.flows.texts import Texts
 from c2cbot.scheduling.calendars import Calendars
-from c2cbot.scheduling.messages import reminder
+from c2cbot.scheduling.prompt_texts import reminder
 from c2cbot.scheduling.rounds import coordinators_for
 from c2cbot.store import planning_snapshot, prompt_reads, prompts
 from c2cbot.store.database import Database

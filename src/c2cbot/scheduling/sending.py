@@ -15,7 +15,7 @@ from datetime import datetime
 
 from c2cbot.flows.texts import Texts
 from c2cbot.scheduling.calendars import Calendars
-from c2cbot.scheduling.messages import compose
+from c2cbot.scheduling.prompt_texts import compose
 from c2cbot.store import prompt_reads, prompts
 from c2cbot.store.database import Database
 from c2cbot.store.planning_snapshot import Person

@@ -1,4 +1,8 @@
-"""Invite codes: how people get into a partnership, and the only way they do."""
+"""Invite codes: how people get into a partnership, and the only way they do.
+
+The same concept as ``flows/invites.py``, one layer down: this module makes, checks and
+redeems the codes; that one handles them in a chat.
+"""
 
 from __future__ import annotations
 

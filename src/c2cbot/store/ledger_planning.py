@@ -1,7 +1,7 @@
 """The ledger's parts that hand the transaction's session to a query module, one per port.
 
 Each class implements one small protocol of ``flows/ports.py`` by calling the module that
-holds its SQL (prompt_answers, meetings, digest_facts, kpi_setup, schedules,
+holds its SQL (prompt_answers, meetings, digest_facts, kpi_plans, schedule_settings,
 meeting_digests, digest_times), so those modules stay plain functions over a session
 that the scheduler and the command line call too.
 """
@@ -23,12 +23,12 @@ from c2cbot.flows.ports import (
 from c2cbot.store import (
     digest_facts,
     digest_times,
-    kpi_setup,
+    kpi_plans,
     meeting_digests,
     meetings,
     per_message,
     prompt_answers,
-    schedules,
+    schedule_settings,
 )
 from c2cbot.store.ledger_base import LedgerPart, Tx
 
@@ -76,10 +76,10 @@ class SqlKpiPlans(LedgerPart):
     async def save_kpi_plans(
         self, partnership_id: int, plans: list[KpiPlanSpec], now: datetime
     ) -> int:
-        return await kpi_setup.save_kpi_plans(self.session, partnership_id, plans, now)
+        return await kpi_plans.save_kpi_plans(self.session, partnership_id, plans, now)
 
     async def earlier_values(self, prompt_id: int) -> list[EarlierValue]:
-        return await kpi_setup.earlier_values(self.session, prompt_id)
+        return await kpi_plans.earlier_values(self.session, prompt_id)
 
     async def last_offer(self, channel: str, chat_id: str) -> tuple[Choice, ...]:
         """The answer options of the newest message written to a chat, numbered as shown.
@@ -95,22 +95,24 @@ class SqlSchedules(LedgerPart):
     """``flows.ports.Schedules``: leave, and the schedules coordinators change in the chat."""
 
     async def set_leave(self, stakeholder_id: int, until: date | None) -> None:
-        await schedules.set_leave(self.session, stakeholder_id, until)
+        await schedule_settings.set_leave(self.session, stakeholder_id, until)
 
     async def schedule_view(self, partnership_id: int, now: datetime) -> ScheduleView:
-        return await schedules.schedule_view(self.session, partnership_id, now)
+        return await schedule_settings.schedule_view(self.session, partnership_id, now)
 
     async def local_zone(self, stakeholder_id: int) -> str:
-        return await schedules.local_zone(self.session, stakeholder_id)
+        return await schedule_settings.local_zone(self.session, stakeholder_id)
 
     async def set_follow_up_days(self, partnership_id: int, days: int) -> None:
-        await schedules.set_follow_up_days(self.session, partnership_id, days)
+        await schedule_settings.set_follow_up_days(self.session, partnership_id, days)
 
     async def set_reminder_days(self, partnership_id: int, days: int | None) -> None:
-        await schedules.set_reminder_days(self.session, partnership_id, days)
+        await schedule_settings.set_reminder_days(self.session, partnership_id, days)
 
     async def set_kpi_frequency(self, partnership_id: int, plan_id: int, frequency: str) -> bool:
-        return await schedules.set_kpi_frequency(self.session, partnership_id, plan_id, frequency)
+        return await schedule_settings.set_kpi_frequency(
+            self.session, partnership_id, plan_id, frequency
+        )
 
 
 class SqlHeldDigests(LedgerPart):

@@ -14,7 +14,7 @@ from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import digest_previews as previews
 from c2cbot.flows import digest_times, steps_menu
 from c2cbot.flows.commanding import ChatTurn, GroupChat, group_coordinator
-from c2cbot.flows.commands.base import Audience, ChatCommand, GroupCommand
+from c2cbot.flows.commands.declaration import Audience, ChatCommand, GroupCommand
 from c2cbot.flows.meeting_hooks import meeting_zone
 from c2cbot.flows.messages import Outbound
 

@@ -14,7 +14,7 @@ from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows.actions import PauseFor
 from c2cbot.flows.commanding import ChatTurn, CommandTurn, local_today, translate
-from c2cbot.flows.commands.base import Audience, Button, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
 from c2cbot.flows.messages import Choice, Outbound
 
 LONGEST = timedelta(days=366)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import GroupLanguages
 from c2cbot.flows.commanding import GroupChat, coordinator_role, group_coordinator
-from c2cbot.flows.commands.base import Audience, Button, GroupCommand
+from c2cbot.flows.commands.declaration import Audience, Button, GroupCommand
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import InviteProblem
 

@@ -19,7 +19,7 @@ from c2cbot.domain.values import InvalidValue, parse_number
 from c2cbot.flows import answering
 from c2cbot.flows.actions import ChangeSchedule, ScheduleSetting
 from c2cbot.flows.commanding import ChatTurn, CommandTurn, translate
-from c2cbot.flows.commands.base import Audience, Button, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import PlanLine, ScheduleView
 
