@@ -2,8 +2,8 @@
 
 A ledger (``store.ledger.SqlLedger``) is one small object per port of ``flows/ports.py``;
 they all write in the same transaction, so they share one ``Tx``. Its connection is
-fetched once and reused by every prebuilt Core statement of the transaction (see
-``store/per_message.py`` for when those are used instead of the ORM).
+fetched once and reused by every prebuilt Core statement of the transaction (when
+those are used instead of the ORM: the ``c2cbot.store`` docstring).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Tx:
     async def core(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         """A prebuilt Core statement on this transaction's connection, without the ORM.
 
-        Only for rows no ORM object of this transaction changes: nothing is flushed first.
+        Nothing is flushed first: see the rules in the ``c2cbot.store`` docstring.
         """
         if self._connection is None:
             self._connection = await self.session.connection()

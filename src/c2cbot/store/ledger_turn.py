@@ -1,7 +1,7 @@
 """The rows every chat turn touches: the inbound claim, the conversation state, the answers.
 
 These parts run for every inbound message, so they use the prebuilt Core statements of
-``store/per_message.py`` (which says when that is allowed) rather than the ORM.
+``store/per_message.py`` rather than the ORM (the rules: ``c2cbot.store``'s docstring).
 """
 
 from __future__ import annotations

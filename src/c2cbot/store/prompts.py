@@ -282,7 +282,7 @@ async def post(session: AsyncSession, letters: Sequence[Letter], now: datetime) 
     """Add messages to the outbox; the caller's transaction decides whether they exist.
 
     One multi-row INSERT per batch rather than ORM objects: a round's fan-out writes
-    thousands of rows, and the unit of work would spend most of its time on bookkeeping.
+    thousands of rows (the rules: ``c2cbot.store``'s docstring).
     """
     if not letters:
         return
