@@ -261,7 +261,7 @@ async def onboard(bot: Bot, user: str, number: int, invite: str) -> None:
     await chat.send(text=invite)
     await chat.send(text=f"Bench Person {number}")
     await chat.press("city", lambda c: not c.action.endswith(":/skip"))
-    # One organisation each: SqlLedger._organisation is select-then-insert, so two people
+    # One organisation each: SqlPeople._organisation is select-then-insert, so two people
     # naming the same new organisation at once fail with a unique violation on PostgreSQL.
     await chat.send(text=f"Benchmark organisation {number}")
     await chat.press("helix role", lambda c: not c.action.endswith(":/skip"))

@@ -309,5 +309,7 @@ async def link_wecom_group(bot: Bot, partnership_id: int, address: str, name: st
     language = "zh_Hans"
     welcome = bot.texts.gettext(language, WECOM_GROUP_WELCOME).format(name=name)
     async with SqlStore(bot.database).transaction() as ledger:
-        await ledger.link_group("wecom", address, partnership_id, [language], None)
-        await ledger.enqueue_all("wecom", address, None, [Outbound(welcome, language=language)])
+        await ledger.chats.link_group("wecom", address, partnership_id, [language], None)
+        await ledger.outbox.enqueue_all(
+            "wecom", address, None, [Outbound(welcome, language=language)]
+        )

@@ -110,8 +110,10 @@ async def week_of_bonn_chengdu(database: Database) -> int:
                 )
             )
     async with SqlStore(database).transaction() as ledger:
-        await ledger.link_group("telegram", str(TELEGRAM_GROUP), pid, ["en", "zh_Hans"], None)
-        await ledger.link_group("wecom", f"group:{WECOM_CHATID}", pid, ["zh_Hans", "en"], None)
+        await ledger.chats.link_group("telegram", str(TELEGRAM_GROUP), pid, ["en", "zh_Hans"], None)
+        await ledger.chats.link_group(
+            "wecom", f"group:{WECOM_CHATID}", pid, ["zh_Hans", "en"], None
+        )
     async with database.transaction() as session:
         await session.execute(update(GroupChat).values(linked_at=LINKED))
     return pid
@@ -250,8 +252,8 @@ async def test_an_ordinary_reply_is_still_escaped(
     await week_of_bonn_chengdu(bot.database)
     reply = Outbound(TYPED)  # what the engine says, e.g. a person's answer read back
     async with SqlStore(bot.database).transaction() as ledger:
-        await ledger.enqueue_all("telegram", str(TELEGRAM_GROUP), None, [reply])
-        await ledger.enqueue_all("wecom", f"group:{WECOM_CHATID}", None, [reply])
+        await ledger.outbox.enqueue_all("telegram", str(TELEGRAM_GROUP), None, [reply])
+        await ledger.outbox.enqueue_all("wecom", f"group:{WECOM_CHATID}", None, [reply])
     group = fake_wecom.groups[WECOM_CHATID]
     await eventually(
         lambda: bool(fake_telegram.chat(TELEGRAM_GROUP)) and bool(group.received),

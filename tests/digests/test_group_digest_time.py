@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import digest_times
-from c2cbot.flows.commands.base import Audience
+from c2cbot.flows.commands.declaration import Audience
 from c2cbot.flows.commands.digest import DIGEST_TIME_SET
 from c2cbot.flows.commands.registry import help_text
 from c2cbot.flows.digest_times import DigestTime, parse_digest_time

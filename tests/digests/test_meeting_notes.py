@@ -50,8 +50,10 @@ async def alice(bot: Bot, database: Database) -> Driver:
 
 async def link_groups(bot: Bot, partnership_id: int) -> None:
     async with SqlStore(bot.database).transaction() as ledger:
-        await ledger.link_group("telegram", TELEGRAM_GROUP, partnership_id, ["en", "zh_Hans"], None)
-        await ledger.link_group("wecom", WECOM_GROUP, partnership_id, ["zh_Hans", "en"], None)
+        await ledger.chats.link_group(
+            "telegram", TELEGRAM_GROUP, partnership_id, ["en", "zh_Hans"], None
+        )
+        await ledger.chats.link_group("wecom", WECOM_GROUP, partnership_id, ["zh_Hans", "en"], None)
 
 
 async def alice_partnership(bot: Bot, driver: Driver) -> int:
@@ -180,7 +182,7 @@ async def test_a_group_the_bot_left_gets_no_digest(bot: Bot, alice: Driver) -> N
     pid = await alice_partnership(bot, alice)
     await link_groups(bot, pid)
     async with SqlStore(bot.database).transaction() as ledger:
-        await ledger.chat_event("telegram", TELEGRAM_GROUP, "left_group", None)
+        await ledger.chats.chat_event("telegram", TELEGRAM_GROUP, "left_group", None)
     await bot.outbox.unreachable("wecom", WECOM_GROUP)  # as the dispatcher does on 86003
     await record(alice)
     assert "No group chat is linked to the partnership yet" in alice.text

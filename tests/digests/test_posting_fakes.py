@@ -81,8 +81,10 @@ async def test_recorded_notes_reach_the_telegram_group_and_the_wecom_group_chat(
     await onboard(alice, conversations, "en", await make_invite(bot.database, role="coordinator"))
     pid = await alice_partnership(bot, alice)
     async with SqlStore(bot.database).transaction() as ledger:
-        await ledger.link_group("telegram", str(TELEGRAM_GROUP), pid, ["en", "zh_Hans"], None)
-        await ledger.link_group("wecom", f"group:{WECOM_CHATID}", pid, ["zh_Hans", "en"], None)
+        await ledger.chats.link_group("telegram", str(TELEGRAM_GROUP), pid, ["en", "zh_Hans"], None)
+        await ledger.chats.link_group(
+            "wecom", f"group:{WECOM_CHATID}", pid, ["zh_Hans", "en"], None
+        )
 
     await record(alice)
 

@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from c2cbot.config import DEFAULT_HOME, Settings
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
-from c2cbot.scheduling import digests as weekly
 from c2cbot.scheduling import jobs
-from c2cbot.scheduling.digests import due
+from c2cbot.scheduling import weekly_digests as weekly
+from c2cbot.scheduling.weekly_digests import due
 from c2cbot.store.database import Database
 from c2cbot.store.digest_deliveries import Reader
 from c2cbot.store.ledger import SqlStore
@@ -56,8 +56,8 @@ async def world(bot: Bot, database: Database) -> Database:
             await session.execute(select(Membership.partnership_id, Membership.stakeholder_id))
         ).first() or (0, 0)
     async with SqlStore(database).transaction() as ledger:
-        await ledger.link_group("telegram", TELEGRAM_GROUP, pid, ["en", "zh_Hans"], alice)
-        await ledger.link_group("wecom", WECOM_GROUP, pid, ["zh_Hans", "en"], None)
+        await ledger.chats.link_group("telegram", TELEGRAM_GROUP, pid, ["en", "zh_Hans"], alice)
+        await ledger.chats.link_group("wecom", WECOM_GROUP, pid, ["zh_Hans", "en"], None)
     async with database.transaction() as session:
         await session.execute(update(GroupChat).values(linked_at=LINKED))
         await session.execute(update(Membership).values(joined_at=LINKED))

@@ -53,7 +53,7 @@ def claiming(store: CountingStore, broken: set[str]) -> GroupCommit[int | None]:
     """Each message claims its key; a key in ``broken`` fails after its claim was written."""
 
     async def work(ledger: Ledger, message: Inbound) -> int | None:
-        claim = await ledger.claim(message.channel, message.dedupe_key)
+        claim = await ledger.inbox.claim(message.channel, message.dedupe_key)
         if message.dedupe_key in broken:
             raise RuntimeError(f"{message.dedupe_key} is broken")
         return claim

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from c2cbot.domain.steps import Step
-from c2cbot.flows.commands.base import Audience
+from c2cbot.flows.commands.declaration import Audience
 from c2cbot.flows.commands.registry import help_text
 from c2cbot.flows.invites import INVITE_PROBLEMS
 from c2cbot.flows.messages import Inbound, Outbound

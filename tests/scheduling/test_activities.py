@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import jobs
-from c2cbot.scheduling.messages import OVERDUE_NOTE
-from c2cbot.store import planning
+from c2cbot.scheduling.prompt_texts import OVERDUE_NOTE
+from c2cbot.store import prompt_answers, schedule_settings
 from c2cbot.store.database import Database
 from c2cbot.store.models import Activity
 from tests.scheduling.conftest import build_world, outbox, prompts, says, utc, walk
@@ -63,7 +63,7 @@ async def test_a_finished_activity_is_left_alone(database: Database, texts: Cata
     ]
     day_before = (await prompts(database, kind="due_day"))[0]
     async with database.transaction() as session:
-        await planning.record_prompt_answer(
+        await prompt_answers.record_prompt_answer(
             session, day_before.id, {"status": "done", "percent": 100}, utc(2026, 5, 6, 9)
         )
     await walk(database, texts, utc(2026, 5, 6, 10), utc(2026, 5, 20, 10), step=timedelta(hours=12))
@@ -79,7 +79,7 @@ async def test_follow_ups_every_n_days(database: Database, texts: Catalogues) ->
         database, plan_created=None, due_on=date(2026, 9, 30), starts_on=date(2026, 4, 20)
     )
     async with database.transaction() as session:
-        await planning.set_follow_up_days(session, world.partnership_id, 7)
+        await schedule_settings.set_follow_up_days(session, world.partnership_id, 7)
     await walk(
         database,
         texts,

@@ -8,7 +8,7 @@ from c2cbot.flows.messages import Outbound
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
 from c2cbot.scheduling import jobs
-from c2cbot.store import planning
+from c2cbot.store import prompt_answers
 from c2cbot.store.database import Database
 from c2cbot.store.models import KpiPlan, KpiValue
 from tests.driver import Driver
@@ -77,8 +77,8 @@ async def test_the_conversation_follows_the_kpi_kind(database: Database, texts: 
     await jobs.plan_rounds(database, texts, utc(2026, 5, 4, 7))
     prompt = (await prompts(database, stakeholder_id=world.sven))[0]
     async with database.transaction() as session:
-        opened = await planning.open_prompt(session, prompt.id, world.sven)
-        assert await planning.open_prompt(session, prompt.id, world.li) is None
+        opened = await prompt_answers.open_prompt(session, prompt.id, world.sven)
+        assert await prompt_answers.open_prompt(session, prompt.id, world.li) is None
     assert opened == (
         "kpi_money",
         {"kpi": "Joint projects", "period": "2026-04", "unit": "projects", "currency": "EUR"},
@@ -96,7 +96,7 @@ async def test_money_in_another_currency_is_kept_and_flagged(
     prompt = (await prompts(database, stakeholder_id=world.sven))[0]
     money = {"amount": "50000", "currency": "CNY"}
     async with database.transaction() as session:
-        await planning.record_prompt_answer(
+        await prompt_answers.record_prompt_answer(
             session, prompt.id, {"status": "value", "value": money}, utc(2026, 5, 4, 9)
         )
     [value] = await _values(database)
@@ -112,9 +112,9 @@ async def test_a_deleted_plan_closes_its_prompts_quietly(
     async with database.transaction() as session:
         await session.delete(await session.get_one(KpiPlan, world.plan_id))
     async with database.transaction() as session:
-        assert await planning.open_prompt(session, prompt.id, world.sven) is None
+        assert await prompt_answers.open_prompt(session, prompt.id, world.sven) is None
         # A conversation opened before the plan went: its answer has nowhere to go.
-        await planning.record_prompt_answer(
+        await prompt_answers.record_prompt_answer(
             session, prompt.id, {"status": "unknown"}, utc(2026, 5, 4, 9)
         )
     assert await _values(database) == []

@@ -223,11 +223,11 @@ async def test_kpi_plans_are_saved_and_updated(database: Database) -> None:
     store, now = SqlStore(database), utc(2026, 6, 1)
     first = {"kpis": ["joint_projects", "visitors"], "kpi_frequency": "monthly"}
     async with store.transaction() as ledger:
-        await ledger.save_kpi_plans(world.partnership_id, plans_from_measure(first), now)
+        await ledger.kpi_plans.save_kpi_plans(world.partnership_id, plans_from_measure(first), now)
     again = {"kpis": ["joint_projects"], "kpi_targets#0.kpi": "joint_projects"}
     again["kpi_targets#0.target"] = "5"
     async with store.transaction() as ledger:
-        await ledger.save_kpi_plans(world.partnership_id, plans_from_measure(again), now)
+        await ledger.kpi_plans.save_kpi_plans(world.partnership_id, plans_from_measure(again), now)
     async with database.sessions() as session:
         rows = {p.kpi_key: p for p in await session.scalars(select(KpiPlan))}
     assert rows["joint_projects"].active and rows["joint_projects"].frequency == "quarterly"

@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import scheduler as scheduler_module
-from c2cbot.scheduling.messages import ESCALATION, SILENT
+from c2cbot.scheduling.prompt_texts import ESCALATION, SILENT
 from c2cbot.scheduling.scheduler import JOB_SPECS, Scheduling
 from c2cbot.store.database import Database
 from c2cbot.store.models import Activity, City, KpiPlan, Partnership, Prompt

@@ -22,7 +22,7 @@ from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
 from c2cbot.scheduling import jobs
-from c2cbot.scheduling.messages import ANSWER_NOW, KPI_ROUND
+from c2cbot.scheduling.prompt_texts import ANSWER_NOW, KPI_ROUND
 from c2cbot.store.database import Database
 from c2cbot.store.models import ChannelIdentity, KpiValue
 from tests.channels.conftest import FAST, FAST_RULES, TelegramPerson, drain

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import jobs
-from c2cbot.scheduling.messages import SILENT, UNREACHABLE_PERSON
+from c2cbot.scheduling.prompt_texts import SILENT, UNREACHABLE_PERSON
 from c2cbot.store.database import Database
 from c2cbot.store.models import Answer, ChannelIdentity, Prompt
 from tests.scheduling.conftest import build_world, outbox, prompts, says, utc, walk

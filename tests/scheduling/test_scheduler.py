@@ -12,7 +12,8 @@ from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import commands, jobs
 from c2cbot.scheduling.scheduler import JOB_SPECS, Scheduling, stored_schedule
 from c2cbot.store.database import Database
-from c2cbot.store.planning import LEADER_KEY, job_store_url
+from c2cbot.store.job_store import job_store_url
+from c2cbot.store.leadership import LEADER_KEY
 from tests.scheduling.conftest import build_world, outbox, prompts, utc
 from tests.support.waiting import eventually
 

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from c2cbot.domain.worktime import InvalidSetting
 from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import jobs
-from c2cbot.store import planning
+from c2cbot.store import schedule_settings
 from c2cbot.store.database import Database
 from c2cbot.store.models import KpiPlan, Partnership, Stakeholder
 from tests.scheduling.conftest import World, build_world, outbox, prompts, utc
@@ -24,7 +24,7 @@ async def _round(database: Database, texts: Catalogues, *moments: datetime) -> N
 
 async def _pause(database: Database, world: World, until: date, today: date | None = None) -> None:
     async with database.transaction() as session:
-        await planning.pause(session, world.sven, until, today=today)
+        await schedule_settings.pause(session, world.sven, until, today=today)
 
 
 async def test_paused_prompts_wait_and_go_out_on_resume(
@@ -36,7 +36,7 @@ async def test_paused_prompts_wait_and_go_out_on_resume(
     assert await outbox(database, "sven") == []
     assert [p.status for p in await prompts(database, stakeholder_id=world.sven)] == ["planned"]
     async with database.transaction() as session:
-        await planning.resume(session, world.sven)
+        await schedule_settings.resume(session, world.sven)
     await jobs.send_due(database, texts, utc(2026, 5, 5, 10))  # 12:00 in Gothenburg
     assert [m.at for m in await outbox(database, "sven")] == [utc(2026, 5, 5, 10)]
 
@@ -61,9 +61,9 @@ async def test_leave_must_be_a_sensible_date(database: Database) -> None:
 async def test_a_personal_time_zone(database: Database, texts: Catalogues) -> None:
     world = await build_world(database)
     async with database.transaction() as session:
-        await planning.set_timezone(session, world.sven, "Asia/Tokyo")
+        await schedule_settings.set_timezone(session, world.sven, "Asia/Tokyo")
         with pytest.raises(InvalidSetting, match="Unknown time zone: Mars/Olympus"):
-            await planning.set_timezone(session, world.sven, "Mars/Olympus")
+            await schedule_settings.set_timezone(session, world.sven, "Mars/Olympus")
     await jobs.plan_rounds(database, texts, utc(2026, 5, 3, 12))
     sven = await prompts(database, stakeholder_id=world.sven)
     assert [p.due_at for p in sven] == [utc(2026, 5, 4, 1)]  # 10:00 in Tokyo, Swedish holidays
@@ -86,10 +86,14 @@ async def test_schedules_refuse_impossible_values(database: Database, texts: Cat
     assert world.plan_id is not None
     async with database.transaction() as session:
         with pytest.raises(InvalidSetting, match="from 1 to 366"):
-            await planning.set_follow_up_days(session, world.partnership_id, 0)
+            await schedule_settings.set_follow_up_days(session, world.partnership_id, 0)
         with pytest.raises(InvalidSetting, match="weekly, biweekly, monthly"):
-            await planning.set_kpi_frequency(session, world.plan_id, "fortnightly")
-        await planning.set_kpi_frequency(session, world.plan_id, "weekly")
+            await schedule_settings.set_kpi_frequency(
+                session, world.partnership_id, world.plan_id, "fortnightly"
+            )
+        assert await schedule_settings.set_kpi_frequency(
+            session, world.partnership_id, world.plan_id, "weekly"
+        )
     await jobs.plan_rounds(database, texts, utc(2026, 5, 5, 12))
     assert [p.period_key for p in await prompts(database, stakeholder_id=world.sven)] == [
         "2026-W18"
@@ -116,7 +120,7 @@ async def test_a_coordinator_sees_the_schedule(database: Database, texts: Catalo
     world = await build_world(database)
     await jobs.plan_rounds(database, texts, utc(2026, 5, 5, 12))
     async with database.sessions() as session:
-        upcoming = await planning.upcoming(session, world.partnership_id)
+        upcoming = await schedule_settings.upcoming(session, world.partnership_id)
     assert [(u.name, u.kind, u.period_key, u.due_at) for u in upcoming] == [
         ("Sven", "kpi", "2026-04", utc(2026, 5, 6, 8)),
         ("Li", "kpi", "2026-04", utc(2026, 5, 6, 2)),
@@ -131,7 +135,7 @@ async def test_mou_renewal_and_plan_review_reminders(database: Database, texts: 
             .where(Partnership.id == world.partnership_id)
             .values(mou_expires=date(2026, 8, 10))
         )
-        await planning.set_plan_review(session, world.partnership_id, date(2026, 5, 12))
+        await schedule_settings.set_plan_review(session, world.partnership_id, date(2026, 5, 12))
     for day in range(8, 13):
         await jobs.mou_and_plan_reviews(database, texts, utc(2026, 5, day, 0, 15))
         await jobs.send_due(database, texts, utc(2026, 5, day, 2))

@@ -18,7 +18,7 @@ async def enqueue(database: Database, messages: Sequence[tuple[str, str, Outboun
     """Queue (channel, chat, message) in this order, in one transaction, by the bot's clock."""
     async with SqlStore(database).transaction() as ledger:
         for channel, chat_id, message in messages:
-            await ledger.enqueue_all(channel, chat_id, None, [message])
+            await ledger.outbox.enqueue_all(channel, chat_id, None, [message])
 
 
 async def outbox_report(database: Database) -> str:

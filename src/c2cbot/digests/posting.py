@@ -73,8 +73,17 @@ class Translator(Protocol):
     async def weekly(self, facts: WeeklyFacts, languages: Sequence[str]) -> WeeklyFacts: ...
 
 
-class MeetingPorts(Meetings, Outbox, HeldDigests, Protocol):
-    """What posting needs of the caller's transaction."""
+class MeetingPorts(Protocol):
+    """What posting needs of the caller's transaction (a ``flows.ports.Ledger`` has it)."""
+
+    @property
+    def meetings(self) -> Meetings: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def held_digests(self) -> HeldDigests: ...
 
 
 def messages(parts: Sequence[str], chat: DigestChat) -> list[Outbound]:
@@ -115,15 +124,15 @@ async def post_meeting(
     its language — unless the bot translates digests, in which case the ledger holds
     the digest for the job that translates and posts it (``scheduling.meeting_digests``).
     """
-    if translator is None and await ledger.hold_meeting_digest(meeting_id):
-        return len(await ledger.digest_chats(partnership_id))
-    facts = await ledger.meeting_facts(meeting_id)
+    if translator is None and await ledger.held_digests.hold_meeting_digest(meeting_id):
+        return len(await ledger.meetings.digest_chats(partnership_id))
+    facts = await ledger.meetings.meeting_facts(meeting_id)
     if facts is None:
         return 0
-    chats = await ledger.digest_chats(partnership_id)
+    chats = await ledger.meetings.digest_chats(partnership_id)
     for chat in chats:
         shown = await translator.meeting(facts, chat.languages) if translator else facts
-        await ledger.enqueue_all(
+        await ledger.outbox.enqueue_all(
             chat.channel, chat.chat_id, None, meeting_messages(shown, chat, texts, now)
         )
     return len(chats)

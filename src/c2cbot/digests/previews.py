@@ -33,8 +33,8 @@ class ChatDigests:
         self, ledger: Ledger, partnership_id: int, chat: DigestChat, now: datetime
     ) -> list[Outbound] | None:
         """The last meeting's digest for one chat, or None when there was no meeting."""
-        meeting_id = await ledger.last_meeting(partnership_id)
-        facts = await ledger.meeting_facts(meeting_id) if meeting_id is not None else None
+        meeting_id = await ledger.meetings.last_meeting(partnership_id)
+        facts = await ledger.meetings.meeting_facts(meeting_id) if meeting_id is not None else None
         if facts is None:
             return None
         return posting.meeting_messages(facts, chat, self._texts, now)
@@ -43,7 +43,7 @@ class ChatDigests:
         self, ledger: Ledger, partnership_id: int, chat: DigestChat, today: date
     ) -> list[Outbound]:
         """The digest of the seven days up to ``today`` for one chat."""
-        facts = await ledger.weekly_facts(partnership_id, today)
+        facts = await ledger.meetings.weekly_facts(partnership_id, today)
         if facts is None:
             return []
         return posting.weekly_messages(facts, chat, self._texts)

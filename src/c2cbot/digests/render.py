@@ -19,9 +19,9 @@ from typing import Any
 import jinja2
 
 from c2cbot.config import DEFAULT_HOME
-from c2cbot.digests.language import Lang, Pair
 from c2cbot.digests.markup import LIMITS, Limit, Markup, Safe, bold, escape
 from c2cbot.digests.splitting import split_sections
+from c2cbot.digests.template_language import Lang, Pair
 from c2cbot.digests.views import MeetingView, WeeklyView
 from c2cbot.domain.digests import CityName, MeetingFacts, WeeklyFacts
 from c2cbot.flows.texts import Texts

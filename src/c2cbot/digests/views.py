@@ -9,8 +9,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from c2cbot.digests import formats
-from c2cbot.digests.language import Lang, Pair
 from c2cbot.digests.markup import Safe, escape
+from c2cbot.digests.template_language import Lang, Pair
 from c2cbot.domain.digests import (
     MEETING_KIND_NAMES,
     ActionItem,

@@ -4,6 +4,9 @@ The store gathers these (``store/digest_facts.py``) in a constant number of quer
 ``c2cbot.digests`` renders them per language pair and per channel markup. Text typed
 by people travels as :class:`Written`, so renderers show it as written, marked with
 its language, and never translate it silently.
+
+The same concept as the ``c2cbot.digests`` package, at the domain layer: the facts here,
+rendering there.
 """
 
 from __future__ import annotations

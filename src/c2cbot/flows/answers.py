@@ -105,7 +105,7 @@ async def stale(turn: ChatTurn) -> None:
 
 async def open_prompt(turn: ChatTurn, prompt_id: int) -> None:
     """Answer a scheduled prompt (a KPI value, an activity's progress) now."""
-    opened = await turn.ledger.open_prompt(prompt_id, turn.person.stakeholder_id)
+    opened = await turn.ledger.prompts.open_prompt(prompt_id, turn.person.stakeholder_id)
     if opened is None:
         turn.say(ANSWERED)
         await turn.reask()

@@ -113,15 +113,15 @@ def coordinator_role(role: str | None) -> bool:
 
 async def local_today(turn: CommandTurn) -> date:
     """Today on the person's wall calendar (their zone, else their partnership's)."""
-    zone = await turn.ledger.local_zone(turn.person.stakeholder_id)
+    zone = await turn.ledger.schedules.local_zone(turn.person.stakeholder_id)
     return turn.now.astimezone(ZoneInfo(zone)).date()
 
 
 async def group_coordinator(group: GroupChat) -> bool:
     """Whether the sender coordinates the partnership this group is linked to."""
     inbound = group.inbound
-    partnership_id = await group.ledger.group_partnership(inbound.channel, inbound.chat_id)
+    partnership_id = await group.ledger.chats.group_partnership(inbound.channel, inbound.chat_id)
     if partnership_id is None:
         return False
-    role = await group.ledger.role_in(group.person.stakeholder_id, partnership_id)
+    role = await group.ledger.chats.role_in(group.person.stakeholder_id, partnership_id)
     return coordinator_role(role)

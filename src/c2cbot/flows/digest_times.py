@@ -4,6 +4,9 @@ Weekdays are understood in English, German and Chinese, long or short (Mon, Mont
 Mo, 周一, 星期一, 礼拜一); the time as people type it (09:00, 9.30, 2pm, 下午2点); the
 zone as an IANA name (Europe/Berlin, Asia/Shanghai), in any letter case. What cannot be
 understood is refused with a message that says which part and how to write it.
+
+The same concept as ``store/digest_times.py``, one layer up: this module reads what the
+coordinator typed, that one stores it (through ``flows.ports.DigestTimes``).
 """
 
 from __future__ import annotations

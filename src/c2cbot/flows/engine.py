@@ -57,16 +57,18 @@ class Engine:
 
     async def _handle_in(self, ledger: Ledger, inbound: Inbound) -> tuple[bool, int | None]:
         """One message in its savepoint: whether it was new, and how many answers it stored."""
-        inbound_id = await ledger.claim(inbound.channel, inbound.dedupe_key)
+        inbound_id = await ledger.inbox.claim(inbound.channel, inbound.dedupe_key)
         if inbound_id is None:
             return False, 0
         if inbound.event and inbound.event != "unsupported":
-            await ledger.chat_event(inbound.channel, inbound.chat_id, inbound.event, inbound.text)
+            await ledger.chats.chat_event(
+                inbound.channel, inbound.chat_id, inbound.event, inbound.text
+            )
             return True, None
         language = self._texts.choose_language(inbound.language_hint)
         # In a group the chat is the group; the person's own chat is their private one.
         own_chat = inbound.external_id if inbound.is_group else inbound.chat_id
-        person = await ledger.person(
+        person = await ledger.people.person(
             inbound.channel, inbound.external_id, own_chat, language, inbound.display_name
         )
         return True, await self._turn(ledger, person, inbound, inbound_id)
@@ -78,7 +80,7 @@ class Engine:
             await group.run()
             await reply(ledger, inbound, None, _in_language(group.replies, person.language))
             return 0
-        state = await ledger.load_state(person.stakeholder_id)
+        state = await ledger.states.load_state(person.stakeholder_id)
         turn = Turn(
             ledger,
             person,
@@ -91,7 +93,7 @@ class Engine:
             self._clock(),
         )
         await turn.run()
-        await ledger.save_state(person.stakeholder_id, turn.partnership_id, turn.state)
+        await ledger.states.save_state(person.stakeholder_id, turn.partnership_id, turn.state)
         replies = _in_language(turn.replies, turn.language)
         await reply(ledger, inbound, person.stakeholder_id, replies)
         return turn.answers_stored
@@ -108,7 +110,9 @@ async def reply(
 ) -> None:
     """Answer ``inbound``: in its waiting callback's answer where they fit, else by the outbox."""
     taken = await _answer_in_place(ledger, inbound, stakeholder_id, replies)
-    await ledger.enqueue_all(inbound.channel, inbound.chat_id, stakeholder_id, replies[taken:])
+    await ledger.outbox.enqueue_all(
+        inbound.channel, inbound.chat_id, stakeholder_id, replies[taken:]
+    )
 
 
 async def _answer_in_place(
@@ -121,11 +125,13 @@ async def _answer_in_place(
     in_place, channel, chat_id = inbound.in_place, inbound.channel, inbound.chat_id
     if in_place is None or not replies:
         return 0
-    if await ledger.unsent_in(channel, chat_id, besides=in_place.answered):
+    if await ledger.outbox.unsent_in(channel, chat_id, besides=in_place.answered):
         return 0
     taken = in_place.take(replies)
     if taken:
-        in_place.held(await ledger.hold_in_place(channel, chat_id, stakeholder_id, replies[:taken]))
+        in_place.held(
+            await ledger.outbox.hold_in_place(channel, chat_id, stakeholder_id, replies[:taken])
+        )
     return taken
 
 

@@ -38,7 +38,9 @@ async def _onboarded(turn: ChatTurn, _conversation: Conversation) -> None:
 
 async def _kpi_plans(turn: ChatTurn, _conversation: Conversation) -> None:
     values = turn.state.get("values", {})
-    await kpi_setup.save_plans(turn.ledger, turn.partnership_id, turn.role, values, turn.now)
+    await kpi_setup.save_plans(
+        turn.ledger.kpi_plans, turn.partnership_id, turn.role, values, turn.now
+    )
 
 
 async def _criteria_summary(turn: ChatTurn, conversation: Conversation) -> None:
@@ -48,7 +50,9 @@ async def _criteria_summary(turn: ChatTurn, conversation: Conversation) -> None:
 
 
 async def _kpi_jump_check(turn: ChatTurn, question: Question, parsed: Parsed) -> None:
-    await kpi_review.review(turn.ledger, turn.state, question, parsed, turn.texts, turn.language)
+    await kpi_review.review(
+        turn.ledger.kpi_plans, turn.state, question, parsed, turn.texts, turn.language
+    )
 
 
 def _kpi_jumped(turn: ChatTurn) -> bool:

@@ -1,4 +1,8 @@
-"""Joining a partnership with an invite code: after /start, or at onboarding's invite question."""
+"""Joining a partnership with an invite code: after /start, or at onboarding's invite question.
+
+The same concept as ``store/invites.py``, one layer up: this module reads the code in a
+chat and says what happened; that one makes, checks and redeems the codes.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ async def redeem(turn: ChatTurn, text: str) -> Joined | None:
     Codes are read leniently (spaces, dashes and lower case are how people copy them).
     """
     code = re.sub(r"[^A-Z0-9]", "", values.normalise(text).upper())[:32]
-    result = await turn.ledger.redeem_invite(code, turn.person.stakeholder_id, turn.now)
+    result = await turn.ledger.people.redeem_invite(code, turn.person.stakeholder_id, turn.now)
     if isinstance(result, InviteProblem):
         turn.say(INVITE_PROBLEMS[result])
         return None

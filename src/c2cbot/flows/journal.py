@@ -6,6 +6,9 @@ then would lose it: the platform never sends it again. So before confirming earl
 channel keeps the message here, in the database, and forgets it once the engine has
 handled it; at the next start whatever is left is handled first (``Journal.replay``). Writes
 are batched: everyone waiting shares one transaction, as in ``GroupCommit``.
+
+The same concept as ``store/journal.py``, one layer up: this module decides, that one
+keeps the rows (``SqlJournal``).
 """
 
 from __future__ import annotations

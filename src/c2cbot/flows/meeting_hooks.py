@@ -28,7 +28,7 @@ async def meeting_zone(turn: ChatTurn) -> str:
     """The zone the meeting's times are given in: the city picked, else the recorder's own."""
     assert turn.partnership_id is not None
     notes = meeting.Notes(turn.state.get("values", {}))
-    return await turn.ledger.meeting_zone(
+    return await turn.ledger.meetings.meeting_zone(
         turn.person.stakeholder_id, turn.partnership_id, notes.zone_city
     )
 
@@ -49,7 +49,7 @@ async def read_back(turn: ChatTurn) -> None:
     """The notes as understood, before the person confirms them."""
     if turn.partnership_id is None:
         return
-    cities = await turn.ledger.partnership_cities(turn.partnership_id)
+    cities = await turn.ledger.people.partnership_cities(turn.partnership_id)
     notes = meeting.Notes(turn.state.get("values", {}))
     summary = meeting.summary(
         notes,
@@ -70,7 +70,7 @@ async def save_and_post(turn: ChatTurn, _conversation: Conversation) -> None:
     draft = meeting.Notes(answers).draft(
         turn.partnership_id, turn.person.stakeholder_id, await meeting_zone(turn), turn.language
     )
-    meeting_id = await turn.ledger.record_meeting(draft, turn.now)
+    meeting_id = await turn.ledger.meetings.record_meeting(draft, turn.now)
     groups = await turn.digests.post_meeting(turn.ledger, turn.partnership_id, meeting_id, turn.now)
     turn.say(SAVED)
     if groups:

@@ -360,22 +360,48 @@ class Schedules(Protocol):
         """False when the plan is not one of this partnership's."""
 
 
-class Ledger(
-    Inbox,
-    People,
-    States,
-    Answers,
-    Outbox,
-    Chats,
-    Prompts,
-    Meetings,
-    KpiPlans,
-    Schedules,
-    HeldDigests,
-    DigestTimes,
-    Protocol,
-):
-    """Everything one transaction offers the engine."""
+class Ledger(Protocol):
+    """Everything one transaction offers the engine: one small port per concern.
+
+    Code asks for the part it uses (``ledger.states.load_state``), so an implementation
+    is a few small classes sharing a transaction, never one class with every method.
+    """
+
+    @property
+    def inbox(self) -> Inbox: ...
+
+    @property
+    def people(self) -> People: ...
+
+    @property
+    def states(self) -> States: ...
+
+    @property
+    def answers(self) -> Answers: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def chats(self) -> Chats: ...
+
+    @property
+    def prompts(self) -> Prompts: ...
+
+    @property
+    def meetings(self) -> Meetings: ...
+
+    @property
+    def kpi_plans(self) -> KpiPlans: ...
+
+    @property
+    def schedules(self) -> Schedules: ...
+
+    @property
+    def held_digests(self) -> HeldDigests: ...
+
+    @property
+    def digest_times(self) -> DigestTimes: ...
 
 
 class Batch(Protocol):

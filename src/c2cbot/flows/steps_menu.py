@@ -27,7 +27,7 @@ async def show(turn: ChatTurn) -> None:
     if turn.partnership_id is None:
         turn.say(JOIN_FIRST)
         return
-    answered = await turn.ledger.answered(turn.person.stakeholder_id, turn.partnership_id)
+    answered = await turn.ledger.answers.answered(turn.person.stakeholder_id, turn.partnership_id)
     done = set(turn.state.get("done", {}).get(str(turn.partnership_id), []))
     choices = tuple(
         _step_choice(turn, step, answered, done)

@@ -70,7 +70,7 @@ class Turn:
             await self._press(self.inbound.action)
         elif command.startswith("/"):
             await registry.run_command(self, values.normalise(text))
-        elif offered := await kpi_review.offered_prompt(self.ledger, self.inbound, text):
+        elif offered := await kpi_review.offered_prompt(self.ledger.kpi_plans, self.inbound, text):
             await answers.open_prompt(self, offered)  # a typed "1" under a prompt's "Answer now"
         elif self.conversation:
             await answers.typed(self, text)
@@ -125,7 +125,7 @@ class Turn:
 
     async def set_language(self, code: str) -> None:
         self.language = code
-        await self.ledger.update_profile(self.person.stakeholder_id, "language", code)
+        await self.ledger.people.update_profile(self.person.stakeholder_id, "language", code)
 
     # ----- walking a conversation
 
@@ -167,7 +167,9 @@ class Turn:
         if not position.more:
             await self._apply_profile(question, parsed)
             if question.type is not Kind.INVITE:
-                await self.ledger.record(_record(self, conversation, position, question, parsed))
+                await self.ledger.answers.record(
+                    _record(self, conversation, position, question, parsed)
+                )
                 self.answers_stored += 1
         self.state.setdefault("values", {})[position.key] = parsed.value
         if question.after and not position.more:
@@ -180,7 +182,7 @@ class Turn:
         if question.sets.value == "language":
             await self.set_language(str(parsed.value))
             return
-        await self.ledger.update_profile(
+        await self.ledger.people.update_profile(
             self.person.stakeholder_id, question.sets.value, parsed.value
         )
 
@@ -216,7 +218,9 @@ class Turn:
             await hooks.ON_COMPLETE[conversation.on_complete](self, conversation)
         prompt_id = self.context.get("prompt_id")
         if isinstance(prompt_id, int):
-            await self.ledger.prompt_answered(prompt_id, self.state.get("values", {}), self.now)
+            await self.ledger.prompts.prompt_answered(
+                prompt_id, self.state.get("values", {}), self.now
+            )
         if conversation.step is not None and self.partnership_id is not None:
             done = self.state.setdefault("done", {}).setdefault(str(self.partnership_id), [])
             done += [conversation.id] if conversation.id not in done else []
@@ -229,7 +233,7 @@ class Turn:
         if not coordinator_role(self.role):
             return
         assert self.partnership_id is not None
-        moved = await self.ledger.advance_step(self.partnership_id, step)
+        moved = await self.ledger.answers.advance_step(self.partnership_id, step)
         if moved:
             self.say(MOVED_ON, step=self.translate(STEP_NAMES[Step(moved)]))
 
@@ -237,7 +241,7 @@ class Turn:
 
     async def options(self, question: Question) -> list[Option]:
         return await options_for(
-            question, self.texts, self.language, self.ledger, self.partnership_id
+            question, self.texts, self.language, self.ledger.people, self.partnership_id
         )
 
     async def ask(self, update: bool = False) -> None:

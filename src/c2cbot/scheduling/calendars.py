@@ -12,7 +12,7 @@ import logging
 from datetime import date, datetime, time
 
 from c2cbot.domain.worktime import InvalidSetting, WorkingTime, local_to_utc
-from c2cbot.store.planning import Home, Person, Team
+from c2cbot.store.planning_snapshot import Home, Person, Team
 
 log = logging.getLogger(__name__)
 

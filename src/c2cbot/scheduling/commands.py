@@ -24,9 +24,10 @@ from c2cbot.flows.texts import Texts
 from c2cbot.scheduling import jobs, rounds
 from c2cbot.scheduling.calendars import Calendars
 from c2cbot.scheduling.scheduler import JOB_SPECS, stored_schedule
-from c2cbot.store import planning
+from c2cbot.store import planning_snapshot, prompt_reads, prompts
 from c2cbot.store.database import Database
-from c2cbot.store.planning import Planned, Snapshot
+from c2cbot.store.planning_snapshot import Snapshot
+from c2cbot.store.prompts import Planned
 
 T = TypeVar("T")
 
@@ -141,12 +142,12 @@ async def preview_prompts(
     Reminders and escalations are left out: they depend on answers not given yet.
     """
     async with database.sessions() as session:
-        snapshot = await planning.load_snapshot(session)
-        existing = await planning.existing_keys(session)
-        planned = await planning.planned_before(session, now + timedelta(days=days))
+        snapshot = await planning_snapshot.load_snapshot(session)
+        existing = await prompt_reads.existing_keys(session)
+        planned = await prompt_reads.planned_before(session, now + timedelta(days=days))
         fresh = _would_plan(snapshot, now, days, reminder_days, existing)
         ids = {p.stakeholder_id for p in [*planned, *fresh]}
-        identities = await planning.identities_of(session, ids)
+        identities = await prompt_reads.identities_of(session, ids)
     rows = [_preview(snapshot, p, identities, new=False) for p in planned]
     rows += [_preview(snapshot, p, identities, new=True) for p in fresh]
     return sorted(rows, key=lambda r: (r.due_at, r.stakeholder_id, r.kind))
@@ -173,7 +174,7 @@ def _would_plan(
 def _preview(
     snapshot: Snapshot,
     prompt: Planned,
-    identities: dict[int, planning.Identity],
+    identities: dict[int, prompts.Identity],
     *,
     new: bool,
 ) -> PreviewRow:
@@ -196,10 +197,10 @@ def _preview(
 
 def _subject(snapshot: Snapshot, prompt: Planned) -> str:
     """The KPI, activity, person or partnership a prompt is about, in English."""
-    if prompt.kind == planning.KPI:
+    if prompt.kind == prompts.KPI:
         plans = {plan.id: plan.name for plan in snapshot.plans}
         return plans.get(prompt.subject_id, f"KPI plan {prompt.subject_id}")
-    if prompt.kind in (*planning.ACTIVITY_KINDS, "overdue_note"):
+    if prompt.kind in (*prompts.ACTIVITY_KINDS, "overdue_note"):
         tasks = {task.id: task.title for task in snapshot.tasks}
         return tasks.get(prompt.subject_id, f"activity {prompt.subject_id}")
     if prompt.kind == "silent":

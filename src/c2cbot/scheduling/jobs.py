@@ -21,11 +21,12 @@ from datetime import datetime
 from c2cbot.clock import Clock, system_clock
 from c2cbot.digests.posting import Translator
 from c2cbot.flows.texts import Texts
-from c2cbot.scheduling import digests, reminders, rounds, sending
+from c2cbot.scheduling import reminders, rounds, sending
 from c2cbot.scheduling.calendars import Calendars
-from c2cbot.store import planning
+from c2cbot.scheduling.weekly_digests import send_weekly
+from c2cbot.store import planning_snapshot, prompts
 from c2cbot.store.database import Database
-from c2cbot.store.planning import Planned
+from c2cbot.store.prompts import Planned
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +151,13 @@ async def mou_and_plan_reviews(
 async def _plan(call: Call, planners: Sequence[Planner], *, close: bool) -> int:
     """Insert what the planners want to exist; close rounds that newer ones replaced."""
     async with call.database.sessions() as session:
-        snapshot = await planning.load_snapshot(session)
+        snapshot = await planning_snapshot.load_snapshot(session)
     run = rounds.Planning(snapshot, Calendars(), call.now, call.reminder_days)
     planned = [prompt for planner in planners for prompt in planner(run)]
     async with call.database.transaction() as session:
-        inserted = await planning.insert_planned(session, planned, call.now)
-        stale = rounds.superseded(await planning.open_answerable(session), run) if close else []
-        await planning.set_status(session, stale, planning.CLOSED)
+        inserted = await prompts.insert_planned(session, planned, call.now)
+        stale = rounds.superseded(await prompts.open_answerable(session), run) if close else []
+        await prompts.set_status(session, stale, prompts.CLOSED)
     _log(planners[0].__name__, inserted, f"prompts planned, {len(stale)} closed")
     return inserted
 
@@ -171,7 +172,7 @@ async def weekly_digests(
     """Write the weekly digests whose local time has come (every quarter of an hour)."""
     call = _call(run, database, texts, now)
     translator = _RUNNING[run].translator if run is not None else None
-    written = await digests.send_weekly(call.database, call.texts, call.now, translator)
+    written = await send_weekly(call.database, call.texts, call.now, translator)
     _log("weekly_digests", written, "weekly digests written")
     return written
 

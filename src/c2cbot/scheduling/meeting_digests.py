@@ -7,6 +7,9 @@ provider costs at most its timeout and leaves the text untranslated, so the dige
 goes out on time — and then, in a transaction of its own, clears the mark and writes the
 digest to the outbox. A run after a restart, or on a second instance, finds the mark
 cleared and writes nothing: each digest is posted exactly once.
+
+The same concept as ``store/meeting_digests.py``, one layer up: this module is the job,
+that one its rows.
 """
 
 from __future__ import annotations

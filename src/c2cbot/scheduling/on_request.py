@@ -59,7 +59,7 @@ async def post_digest(
         return []
     async with SqlStore(database).transaction() as ledger:
         for chat, messages in planned:
-            await ledger.enqueue_all(chat.channel, chat.chat_id, None, messages)
+            await ledger.outbox.enqueue_all(chat.channel, chat.chat_id, None, messages)
     return [Posted(chat, len(messages)) for chat, messages in planned]
 
 

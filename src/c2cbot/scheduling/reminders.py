@@ -18,21 +18,13 @@ from datetime import datetime
 from c2cbot.domain.worktime import WorkingTime
 from c2cbot.flows.texts import Texts
 from c2cbot.scheduling.calendars import Calendars
-from c2cbot.scheduling.messages import reminder
+from c2cbot.scheduling.prompt_texts import reminder
 from c2cbot.scheduling.rounds import coordinators_for
-from c2cbot.store import planning
+from c2cbot.store import planning_snapshot, prompt_reads, prompts
 from c2cbot.store.database import Database
-from c2cbot.store.planning import (
-    REMINDED,
-    SENT,
-    UNREACHABLE,
-    Letter,
-    Lookup,
-    Person,
-    Planned,
-    PromptRow,
-    Snapshot,
-)
+from c2cbot.store.planning_snapshot import Person, Snapshot
+from c2cbot.store.prompt_reads import Lookup
+from c2cbot.store.prompts import REMINDED, SENT, UNREACHABLE, Letter, Planned, PromptRow
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +69,9 @@ class Rules:
     reminder_days: int
     loaded: Snapshot | None = None
 
-    async def load(self, session: planning.Session) -> None:
+    async def load(self, session: prompts.Session) -> None:
         if self.loaded is None:
-            self.loaded = await planning.load_snapshot(session)
+            self.loaded = await planning_snapshot.load_snapshot(session)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -102,11 +94,11 @@ async def remind_and_escalate(
 async def _chase_batch(database: Database, rules: Rules, after: int, tally: Tally) -> int:
     """One batch of waiting prompts after id ``after``; the last id seen, 0 when done."""
     async with database.transaction() as session:
-        rows = await planning.claim_awaiting(session, after, planning.BATCH)
+        rows = await prompts.claim_awaiting(session, after, prompts.BATCH)
         if not rows:
             return 0
         await rules.load(session)
-        chase = decide(rows, await planning.look_up(session, rows), rules)
+        chase = decide(rows, await prompt_reads.look_up(session, rows), rules)
         await _record(session, chase, rules.now)
     if chase.letters:
         database.notify_committed()
@@ -115,14 +107,14 @@ async def _chase_batch(database: Database, rules: Rules, after: int, tally: Tall
     return rows[-1].id
 
 
-async def _record(session: planning.Session, chase: Chase, now: datetime) -> None:
+async def _record(session: prompts.Session, chase: Chase, now: datetime) -> None:
     """Reminders to the outbox, statuses, and notices to coordinators: one transaction."""
-    await planning.post(session, chase.letters, now)
-    await planning.mark_reminded(session, chase.reminded)
-    await planning.set_status(session, chase.escalated, planning.ESCALATED, escalated_at=now)
-    await planning.set_status(session, chase.reported, UNREACHABLE, escalated_at=now)
-    await planning.settle(session, now, unreachable=chase.unreachable, closed=chase.closed)
-    await planning.insert_planned(session, chase.notices, now)
+    await prompts.post(session, chase.letters, now)
+    await prompts.mark_reminded(session, chase.reminded)
+    await prompts.set_status(session, chase.escalated, prompts.ESCALATED, escalated_at=now)
+    await prompts.set_status(session, chase.reported, UNREACHABLE, escalated_at=now)
+    await prompts.settle(session, now, unreachable=chase.unreachable, closed=chase.closed)
+    await prompts.insert_planned(session, chase.notices, now)
 
 
 def decide(rows: Sequence[PromptRow], lookup: Lookup, rules: Rules) -> Chase:
@@ -193,15 +185,15 @@ def _escalation(row: PromptRow, person: Person, rules: Rules) -> Iterator[Planne
 async def _flag_silence(database: Database, rules: Rules) -> int:
     """Tell coordinators about people silent for four weeks; how many notices were new."""
     async with database.transaction() as session:
-        silences = await planning.silent_people(session, rules.now)
+        silences = await prompt_reads.silent_people(session, rules.now)
         if not silences:
             return 0
         await rules.load(session)
         notices = [n for s in silences for n in _silence_notices(s, rules)]
-        return await planning.insert_planned(session, notices, rules.now)
+        return await prompts.insert_planned(session, notices, rules.now)
 
 
-def _silence_notices(silence: planning.Silence, rules: Rules) -> Iterator[Planned]:
+def _silence_notices(silence: prompt_reads.Silence, rules: Rules) -> Iterator[Planned]:
     team = rules.snapshot.teams.get(silence.partnership_id)
     person = rules.snapshot.people.get(silence.stakeholder_id)
     if team is None or person is None:

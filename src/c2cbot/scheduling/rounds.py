@@ -36,18 +36,8 @@ from c2cbot.scheduling.calendars import (
     slot_from,
     slot_on,
 )
-from c2cbot.store.planning import (
-    ACTIVITY_KINDS,
-    COORDINATING,
-    KPI,
-    Person,
-    Plan,
-    Planned,
-    PromptRow,
-    Snapshot,
-    Task,
-    Team,
-)
+from c2cbot.store.planning_snapshot import COORDINATING, Person, Plan, Snapshot, Task, Team
+from c2cbot.store.prompts import ACTIVITY_KINDS, KPI, Planned, PromptRow
 
 log = logging.getLogger(__name__)
 

@@ -38,9 +38,9 @@ from c2cbot.clock import Clock, system_clock
 from c2cbot.digests.posting import Translator
 from c2cbot.flows.texts import Texts
 from c2cbot.scheduling import jobs
-from c2cbot.store import planning
 from c2cbot.store.database import Database
-from c2cbot.store.planning import Leadership
+from c2cbot.store.job_store import job_store_url
+from c2cbot.store.leadership import Leadership, lead
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1
 
 def job_store(database_url: str) -> SQLAlchemyJobStore:
     """APScheduler's table in the shared database, reached through a synchronous driver."""
-    url = planning.job_store_url(database_url)
+    url = job_store_url(database_url)
     if url.startswith("sqlite"):
         options: dict[str, Any] = {"connect_args": {"timeout": 30}}
     else:
@@ -248,7 +248,7 @@ class Scheduling:
         task.add_done_callback(self._tasks.discard)
 
     async def _try_lead(self) -> bool:
-        leadership = await planning.lead(self._context.database)
+        leadership = await lead(self._context.database)
         if leadership is None:
             return False
         self._leadership = leadership

@@ -15,10 +15,12 @@ from datetime import datetime
 
 from c2cbot.flows.texts import Texts
 from c2cbot.scheduling.calendars import Calendars
-from c2cbot.scheduling.messages import compose
-from c2cbot.store import planning
+from c2cbot.scheduling.prompt_texts import compose
+from c2cbot.store import prompt_reads, prompts
 from c2cbot.store.database import Database
-from c2cbot.store.planning import ANSWERABLE, Letter, Lookup, Person, PromptRow
+from c2cbot.store.planning_snapshot import Person
+from c2cbot.store.prompt_reads import Lookup
+from c2cbot.store.prompts import ANSWERABLE, Letter, PromptRow
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ async def send_due(
     now: datetime,
     *,
     limit: int | None = None,
-    batch: int = planning.BATCH,
+    batch: int = prompts.BATCH,
 ) -> int:
     """Send every prompt due by ``now`` (at most ``limit``); how many messages were posted."""
     calendars, handled, posted = Calendars(), 0, 0
@@ -60,13 +62,13 @@ async def _send_batch(
 ) -> tuple[int, int]:
     """One transaction: claim, render, post, mark. Returns (claimed, posted)."""
     async with database.transaction() as session:
-        rows = await planning.claim_due(session, now, size)
+        rows = await prompts.claim_due(session, now, size)
         if not rows:
             return 0, 0
-        lookup = await planning.look_up(session, rows)
+        lookup = await prompt_reads.look_up(session, rows)
         outcome = sort_out(rows, lookup, calendars, texts, now)
-        await planning.post(session, outcome.letters, now)
-        await planning.settle(
+        await prompts.post(session, outcome.letters, now)
+        await prompts.settle(
             session,
             now,
             sent=outcome.sent,

@@ -47,7 +47,8 @@ from c2cbot.store.models import (
     Prompt,
     Stakeholder,
 )
-from c2cbot.store.planning import ANSWERABLE, AWAITING, FINISHED_ACTIVITY
+from c2cbot.store.planning_snapshot import FINISHED_ACTIVITY
+from c2cbot.store.prompts import ANSWERABLE, AWAITING
 
 #: Partnerships per query; keeps IN lists well inside every driver's parameter limit.
 BATCH = 500

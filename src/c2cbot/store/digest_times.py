@@ -1,8 +1,11 @@
 """When a group chat gets its weekly digest: its weekday, local time and zone.
 
-The weekly job (``scheduling/digests.py``) reads these through
+The weekly job (``scheduling/weekly_digests.py``) reads these through
 ``digest_deliveries.readers``; the zone a group without its own follows is found the
 same way here, so the group is told the time it will really get.
+
+The same concept as ``flows/digest_times.py``, one layer down: that module reads the
+command, this one stores the setting.
 """
 
 from __future__ import annotations

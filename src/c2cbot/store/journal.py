@@ -1,4 +1,8 @@
-"""The inbound journal in SQL (``flows.journal.JournalStore``)."""
+"""The inbound journal in SQL (``flows.journal.JournalStore``).
+
+The same concept as ``flows/journal.py``, one layer down: that module decides when a
+message is kept and replayed; this one keeps the rows.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,9 @@ while that transaction holds the database. The job translates outside any transa
 then clears the mark and writes the digest to the outbox in one transaction of its own.
 Clearing is conditional (``WHERE digest_pending``), so of two runs — after a restart, or
 on two instances — only the one that cleared it writes the digest.
+
+The same concept as ``scheduling/meeting_digests.py``, one layer down: that module is the
+job, this one its rows.
 """
 
 from __future__ import annotations

@@ -33,3 +33,9 @@ async def partnership_titles(
         cities.setdefault(partnership_id, []).append(city)
     found = {key: titles(names[key], cities[key]) for key in names}
     return {key: named for key, named in found.items() if named}
+
+
+async def titles_of(session: AsyncSession, partnership_id: int) -> dict[str, str]:
+    """One partnership's name by language (empty if it has no cities)."""
+    titles = await partnership_titles(session, [partnership_id])
+    return titles.get(partnership_id, {})

@@ -1,10 +1,8 @@
 """The SQL every inbound message runs, as Core statements built once.
 
-Building a statement and letting the ORM track objects cost more than SQLite's own work
-for the handful of rows one message touches; these statements take bound parameters and
-skip the ORM's unit of work. Only ``SqlLedger`` uses them, and only for rows no ORM
-object of the same transaction is changing (dedupe claims, the person lookup, the
-conversation state, answers and the outbox).
+Only the ledger's parts run them (``Tx.core``), and only for rows no ORM object of the
+same transaction changes. When to use these instead of the ORM is written in one place:
+the ``c2cbot.store`` package docstring (``store/__init__.py``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ handlers. Telegram registers ``chat_menu()`` as its command menus, and WeChat an
 take ``typed_commands()`` as the words their menu buttons may send.
 """
 
-from c2cbot.flows.commands.base import Audience, CommandInfo
+from c2cbot.flows.commands.declaration import Audience, CommandInfo
 from c2cbot.flows.commands.registry import chat_menu, listed, typed_commands
 
 __all__ = ["Audience", "CommandInfo", "chat_menu", "listed", "typed_commands"]

@@ -13,7 +13,7 @@ from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import digest_times, steps_menu
 from c2cbot.flows.commanding import ChatTurn, GroupChat, group_coordinator
-from c2cbot.flows.commands.base import Audience, ChatCommand, GroupCommand
+from c2cbot.flows.commands.declaration import Audience, ChatCommand, GroupCommand
 from c2cbot.flows.meeting_hooks import meeting_zone
 from c2cbot.flows.messages import Outbound
 from c2cbot.flows.ports import DigestChat
@@ -54,17 +54,19 @@ async def group_digest(group: GroupChat, argument: str) -> None:
 async def _post_here(group: GroupChat, meeting: bool) -> None:
     """This week's digest, or the last meeting's, in the group's languages."""
     inbound = group.inbound
-    partnership_id = await group.ledger.group_partnership(inbound.channel, inbound.chat_id)
+    partnership_id = await group.ledger.chats.group_partnership(inbound.channel, inbound.chat_id)
     if partnership_id is None or not await group_coordinator(group):
         group.say(ONLY_COORDINATORS)
         return
-    chats = await group.ledger.digest_chats(partnership_id)
+    chats = await group.ledger.meetings.digest_chats(partnership_id)
     chat = next(c for c in chats if (c.channel, c.chat_id) == (inbound.channel, inbound.chat_id))
     if meeting:
         found = await group.digests.last_meeting(group.ledger, partnership_id, chat, group.now)
         group.replies += found if found is not None else [Outbound(group.translate(NO_MEETING))]
         return
-    zone = await group.ledger.meeting_zone(group.person.stakeholder_id, partnership_id, None)
+    zone = await group.ledger.meetings.meeting_zone(
+        group.person.stakeholder_id, partnership_id, None
+    )
     today = group.now.astimezone(ZoneInfo(zone)).date()
     group.replies += await group.digests.week(group.ledger, partnership_id, chat, today)
 
@@ -80,7 +82,7 @@ async def _digest_time(group: GroupChat, argument: str) -> None:
         group.say(error.reason, **error.params)
         return
     inbound = group.inbound
-    zone = await group.ledger.set_digest_time(
+    zone = await group.ledger.digest_times.set_digest_time(
         inbound.channel, inbound.chat_id, chosen.weekday, chosen.at, chosen.zone
     )
     weekday = group.translate(digest_times.WEEKDAY_NAMES[chosen.weekday - 1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from c2cbot.domain.text import N_
 from c2cbot.flows.commanding import ChatTurn
-from c2cbot.flows.commands.base import Audience, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, ChatCommand
 from c2cbot.flows.messages import Outbound
 
 INVITE_USES = 20
@@ -18,7 +18,7 @@ INVITE_MADE = N_(
 async def invite(turn: ChatTurn, _argument: str) -> None:
     """A member's invite code for the coordinator's partnership, with a link where possible."""
     assert turn.partnership_id is not None  # the registry lets only coordinators in
-    invitation = await turn.ledger.create_invite(
+    invitation = await turn.ledger.chats.create_invite(
         turn.partnership_id, "member", INVITE_USES, turn.person.stakeholder_id, turn.now
     )
     when = turn.texts.format_date(turn.language, invitation.expires_at.date())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import PickLanguage
 from c2cbot.flows.commanding import ChatTurn
-from c2cbot.flows.commands.base import Audience, Button, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
 from c2cbot.flows.messages import Choice, Outbound
 
 WHICH = N_("Which language would you like?")

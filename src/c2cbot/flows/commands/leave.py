@@ -14,7 +14,7 @@ from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows.actions import PauseFor
 from c2cbot.flows.commanding import ChatTurn, CommandTurn, local_today, translate
-from c2cbot.flows.commands.base import Audience, Button, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
 from c2cbot.flows.messages import Choice, Outbound
 
 LONGEST = timedelta(days=366)
@@ -53,7 +53,7 @@ async def pause_for(turn: ChatTurn, action: PauseFor) -> None:
 
 
 async def resume(turn: ChatTurn, _argument: str) -> None:
-    await turn.ledger.set_leave(turn.person.stakeholder_id, None)
+    await turn.ledger.schedules.set_leave(turn.person.stakeholder_id, None)
     turn.say(RESUMED)
     await turn.reask(menu=False)
 
@@ -75,7 +75,7 @@ def _checked(until: date, today: date) -> date:
 
 
 async def _pause_until(turn: CommandTurn, until: date) -> None:
-    await turn.ledger.set_leave(turn.person.stakeholder_id, until)
+    await turn.ledger.schedules.set_leave(turn.person.stakeholder_id, until)
     turn.say(PAUSED, date=turn.texts.format_date(turn.language, until))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import GroupLanguages
 from c2cbot.flows.commanding import GroupChat, coordinator_role, group_coordinator
-from c2cbot.flows.commands.base import Audience, Button, GroupCommand
+from c2cbot.flows.commands.declaration import Audience, Button, GroupCommand
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import InviteProblem
 
@@ -25,16 +25,16 @@ async def link(group: GroupChat, argument: str) -> None:
     if not code:
         group.say(HOW_TO_LINK)
         return
-    target = await group.ledger.invite_target(code.upper(), group.now)
+    target = await group.ledger.chats.invite_target(code.upper(), group.now)
     if isinstance(target, InviteProblem):
         group.say(UNKNOWN_CODE)
         return
-    role = await group.ledger.role_in(group.person.stakeholder_id, target.partnership_id)
+    role = await group.ledger.chats.role_in(group.person.stakeholder_id, target.partnership_id)
     if not coordinator_role(role):
         group.say(ONLY_COORDINATORS)
         return
     inbound = group.inbound
-    await group.ledger.link_group(
+    await group.ledger.chats.link_group(
         inbound.channel,
         inbound.chat_id,
         target.partnership_id,
@@ -55,7 +55,9 @@ async def choose_languages(group: GroupChat, action: GroupLanguages) -> None:
         group.say(ONLY_COORDINATORS)
         return
     inbound = group.inbound
-    await group.ledger.set_group_languages(inbound.channel, inbound.chat_id, list(action.codes))
+    await group.ledger.chats.set_group_languages(
+        inbound.channel, inbound.chat_id, list(action.codes)
+    )
     group.say(LANGUAGES_SET, languages=" + ".join(names[c] for c in action.codes))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from c2cbot.domain.text import N_
 from c2cbot.flows.commanding import ChatTurn
-from c2cbot.flows.commands.base import Audience, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, ChatCommand
 
 MEETING = "meeting"
 

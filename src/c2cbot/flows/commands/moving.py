@@ -6,7 +6,7 @@ from c2cbot.domain.text import N_
 from c2cbot.flows import steps_menu, walk
 from c2cbot.flows.actions import OpenStep
 from c2cbot.flows.commanding import ChatTurn
-from c2cbot.flows.commands.base import Audience, Button, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
 from c2cbot.flows.walk import Position
 
 NOT_IN_CONVERSATION = N_("You are not in a conversation right now.")

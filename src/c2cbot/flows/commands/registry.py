@@ -16,7 +16,7 @@ from c2cbot.flows.commanding import ChatTurn, GroupChat, coordinates
 from c2cbot.flows.commands import digest, invite, language, leave, link, meeting, moving
 from c2cbot.flows.commands import schedule as schedules
 from c2cbot.flows.commands import start as starting
-from c2cbot.flows.commands.base import (
+from c2cbot.flows.commands.declaration import (
     Audience,
     ChatCommand,
     Command,

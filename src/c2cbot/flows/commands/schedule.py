@@ -19,7 +19,7 @@ from c2cbot.domain.values import InvalidValue, parse_number
 from c2cbot.flows import answering
 from c2cbot.flows.actions import ChangeSchedule, ScheduleSetting
 from c2cbot.flows.commanding import ChatTurn, CommandTurn, translate
-from c2cbot.flows.commands.base import Audience, Button, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import PlanLine, ScheduleView
 
@@ -118,7 +118,7 @@ async def _pressed(turn: CommandTurn, action: ChangeSchedule) -> None:
     elif action.setting is ScheduleSetting.REMINDERS:
         await (_set_reminders(turn, value) if value else _ask_reminders(turn))
     else:
-        view = await turn.ledger.schedule_view(turn.partnership_id, turn.now)
+        view = await turn.ledger.schedules.schedule_view(turn.partnership_id, turn.now)
         plan = next((p for p in view.plans if p.id == action.plan_id), None)
         if plan is not None:
             await (_set_frequency(turn, plan, value) if value else _ask(turn, plan))
@@ -128,7 +128,7 @@ async def _pressed(turn: CommandTurn, action: ChangeSchedule) -> None:
 
 
 async def _show(turn: CommandTurn, partnership_id: int) -> None:
-    view = await turn.ledger.schedule_view(partnership_id, turn.now)
+    view = await turn.ledger.schedules.schedule_view(partnership_id, turn.now)
     lines = [
         translate(turn, OVERVIEW, days=view.follow_up_days, reminder=_reminder(turn, view)),
         "",
@@ -187,7 +187,7 @@ def _frequency_name(turn: CommandTurn, frequency: str) -> str:
 async def _upcoming(turn: CommandTurn, view: ScheduleView) -> str:
     if not view.upcoming:
         return translate(turn, NOTHING_PLANNED)
-    zone = ZoneInfo(await turn.ledger.local_zone(turn.person.stakeholder_id))
+    zone = ZoneInfo(await turn.ledger.schedules.local_zone(turn.person.stakeholder_id))
     lines = [translate(turn, NEXT_PROMPTS)]
     for prompt in view.upcoming:
         local = prompt.due_at.astimezone(zone)
@@ -209,7 +209,7 @@ async def _change(turn: CommandTurn, partnership_id: int, setting: str, rest: li
     elif setting in _REMINDER_WORDS and value:
         await _set_reminders(turn, value)
     elif setting in _KPI_WORDS and len(rest) >= 2:
-        view = await turn.ledger.schedule_view(partnership_id, turn.now)
+        view = await turn.ledger.schedules.schedule_view(partnership_id, turn.now)
         number = _days(rest[0], (1, max(1, len(view.plans))), UNKNOWN_KPI)
         if number > len(view.plans):
             raise InvalidValue(UNKNOWN_KPI, number=number)
@@ -247,7 +247,7 @@ async def _ask(turn: CommandTurn, plan: PlanLine) -> None:
 async def _set_follow_up(turn: CommandTurn, value: str) -> None:
     assert turn.partnership_id is not None
     days = every_days(_days(value, INTERVAL_DAYS, BAD_DAYS))
-    await turn.ledger.set_follow_up_days(turn.partnership_id, days)
+    await turn.ledger.schedules.set_follow_up_days(turn.partnership_id, days)
     turn.say(FOLLOW_UP_SET, days=days)
 
 
@@ -255,15 +255,15 @@ async def _set_reminders(turn: CommandTurn, value: str) -> None:
     assert turn.partnership_id is not None
     standard = value.casefold() in _STANDARD_WORDS
     days = None if standard else _days(value, REMINDER_RANGE, BAD_DAYS)
-    await turn.ledger.set_reminder_days(turn.partnership_id, days)
-    view = await turn.ledger.schedule_view(turn.partnership_id, turn.now)
+    await turn.ledger.schedules.set_reminder_days(turn.partnership_id, days)
+    view = await turn.ledger.schedules.schedule_view(turn.partnership_id, turn.now)
     turn.say(REMINDERS_SET, reminder=_reminder(turn, view))
 
 
 async def _set_frequency(turn: CommandTurn, plan: PlanLine, typed: str) -> None:
     assert turn.partnership_id is not None
     frequency = _parse_frequency(turn, typed)
-    await turn.ledger.set_kpi_frequency(turn.partnership_id, plan.id, frequency.value)
+    await turn.ledger.schedules.set_kpi_frequency(turn.partnership_id, plan.id, frequency.value)
     kpi = turn.texts.gettext(turn.language, plan.name)
     turn.say(FREQUENCY_SET, kpi=kpi, frequency=_frequency_name(turn, frequency.value))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from c2cbot.domain.text import N_
 from c2cbot.flows import steps_menu
 from c2cbot.flows.commanding import ChatTurn
-from c2cbot.flows.commands.base import Audience, ChatCommand
+from c2cbot.flows.commands.declaration import Audience, ChatCommand
 from c2cbot.flows.invites import redeem
 
 

@@ -16,16 +16,9 @@ from c2cbot.domain.text import N_
 from c2cbot.flows.actions import OpenPrompt
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.texts import Texts
-from c2cbot.store.planning import (
-    ACTIVITY_KINDS,
-    ANSWERABLE,
-    ANSWERED,
-    KPI,
-    UNREACHABLE,
-    Lookup,
-    PromptRow,
-    Task,
-)
+from c2cbot.store.planning_snapshot import Task
+from c2cbot.store.prompt_reads import Lookup
+from c2cbot.store.prompts import ACTIVITY_KINDS, ANSWERABLE, ANSWERED, KPI, UNREACHABLE, PromptRow
 
 ANSWER_NOW = N_("Answer now")
 KPI_ROUND = N_("Time to report the KPI “{kpi}” for {period} ({partnership}).")

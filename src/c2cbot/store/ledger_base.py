@@ -1,0 +1,54 @@
+"""What every part of one transaction's ledger shares: the session, the clock, the connection.
+
+A ledger (``store.ledger.SqlLedger``) is one small object per port of ``flows/ports.py``;
+they all write in the same transaction, so they share one ``Tx``. Its connection is
+fetched once and reused by every prebuilt Core statement of the transaction (when
+those are used instead of the ORM: the ``c2cbot.store`` docstring).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Result
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from c2cbot.clock import Clock
+
+
+class Tx:
+    """One transaction: its ORM session, the bot's clock, and its connection once asked for."""
+
+    __slots__ = ("_connection", "clock", "session")
+
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.session, self.clock = session, clock
+        self._connection: AsyncConnection | None = None
+
+    def insert(self, table: Any) -> Any:
+        """An INSERT of the transaction's dialect, for ``ON CONFLICT`` clauses."""
+        dialect = self.session.get_bind().dialect.name
+        return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+    async def core(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        """A prebuilt Core statement on this transaction's connection, without the ORM.
+
+        Nothing is flushed first: see the rules in the ``c2cbot.store`` docstring.
+        """
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return await self._connection.execute(statement, parameters)
+
+
+class LedgerPart:
+    """One port's implementation over a shared ``Tx``; ``clock`` stamps what it writes.
+
+    The transaction's session, clock and ``core`` are copied onto the part, so the calls
+    every message makes cost no extra indirection.
+    """
+
+    def __init__(self, tx: Tx) -> None:
+        self.session, self._clock, self._core = tx.session, tx.clock, tx.core
+        self._tx = tx

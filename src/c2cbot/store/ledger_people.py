@@ -1,0 +1,140 @@
+"""People as the engine meets them: identities, profiles, invite codes redeemed, cities.
+
+``person`` runs for every inbound message and reads identity, person and membership with
+one prebuilt statement (``store/per_message.py``); the rest is the ORM.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from c2cbot.flows.ports import InviteProblem, Joined, Person, Place
+from c2cbot.store import per_message
+from c2cbot.store.invites import member_of, rank, valid_invite
+from c2cbot.store.ledger_base import LedgerPart
+from c2cbot.store.models import (
+    ChannelIdentity,
+    City,
+    Membership,
+    Organisation,
+    Partnership,
+    PartnershipCity,
+    Stakeholder,
+)
+from c2cbot.store.partnership_names import titles_of
+
+
+class SqlPeople(LedgerPart):
+    """``flows.ports.People``: who sent a message, what they told us, where they joined."""
+
+    async def person(
+        self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
+    ) -> Person:
+        """Identity, person and current membership in one query: this runs for every message."""
+        parameters = {"channel": channel, "external_id": external_id}
+        row = (await self._core(per_message.KNOWN, parameters)).one_or_none()
+        if row is None:
+            identity = await self._new_identity(
+                channel, external_id, chat_id, language, display_name
+            )
+            stakeholder = await self.session.get_one(Stakeholder, identity.stakeholder_id)
+            return Person(stakeholder.id, stakeholder.language, stakeholder.name, None, None, True)
+        now = self._clock()
+        if per_message.needs_seen(row, chat_id, now):
+            seen = {"identity_id": row.id, "now": now, "new_chat_id": chat_id}
+            await self._core(per_message.SEEN, seen)
+        return Person(
+            row.stakeholder_id, row.language, row.name, row.partnership_id, row.role, False
+        )
+
+    async def _new_identity(
+        self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
+    ) -> ChannelIdentity:
+        now = self._clock()
+        stakeholder = Stakeholder(language=language, created_at=now)
+        self.session.add(stakeholder)
+        await self.session.flush()
+        identity = ChannelIdentity(
+            channel=channel,
+            external_id=external_id,
+            chat_id=chat_id,
+            stakeholder_id=stakeholder.id,
+            display_name=(display_name or "")[:200] or None,
+            created_at=now,
+            last_seen_at=now,
+        )
+        self.session.add(identity)
+        await self.session.flush()
+        return identity
+
+    async def update_profile(self, stakeholder_id: int, field: str, value: Any) -> None:
+        stakeholder = await self.session.get_one(Stakeholder, stakeholder_id)
+        if field == "city":
+            stakeholder.city_id = int(value)
+        elif field == "organisation":
+            stakeholder.organisation_id = await self._organisation(str(value), stakeholder.city_id)
+        elif field in ("name", "language", "helix_role"):
+            setattr(stakeholder, field, value)
+        else:
+            raise ValueError(f"unknown profile field {field!r}")
+
+    async def _organisation(self, name: str, city_id: int | None) -> int:
+        name = name[:200]
+        query = select(Organisation.id).where(
+            Organisation.name == name, Organisation.city_id == city_id
+        )
+        found = (await self.session.execute(query)).scalar_one_or_none()
+        if found is not None:
+            return found
+        # Two people may name the same new organisation at once: let one insert win.
+        statement = (
+            self._tx.insert(Organisation)
+            .values(name=name, city_id=city_id)
+            .on_conflict_do_nothing(index_elements=["city_id", "name"])
+            .returning(Organisation.id)
+        )
+        inserted = (await self.session.execute(statement)).scalar_one_or_none()
+        return (
+            inserted if inserted is not None else (await self.session.execute(query)).scalar_one()
+        )
+
+    async def redeem_invite(
+        self, code: str, stakeholder_id: int, now: datetime
+    ) -> Joined | InviteProblem:
+        invite = await valid_invite(self.session, code, now)
+        if isinstance(invite, InviteProblem):
+            return invite
+        partnership = await self.session.get_one(Partnership, invite.partnership_id)
+        existing = await member_of(self.session, partnership.id, stakeholder_id)
+        if existing is None and invite.uses_left <= 0:
+            return InviteProblem.USED_UP
+        if existing is None:
+            invite.uses_left -= 1
+            existing = Membership(
+                partnership_id=partnership.id,
+                stakeholder_id=stakeholder_id,
+                role=invite.role,
+                joined_at=now,
+            )
+            self.session.add(existing)
+        elif rank(invite.role) > rank(existing.role):
+            existing.role = invite.role
+        await self.session.flush()
+        titles = await titles_of(self.session, partnership.id)
+        return Joined(partnership.id, partnership.name, existing.role, titles)
+
+    async def partnership_cities(self, partnership_id: int) -> list[Place]:
+        query = (
+            select(City)
+            .join(PartnershipCity, PartnershipCity.city_id == City.id)
+            .where(PartnershipCity.partnership_id == partnership_id)
+            .order_by(City.side.desc(), City.name_en)
+        )
+        cities = (await self.session.execute(query)).scalars()
+        return [
+            Place(c.id, {"en": c.name_en, "zh": c.name_zh, "de": c.name_de or c.name_en})
+            for c in cities
+        ]

@@ -1,0 +1,96 @@
+"""The rows every chat turn touches: the inbound claim, the conversation state, the answers.
+
+These parts run for every inbound message, so they use the prebuilt Core statements of
+``store/per_message.py`` rather than the ORM (the rules: ``c2cbot.store``'s docstring).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select, update
+
+from c2cbot.domain.steps import LOOPS, Step, next_step
+from c2cbot.flows.ports import AnswerRecord
+from c2cbot.store import per_message
+from c2cbot.store.ledger_base import LedgerPart, Tx
+from c2cbot.store.models import Answer, Partnership
+
+
+class SqlInbox(LedgerPart):
+    """``flows.ports.Inbox``: each inbound message's dedupe key, claimed once."""
+
+    async def claim(self, channel: str, dedupe_key: str) -> int | None:
+        statement = per_message.CLAIM[self.session.get_bind().dialect.name]
+        parameters = {"channel": channel, "dedupe_key": dedupe_key[:200], "now": self._clock()}
+        return (await self._core(statement, parameters)).scalar_one_or_none()
+
+
+class SqlStates(LedgerPart):
+    """``flows.ports.States``: where each person is in their conversation."""
+
+    def __init__(self, tx: Tx) -> None:
+        super().__init__(tx)
+        self._versions: dict[int, int] = {}  # conversation states read, for save_state
+
+    async def load_state(self, stakeholder_id: int) -> dict[str, Any]:
+        parameters = {"stakeholder_id": stakeholder_id}
+        row = (await self._core(per_message.LOAD_STATE, parameters)).one_or_none()
+        if row is None:
+            return {}
+        self._versions[stakeholder_id] = row.version  # save_state updates, no second SELECT
+        return dict(row.data)
+
+    async def save_state(
+        self, stakeholder_id: int, partnership_id: int | None, data: dict[str, Any]
+    ) -> None:
+        version = self._versions.get(stakeholder_id)
+        if version is None:
+            values = {"stakeholder_id": stakeholder_id, "partnership_id": partnership_id}
+            await self._core(
+                per_message.INSERT_STATE, {**values, "data": data, "updated_at": self._clock()}
+            )
+            self._versions[stakeholder_id] = 0
+            return
+        self._versions[stakeholder_id] = version + 1
+        parameters = {
+            "person": stakeholder_id,
+            "new_partnership_id": partnership_id,
+            "new_data": data,
+            "new_version": version + 1,
+            "now": self._clock(),
+        }
+        await self._core(per_message.UPDATE_STATE, parameters)
+
+
+class SqlAnswers(LedgerPart):
+    """``flows.ports.Answers``: answers kept, and the partnership's step moved on."""
+
+    async def record(self, answer: AnswerRecord) -> None:
+        stamped = {**answer.__dict__, "answered_at": self._clock()}
+        await self._core(per_message.INSERT_ANSWER, stamped)
+
+    async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
+        query = (
+            select(Answer.conversation, Answer.question)
+            .distinct()
+            .where(Answer.stakeholder_id == stakeholder_id, Answer.partnership_id == partnership_id)
+        )
+        found: dict[str, set[str]] = defaultdict(set)
+        for conversation, question in await self.session.execute(query):
+            found[conversation].add(question.split(".", 1)[0])
+        return found
+
+    async def advance_step(self, partnership_id: int, finished: str) -> str | None:
+        partnership = await self.session.get_one(Partnership, partnership_id, with_for_update=True)
+        loop = LOOPS.get(partnership.loop)
+        if loop is None or partnership.step != finished:
+            return None
+        following = next_step(loop, Step(finished))
+        if following is None:
+            return None
+        await self.session.execute(
+            update(Partnership).where(Partnership.id == partnership_id).values(step=following.value)
+        )
+        return following.value
