@@ -20,9 +20,7 @@ from c2cbot.domain.schedules import Plausibility, check_kpi_value
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import answering
-from c2cbot.flows.actions import OpenPrompt, decode
 from c2cbot.flows.answering import Parsed
-from c2cbot.flows.messages import Inbound
 from c2cbot.flows.ports import EarlierValue, KpiPlans
 from c2cbot.flows.schema import Kind, Question
 from c2cbot.flows.texts import Texts
@@ -32,7 +30,6 @@ WRONG_CURRENCY = N_(
     "{expected}: I do not convert currencies."
 )
 _KIND_OF = {Kind.NUMBER: "count", Kind.MONEY: "money"}
-_SHORT = 24
 
 
 def parse_typed(
@@ -85,25 +82,6 @@ async def review(
 def jumped(state: dict[str, Any]) -> bool:
     """Whether the value just given jumped tenfold, so ``confirm`` must be asked."""
     return bool((state.get("values") or {}).get("jump"))
-
-
-async def offered_prompt(ledger: KpiPlans, inbound: Inbound, text: str) -> int | None:
-    """The prompt a typed "1" (or "Answer now") picks, when the last message offered one.
-
-    Channels without buttons number a prompt's "Answer now"; the reply must open that
-    prompt, not whatever "1" means in the menu or the question before it.
-    """
-    if not text or len(text) > _SHORT:
-        return None
-    offered = await ledger.last_offer(inbound.channel, inbound.chat_id)
-    if not any(isinstance(decode(c.action), OpenPrompt) for c in offered):
-        return None
-    options = [answering.Option(c.action, c.label) for c in offered]
-    try:
-        picked = decode(answering.parse_choice(options, text).id)
-    except InvalidValue:
-        return None
-    return picked.prompt_id if isinstance(picked, OpenPrompt) else None
 
 
 def _amount(value: Any) -> tuple[Decimal | None, str | None]:

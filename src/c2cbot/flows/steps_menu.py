@@ -20,6 +20,7 @@ from c2cbot.flows.messages import Choice, Outbound
 ONBOARDING = "onboarding"
 JOIN_FIRST = N_("Please join a partnership first: send /start followed by your invite code.")
 WHICH_STEP = N_("The eight steps of your partnership. Which one shall we work on?")
+MARK = " · "  # between a step's name and its progress in the menu: "Plan · 3/9"
 
 
 async def show(turn: ChatTurn) -> None:
@@ -71,4 +72,4 @@ def _step_choice(
     total = walk.count_questions(conversation)
     count = len(answered.get(step.value, set()) & {q.id for q in conversation.questions})
     mark = "✓" if step.value in done else f"{count}/{total}"
-    return Choice(OpenStep(step.value).encode(), f"{turn.translate(STEP_NAMES[step])} · {mark}")
+    return Choice(OpenStep(step.value).encode(), f"{turn.translate(STEP_NAMES[step])}{MARK}{mark}")

@@ -16,7 +16,7 @@ from typing import Any
 from c2cbot.domain import values
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
-from c2cbot.flows import answers, hooks, kpi_review, steps_menu, walk
+from c2cbot.flows import answers, hooks, offers, steps_menu, walk
 from c2cbot.flows.actions import FinishPicking, OpenPrompt, Pick, QuestionCommand, Toggle, decode
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
@@ -70,12 +70,18 @@ class Turn:
             await self._press(self.inbound.action)
         elif command.startswith("/"):
             await registry.run_command(self, values.normalise(text))
-        elif offered := await kpi_review.offered_prompt(self.ledger.kpi_plans, self.inbound, text):
-            await answers.open_prompt(self, offered)  # a typed "1" under a prompt's "Answer now"
+        elif offered := await offers.picked(self.ledger.kpi_plans, self.inbound, text):
+            await self._open(offered)  # a typed "1" under "Answer now" or the steps menu
         elif self.conversation:
             await answers.typed(self, text)
         else:
             await steps_menu.idle(self, text)
+
+    async def _open(self, offered: offers.Offered) -> None:
+        if isinstance(offered, OpenPrompt):
+            await answers.open_prompt(self, offered.prompt_id)
+        else:
+            await steps_menu.open_step(self, offered)
 
     async def _press(self, data: str) -> None:
         """A button: the question's own (if it is still the question asked), or a command's."""

@@ -1,0 +1,36 @@
+"""A typed reply to the numbered choices of the last message: which of them it picks.
+
+Channels without buttons (WeChat, WeCom) number a message's choices, and people answer
+with the number or the choice's words. When the last message offered prompts ("Answer
+now") or the steps menu, the reply means one of those, not the answer to a question
+asked before it: a "2" typed under the menu that /steps showed in the middle of a step
+opens the second step instead of becoming that step's answer.
+"""
+
+from __future__ import annotations
+
+from c2cbot.domain.values import InvalidValue
+from c2cbot.flows import answering
+from c2cbot.flows.actions import OpenPrompt, OpenStep, decode
+from c2cbot.flows.messages import Inbound
+from c2cbot.flows.ports import KpiPlans
+from c2cbot.flows.steps_menu import MARK
+
+Offered = OpenPrompt | OpenStep
+_SHORT = 24  # longer text is an answer, never a pick from a menu
+
+
+async def picked(ledger: KpiPlans, inbound: Inbound, text: str) -> Offered | None:
+    """The prompt or step ``text`` picks from the chat's last message, if it offered those."""
+    if not text or len(text) > _SHORT:
+        return None
+    offered = await ledger.last_offer(inbound.channel, inbound.chat_id)
+    if not any(isinstance(decode(choice.action), OpenPrompt | OpenStep) for choice in offered):
+        return None
+    # A step is typed by its name, without the progress the menu shows after it.
+    options = [answering.Option(c.action, c.label.partition(MARK)[0]) for c in offered]
+    try:
+        chosen = decode(answering.parse_choice(options, text).id)
+    except InvalidValue:
+        return None
+    return chosen if isinstance(chosen, OpenPrompt | OpenStep) else None
