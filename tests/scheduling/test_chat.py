@@ -234,3 +234,39 @@ async def test_kpi_plans_are_saved_and_updated(database: Database) -> None:
     assert rows["joint_projects"].target == Decimal(5)
     assert rows["joint_projects"].responsible_helix == "government"
     assert not rows["visitors"].active
+
+
+async def test_prompts_that_arrive_together_are_offered_one_after_another(
+    database: Database, texts: Catalogues, bot: Bot
+) -> None:
+    """Two open prompts: after the report on one, the other is offered, typed "1" opens it."""
+    world = await build_world(database)
+    asked = await _asked(database, texts, world)
+    assert world.plan_id is not None
+    async with database.transaction() as session:
+        march = Prompt(
+            kind="kpi",
+            stakeholder_id=world.li,
+            partnership_id=world.partnership_id,
+            subject_id=world.plan_id,
+            period_key="2026-03",
+            due_at=utc(2026, 5, 6, 2),
+            status="sent",
+            sent_at=utc(2026, 5, 6, 2),
+            created_at=utc(2026, 5, 6, 1),
+        )
+        session.add(march)
+    li = Driver(bot, "li")
+    await li.press(f"p:{asked[world.li]}")  # April's message, the newest
+    await li.send("1")
+    await li.send("3万")
+    await li.send("/skip")
+    assert "2026-03" in li.text and li.last.choices[0].action == f"p:{march.id}"
+    await li.send("1")  # WeChat's "1": Answer now, under the offer
+    assert "2026-03" in li.text
+    await li.send("1")
+    await li.send("2万")
+    await li.send("/skip")
+    statuses = {p.period_key: p.status for p in await prompts(database, stakeholder_id=world.li)}
+    assert statuses == {"2026-03": "answered", "2026-04": "answered"}
+    assert li.last.choices[0].action.startswith("s:")  # nothing left: the menu

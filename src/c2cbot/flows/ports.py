@@ -166,6 +166,9 @@ class Prompts(Protocol):
     async def prompt_answered(self, prompt_id: int, values: dict[str, Any], now: datetime) -> None:
         """Store what the prompt asked for (a KPI value, progress) and close the prompt."""
 
+    async def next_waiting(self, stakeholder_id: int) -> tuple[int, dict[str, Any]] | None:
+        """The oldest prompt sent to this person and still unanswered, with its context."""
+
 
 class Observer(Protocol):
     """Counts what the engine did, for metrics; the engine never depends on who listens."""

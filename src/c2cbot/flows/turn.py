@@ -16,7 +16,7 @@ from typing import Any
 from c2cbot.domain import values
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
-from c2cbot.flows import answers, hooks, offers, steps_menu, walk
+from c2cbot.flows import answers, hooks, offers, prompt_offers, steps_menu, walk
 from c2cbot.flows.actions import FinishPicking, OpenPrompt, Pick, QuestionCommand, Toggle, decode
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
@@ -232,7 +232,8 @@ class Turn:
             done += [conversation.id] if conversation.id not in done else []
             await self._advance_partnership(conversation.step)
         self.state.update(conv=None, pos=None, trail=[], values={}, picked=[])
-        await steps_menu.show(self)
+        if not (isinstance(prompt_id, int) and await prompt_offers.offer_waiting(self)):
+            await steps_menu.show(self)
 
     async def _advance_partnership(self, step: Step) -> None:
         """A coordinator completing a step moves the partnership on to the next one."""

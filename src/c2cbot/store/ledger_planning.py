@@ -44,6 +44,9 @@ class SqlPrompts(LedgerPart):
     async def prompt_answered(self, prompt_id: int, values: dict[str, Any], now: datetime) -> None:
         await prompt_answers.record_prompt_answer(self.session, prompt_id, values, now)
 
+    async def next_waiting(self, stakeholder_id: int) -> tuple[int, dict[str, Any]] | None:
+        return await prompt_answers.next_waiting(self.session, stakeholder_id)
+
 
 class SqlMeetings(LedgerPart):
     """``flows.ports.Meetings``: meeting notes, and the facts and groups digests need."""

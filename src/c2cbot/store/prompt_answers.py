@@ -44,6 +44,30 @@ async def open_prompt(
     return None
 
 
+async def next_waiting(
+    session: AsyncSession, stakeholder_id: int
+) -> tuple[int, dict[str, Any]] | None:
+    """The oldest prompt sent to the person and still unanswered that can be answered.
+
+    Prompts that reach someone together would otherwise leave all but the last one
+    unreachable once a report is given: nothing offered them again.
+    """
+    query = (
+        select(Prompt.id)
+        .where(Prompt.stakeholder_id == stakeholder_id, Prompt.status.in_(AWAITING))
+        .order_by(Prompt.due_at, Prompt.id)
+        .limit(WAITING_LOOKED_AT)
+    )
+    for prompt_id in (await session.execute(query)).scalars():
+        opened = await open_prompt(session, prompt_id, stakeholder_id)
+        if opened is not None:
+            return prompt_id, opened[1]
+    return None
+
+
+WAITING_LOOKED_AT = 10  # prompts whose plan or activity was deleted are passed over
+
+
 async def _kpi_conversation(
     session: AsyncSession, prompt: Prompt
 ) -> tuple[str, dict[str, Any]] | None:
