@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 from c2cbot.config import DEFAULT_HOME, Settings
 from c2cbot.runtime import Bot
+from c2cbot.store.database import Database
+from tests.conftest import make_invite
 from tests.driver import Driver
 
 C2CBOT = str(Path(sys.executable).with_name("c2cbot"))
@@ -128,3 +130,31 @@ async def test_export_shows_the_answers_people_gave(
     )
     sheet = load_workbook(xlsx_file, read_only=True)["answers"]
     assert any("Alice Andersson" in (row or ()) for row in sheet.iter_rows(values_only=True))
+
+
+async def test_an_export_can_hold_one_partnerships_answers_only(
+    settings: Settings, bot: Bot, database: Database
+) -> None:
+    """A coordinator's data request: their partnership's people, nobody else's."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the export command is exercised once, on SQLite")
+    for user, name, partnership in (
+        ("alice", "Alice Andersson", "Gothenburg–Shanghai"),
+        ("bernd", "Bernd Bauer", "Bonn–Chengdu"),
+    ):
+        person = Driver(bot, user)
+        invite = await make_invite(database, partnership=partnership)
+        for step in ("hi", "English", invite, name):
+            await (person.click(step) if step == "English" else person.send(step))
+    env = {"C2C_DATABASE_URL": settings.database_url}
+
+    result = run("export", "answers", "--partnership", "Bonn–Chengdu", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and {r["partnership"] for r in rows} == {"Bonn–Chengdu"}
+    assert "Bernd Bauer" in result.stdout and "Alice" not in result.stdout
+    everyone = run("export", "answers", env=env).stdout
+    assert "Bernd Bauer" in everyone and "Alice Andersson" in everyone
+
+    unknown = run("export", "answers", "--partnership", "Atlantis", env=env)
+    assert unknown.returncode != 0 and "Atlantis" in unknown.stderr

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
-import json
 import logging
 import os
 import signal
@@ -14,10 +12,11 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic import ValidationError
 
+from c2cbot import export_files
 from c2cbot.channels.telegram import TelegramSetupError
 from c2cbot.channels.wecom import WeComError, group_chat_id
 from c2cbot.clock import system_clock
@@ -119,6 +118,11 @@ def _parser() -> argparse.ArgumentParser:
     answers.add_argument("--format", choices=["jsonl", "csv", "xlsx"], default="jsonl")
     answers.add_argument(
         "--output", type=Path, help="file to write (default: standard output; required for xlsx)"
+    )
+    answers.add_argument(
+        "--partnership",
+        metavar="ID_OR_NAME",
+        help="only this partnership's answers and people (default: every partnership)",
     )
     answers.set_defaults(command=_export_answers)
     group = commands.add_parser(
@@ -271,12 +275,26 @@ async def _export_answers(settings: Settings, arguments: argparse.Namespace) -> 
     if arguments.format == "xlsx" and arguments.output is None:
         raise CommandError("xlsx needs --output FILE")
     async with _database(settings) as database, database.sessions() as session:
-        rows = answer_rows(session)
+        partnership_id = await _partnership_id(session, arguments.partnership)
+        rows = answer_rows(session, partnership_id=partnership_id)
         if arguments.format == "xlsx":
-            await _write_xlsx(rows, arguments.output)
+            await export_files.write_xlsx(rows, arguments.output, COLUMNS)
             return
         with _open_output(arguments.output) as out:
-            await (_write_jsonl if arguments.format == "jsonl" else _write_csv)(rows, out)
+            if arguments.format == "jsonl":
+                await export_files.write_jsonl(rows, out)
+            else:
+                await export_files.write_csv(rows, out, COLUMNS)
+
+
+async def _partnership_id(session: Any, name: str | None) -> int | None:
+    """The partnership an export is limited to, if one was named."""
+    if name is None:
+        return None
+    try:
+        return (await find_partnership(session, name)).id
+    except PartnershipNotFound:
+        raise CommandError(f"no single partnership matches {name!r}") from None
 
 
 @contextlib.contextmanager
@@ -286,39 +304,6 @@ def _open_output(path: Path | None) -> Any:
         return
     with path.open("w", encoding="utf-8", newline="") as handle:
         yield handle
-
-
-async def _write_jsonl(rows: AsyncIterator[dict[str, Any]], out: TextIO) -> None:
-    async for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-async def _write_csv(rows: AsyncIterator[dict[str, Any]], out: TextIO) -> None:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    async for row in rows:
-        writer.writerow(
-            {
-                k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-                for k, v in row.items()
-            }
-        )
-
-
-async def _write_xlsx(rows: AsyncIterator[dict[str, Any]], path: Path) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("answers")
-    sheet.append(list(COLUMNS))
-    async for row in rows:
-        sheet.append(
-            [
-                json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-                for v in row.values()
-            ]
-        )
-    book.save(path)
 
 
 async def _wecom_group(settings: Settings, arguments: argparse.Namespace) -> None:

@@ -98,12 +98,15 @@ class Database:
 
 
 def _create_engine(url: str, echo: bool) -> AsyncEngine:
+    """The engine; its errors never carry the statement's parameters (answers, tokens)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+        return create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(inline_url(parsed), echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(
+        inline_url(parsed), echo=echo, connect_args={"timeout": 30}, hide_parameters=True
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -30,8 +30,11 @@ COLUMNS = (
 )
 
 
-async def answer_rows(session: AsyncSession, batch: int = 1000) -> AsyncIterator[dict[str, Any]]:
-    """Every answer in the order given, streamed so a large database does not fill memory."""
+async def answer_rows(
+    session: AsyncSession, *, partnership_id: int | None = None, batch: int = 1000
+) -> AsyncIterator[dict[str, Any]]:
+    """Every answer in the order given (of one partnership, if named), streamed so a large
+    database does not fill memory. A partnership's export holds its people only."""
     city = aliased(City)
     query = (
         select(
@@ -49,6 +52,8 @@ async def answer_rows(session: AsyncSession, batch: int = 1000) -> AsyncIterator
         .order_by(Answer.id)
         .execution_options(yield_per=batch)
     )
+    if partnership_id is not None:
+        query = query.where(Answer.partnership_id == partnership_id)
     async for answer, partnership, city_name, person, helix, organisation in await session.stream(
         query
     ):
