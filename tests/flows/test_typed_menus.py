@@ -56,3 +56,15 @@ async def test_without_the_menu_a_number_still_answers_the_question(
     await follower.send("/status")  # the question again, no menu
     await follower.send("A region where 2 cities share 1 climate plan")
     assert len(await answers_of(follower, "aim")) == before + 1
+
+
+async def test_forged_step_data_cannot_open_a_report_without_its_prompt(
+    bot: Bot, invite: str, conversations: dict[str, Conversation]
+) -> None:
+    """``s:kpi_count`` would start a KPI report that no prompt asked for: only steps open."""
+    member = Driver(bot, "o_member")
+    await onboard(member, conversations, "en", invite)
+    for forged in ("s:kpi_count", "s:progress", "s:onboarding", "s:meeting"):
+        await member.press(forged)
+        assert says(bot, "en", WHICH_STEP) in member.text, forged
+        assert all(c.action.startswith("s:") for c in member.last.choices)

@@ -50,9 +50,16 @@ async def idle(turn: ChatTurn, text: str) -> None:
         await show(turn)
 
 
+STEPS = frozenset(step.value for step in Step)
+
+
 async def open_step(turn: ChatTurn, action: OpenStep) -> None:
-    """A step's button in the menu."""
-    await turn.start(action.conversation)
+    """A step's button in the menu; forged data naming another conversation (a KPI report
+    without its prompt, onboarding again) only shows the menu."""
+    if action.conversation in STEPS:
+        await turn.start(action.conversation)
+    else:
+        await show(turn)
 
 
 def _step_named(turn: ChatTurn, text: str) -> str | None:
