@@ -58,9 +58,10 @@ from c2cbot.flows.schema import Conversation, Kind, Question
 from c2cbot.flows.texts import Texts
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
-from c2cbot.store.invites import create_invite, find_partnership
+from c2cbot.store.invites import create_invite
 from c2cbot.store.migrate import upgrade
 from c2cbot.store.models import Answer, ConversationState, OutboxMessage
+from c2cbot.store.partnership_lookup import find_partnership
 from c2cbot.store.seeding import seed_reference
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -18,8 +18,9 @@ from c2cbot.config import Settings
 from c2cbot.domain.reference import load_reference
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
-from c2cbot.store.invites import create_invite, find_partnership
+from c2cbot.store.invites import create_invite
 from c2cbot.store.migrate import upgrade
+from c2cbot.store.partnership_lookup import find_partnership
 from c2cbot.store.seeding import seed_reference
 from tests.driver import Driver
 

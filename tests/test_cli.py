@@ -158,3 +158,14 @@ async def test_an_export_can_hold_one_partnerships_answers_only(
 
     unknown = run("export", "answers", "--partnership", "Atlantis", env=env)
     assert unknown.returncode != 0 and "Atlantis" in unknown.stderr
+
+
+def test_invite_finds_a_partnership_typed_loosely_and_suggests_for_a_city(
+    sqlite_env: dict[str, str],
+) -> None:
+    run("seed", env=sqlite_env)
+    loose = run("invite", "--partnership", "gothenburg-shanghai", env=sqlite_env)
+    assert loose.returncode == 0, loose.stderr
+    several = run("invite", "--partnership", "Milan", env=sqlite_env)
+    assert several.returncode == 1
+    assert "did you mean" in several.stderr and "Milan–Shanghai" in several.stderr

@@ -25,10 +25,11 @@ from c2cbot.domain.reference import load_reference
 from c2cbot.flows.messages import Inbound
 from c2cbot.runtime import Bot
 from c2cbot.scheduling import jobs
-from c2cbot.store.invites import create_invite, find_partnership
+from c2cbot.store.invites import create_invite
 from c2cbot.store.journal import SqlJournal
 from c2cbot.store.migrate import upgrade
 from c2cbot.store.models import Base, OutboxMessage
+from c2cbot.store.partnership_lookup import find_partnership
 from c2cbot.store.seeding import seed_reference
 from tests.driver import Driver
 from tests.flows.walker import load_conversations, onboard, start_step, walk_conversation

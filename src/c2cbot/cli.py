@@ -32,9 +32,11 @@ from c2cbot.scheduling.on_request import NothingToPost, post_digest
 from c2cbot.store.database import Database
 from c2cbot.store.digest_facts import preview_facts
 from c2cbot.store.exports import COLUMNS, answer_rows
-from c2cbot.store.invites import PartnershipNotFound, create_invite, find_partnership
+from c2cbot.store.invites import create_invite
 from c2cbot.store.migrate import upgrade
+from c2cbot.store.models import Partnership
 from c2cbot.store.outbox import SqlOutbox
+from c2cbot.store.partnership_lookup import PartnershipNotFound, find_partnership
 from c2cbot.store.seeding import seed_reference
 
 DEMO_PARTNERSHIP = "Gothenburg–Shanghai"
@@ -204,10 +206,7 @@ async def _check(settings: Settings, _arguments: argparse.Namespace) -> int:
 
 async def _invite(settings: Settings, arguments: argparse.Namespace) -> None:
     async with _database(settings) as database, database.transaction() as session:
-        try:
-            partnership = await find_partnership(session, arguments.partnership)
-        except PartnershipNotFound:
-            raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
+        partnership = await _partnership(session, arguments.partnership)
         invite = await create_invite(
             session,
             partnership,
@@ -225,10 +224,7 @@ async def _digest(settings: Settings, arguments: argparse.Namespace) -> None:
         return
     texts, now = Catalogues(settings.locale_dir, settings.default_language), system_clock()
     async with _database(settings) as database, database.transaction() as session:
-        try:
-            partnership = await find_partnership(session, arguments.partnership)
-        except PartnershipNotFound:
-            raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
+        partnership = await _partnership(session, arguments.partnership)
         facts = await preview_facts(session, partnership.id, arguments.kind, arguments.meeting, now)
     if facts is None:
         raise CommandError("no such meeting notes for this partnership")
@@ -255,8 +251,8 @@ async def _post_digest(settings: Settings, arguments: argparse.Namespace) -> Non
                 meeting_id=arguments.meeting,
                 translator=translator,
             )
-    except PartnershipNotFound:
-        raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
+    except PartnershipNotFound as error:
+        raise _no_partnership(error) from None
     except NothingToPost:
         raise CommandError("no such meeting notes for this partnership") from None
     finally:
@@ -291,10 +287,22 @@ async def _partnership_id(session: Any, name: str | None) -> int | None:
     """The partnership an export is limited to, if one was named."""
     if name is None:
         return None
+    return (await _partnership(session, name)).id
+
+
+async def _partnership(session: Any, wanted: str) -> Partnership:
     try:
-        return (await find_partnership(session, name)).id
-    except PartnershipNotFound:
-        raise CommandError(f"no single partnership matches {name!r}") from None
+        return await find_partnership(session, wanted)
+    except PartnershipNotFound as error:
+        raise _no_partnership(error) from None
+
+
+def _no_partnership(error: PartnershipNotFound) -> CommandError:
+    """What the operator reads: the text that fits no single partnership, and the near ones."""
+    message = f"no single partnership matches {error.wanted!r}"
+    if error.candidates:
+        message += "; did you mean: " + ", ".join(error.candidates)
+    return CommandError(message)
 
 
 @contextlib.contextmanager
@@ -317,8 +325,8 @@ async def _wecom_group(settings: Settings, arguments: argparse.Namespace) -> Non
         chat = await bot.wecom.create_group(name, arguments.owner, arguments.members)
         await link_wecom_group(bot, partnership.id, group_chat_id(chat), name)
         print(f"created and linked WeCom group {chat} for {partnership.name}")
-    except PartnershipNotFound:
-        raise CommandError(f"no single partnership matches {arguments.partnership!r}") from None
+    except PartnershipNotFound as error:
+        raise _no_partnership(error) from None
     finally:
         await bot.stop()
 

@@ -37,8 +37,8 @@ from c2cbot.flows.messages import Outbound
 from c2cbot.runtime import Bot, link_wecom_group
 from c2cbot.store.database import Database
 from c2cbot.store.exports import answer_rows
-from c2cbot.store.invites import find_partnership
 from c2cbot.store.models import Answer, InboundMessage, OutboxMessage
+from c2cbot.store.partnership_lookup import find_partnership
 from tests.channels.test_telegram_run import (
     ANSWERED,
     PARTNERSHIP,

@@ -52,9 +52,9 @@ from c2cbot.flows.schema import Conversation, Kind, OptionSource, Question
 from c2cbot.flows.texts import Texts
 from c2cbot.flows.walk import Position
 from c2cbot.runtime import Bot
-from c2cbot.store.invites import find_partnership
 from c2cbot.store.journal import SqlJournal
 from c2cbot.store.models import GroupChat, InboundMessage, OutboxMessage
+from c2cbot.store.partnership_lookup import find_partnership
 from c2cbot.store.tokens import SqlTokenVault
 from tests.channels.conftest import Recorder
 from tests.fakes.wecom_api import (

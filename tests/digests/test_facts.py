@@ -17,7 +17,6 @@ from sqlalchemy import event, select
 from c2cbot.domain.steps import Step
 from c2cbot.store.database import Database
 from c2cbot.store.digest_facts import BATCH, kpi_number, weekly_facts
-from c2cbot.store.invites import find_partnership
 from c2cbot.store.models import (
     Activity,
     Answer,
@@ -29,6 +28,7 @@ from c2cbot.store.models import (
     Prompt,
     Stakeholder,
 )
+from c2cbot.store.partnership_lookup import find_partnership
 
 WEEK_END = date(2026, 11, 29)  # a Sunday
 IN_WEEK = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.flows.ports import InviteProblem
@@ -19,24 +19,8 @@ from c2cbot.store.models import InviteCode, Membership, Partnership
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-class PartnershipNotFound(LookupError):
-    pass
-
-
 def new_code(length: int = 8) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
-
-
-async def find_partnership(session: AsyncSession, id_or_name: str) -> Partnership:
-    """A partnership by id, key or name (case-insensitive); ambiguous names are refused."""
-    wanted = id_or_name.strip()
-    conditions = [func.lower(Partnership.name) == wanted.lower(), Partnership.key == wanted]
-    if wanted.isdigit():
-        conditions.append(Partnership.id == int(wanted))
-    found = list((await session.execute(select(Partnership).where(or_(*conditions)))).scalars())
-    if len(found) != 1:
-        raise PartnershipNotFound(id_or_name)
-    return found[0]
 
 
 async def create_invite(
