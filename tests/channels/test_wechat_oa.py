@@ -15,17 +15,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from c2cbot.channels.base import ChatOutbox, DeliveryError, TokenFetch, TokenVault
-from c2cbot.channels.wechat_oa import (
-    MAX_BYTES,
-    Refused,
-    WeChatOfficialAccount,
-    fitting,
-    read_inbound,
-    render_reply,
-    split_bytes,
-    xml_text,
-)
+from c2cbot.channels._tencent.callbacks import Refused
+from c2cbot.channels.base import ChatOutbox, DeliveryError, TokenFetch, TokenVault, split_bytes
+from c2cbot.channels.wechat_oa.channel import WeChatOfficialAccount
+from c2cbot.channels.wechat_oa.reading import read_inbound
+from c2cbot.channels.wechat_oa.replies import MAX_BYTES, fitting, render_reply, xml_text
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.flows import engine, walk
@@ -627,7 +621,7 @@ async def test_when_the_engine_is_behind_a_callback_answers_at_once(
 
 
 async def _running(channel: WeChatOfficialAccount, engines: int) -> bool:
-    return len(channel._running) >= engines
+    return channel.engines_running >= engines
 
 
 async def test_replies_committed_after_the_deadline_go_by_the_api_once(

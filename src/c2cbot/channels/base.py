@@ -6,10 +6,8 @@ engine never asks which channel it is talking to.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,17 +18,24 @@ from c2cbot.flows.actions import is_skip
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a channel shows; ``images``: an outbox message's ``extra["image"]`` as a picture."""
+    """What a channel shows; ``images``: an outbox message's ``extra["image"]`` as a picture.
+
+    Digests read these too: ``markup`` says whether a digest goes as HTML (Telegram's
+    subset), markdown (WeCom's) or plain text, cut at ``max_length`` counted in
+    ``length_unit`` ("utf16" code units or UTF-8 "bytes"). ``group_side``: which city of
+    a partnership a group chat on this channel belongs to ("eu" or "cn"), for its default
+    digest time zone.
+    """
 
     buttons: bool
     max_length: int
     markup: str  # "html", "markdown" or "plain"
     images: bool = False
+    length_unit: str = "utf16"
+    group_side: str = "eu"
 
 
 #: The largest picture a message may carry: WeCom's media/upload takes images up to 2 MB
@@ -160,44 +165,3 @@ class InboundJournal(Protocol):
     async def keep(self, inbound: Inbound) -> None: ...
 
     def forget(self, inbound: Inbound) -> None: ...
-
-
-#: Seconds WeChat and WeCom wait for a callback's answer (5), less a margin.
-CALLBACK_PATIENCE = 4.8
-MIN_JOURNAL_WAIT = 0.1  # seconds a callback gives the journal at the least
-
-
-async def keep_until_handled(
-    journal: InboundJournal | None,
-    inbound: Inbound,
-    handling: asyncio.Task[object],
-    within: float,
-) -> None:
-    """Before a callback says "received" while the engine still has the message.
-
-    WeChat and WeCom never send a confirmed message again, so a crash before the engine
-    stores it would lose it; kept in the journal, it is handled at the next start. If
-    the database cannot take it ``within`` seconds, the platform's patience wins: the
-    callback confirms anyway (logged) and the journal keeps it as soon as it can.
-    Raises if keeping failed: the callback must then not confirm.
-    """
-    if journal is None or handling.done():
-        return
-    keeping = asyncio.ensure_future(journal.keep(inbound))
-    keeping.add_done_callback(_retrieved)
-    try:
-        await asyncio.wait_for(asyncio.shield(keeping), max(MIN_JOURNAL_WAIT, within))
-    except TimeoutError:
-        log.warning("confirmed %s before the journal kept it", inbound.dedupe_key)
-
-    def forget(done: asyncio.Task[object]) -> None:
-        if not done.cancelled() and done.exception() is None:
-            journal.forget(inbound)
-
-    handling.add_done_callback(forget)
-
-
-def _retrieved(keeping: asyncio.Future[None]) -> None:
-    """A keep that finished after its callback stopped waiting: its failure is logged there."""
-    if not keeping.cancelled():
-        keeping.exception()
