@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from c2cbot.config import PROJECT_HOME
+from c2cbot.config import DEFAULT_HOME
 from c2cbot.domain.kpis import KPI_CATALOGUE
 from c2cbot.domain.people import HelixRole
 from c2cbot.flows.actions import (
@@ -94,7 +94,7 @@ def test_controls_are_done_and_skip() -> None:
 
 
 def test_the_longest_buttons_fit_telegrams_64_bytes() -> None:
-    conversations = load_all(PROJECT_HOME / "conversations")
+    conversations = load_all(DEFAULT_HOME / "conversations")
     option_ids = [
         o.id
         for conversation in conversations.values()
