@@ -22,6 +22,7 @@ from c2cbot.channels.web import SPEC as WEB
 from c2cbot.clock import Clock, system_clock
 from c2cbot.config import Settings
 from c2cbot.delivery.dispatcher import Dispatcher
+from c2cbot.delivery.in_place import InPlaceReplies
 from c2cbot.digests.translate import LibreTranslate
 from c2cbot.domain.text import N_
 from c2cbot.flows.engine import Engine
@@ -84,15 +85,20 @@ class Bot:
         self.conversations = load_all(settings.conversations_dir)
         self.metrics = Metrics()
         # With a translator, confirmed notes leave their digest to the meeting-digest job.
-        self.store = SqlStore(self.database, hold_meeting_digests=bool(settings.translate_url))
+        self.outbox = SqlOutbox(self.database)
+        self.in_place = InPlaceReplies(self.outbox, self.database.notify_committed, clock)
+        self.store = SqlStore(
+            self.database,
+            hold_meeting_digests=bool(settings.translate_url),
+            on_enqueued=self.in_place.enqueued,
+        )
         self.engine = Engine(
             self.store, self.conversations, self.texts, clock, observer=self.metrics
         )
-        self.outbox = SqlOutbox(self.database)
         self.vault = SqlTokenVault(self.database)
         self.journal = Journal(SqlJournal(self.database))
         parts = BotParts(
-            self.texts, self.engine.handle, self.outbox, self.vault, self.journal, clock
+            self.texts, self.engine.handle, self.in_place, self.vault, self.journal, clock
         )
         self._installed = _installed(settings, parts, options or {})
         self.channels: dict[str, Channel] = {i.spec.name: i.channel for i in self._installed}
@@ -105,7 +111,13 @@ class Bot:
             reminder_days=settings.reminder_days,
             translator=self.translator,
         )
-        self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
+        self.dispatcher = Dispatcher(
+            self.outbox,
+            self.channels,
+            on_sent=self._sent,
+            clock=clock,
+            held_back=self.in_place.held_back,
+        )
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()
         self._tasks: list[asyncio.Task[None]] = []
@@ -214,6 +226,7 @@ class Bot:
             await self._runner.cleanup()
         for installed in self._installed:
             await installed.stop()  # callbacks in progress finish first
+        await self.in_place.idle()
         await self.journal.idle()
         if self.translator is not None:
             await self.translator.close()

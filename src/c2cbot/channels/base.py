@@ -10,7 +10,6 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from c2cbot.domain.text import N_
@@ -144,19 +143,6 @@ class TokenVault(Protocol):
 
     async def refresh(self, key: str, stale: str | None, fetch: TokenFetch) -> str:
         """A fresh token; ``fetch`` returns (token, seconds valid) and runs only if needed."""
-
-
-class ChatOutbox(Protocol):
-    """What a channel that answers callbacks in place (WeChat) needs of the outbox."""
-
-    async def answered_in_place(
-        self, message_ids: list[int], now: datetime, *, more_waiting: bool
-    ) -> None:
-        """Messages held for a callback's answer went out in it; ``more_waiting``: others
-        wait behind them (the dispatcher is woken to send those)."""
-
-    async def release(self, message_ids: list[int]) -> None:
-        """Messages held for a callback's answer went without it: the dispatcher sends them."""
 
 
 class InboundJournal(Protocol):

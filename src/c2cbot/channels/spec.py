@@ -15,8 +15,9 @@ from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 
-from c2cbot.channels.base import Capabilities, Channel, ChatOutbox, InboundJournal, TokenVault
+from c2cbot.channels.base import Capabilities, Channel, InboundJournal, TokenVault
 from c2cbot.clock import Clock
+from c2cbot.delivery.in_place import InPlaceReplies
 from c2cbot.flows.messages import Inbound
 from c2cbot.flows.texts import Texts
 
@@ -30,7 +31,7 @@ class BotParts:
 
     texts: Texts
     on_inbound: InboundHandler  # the engine's ``handle``
-    outbox: ChatOutbox
+    in_place: InPlaceReplies  # for callbacks that answer with their replies
     vault: TokenVault
     journal: InboundJournal
     clock: Clock

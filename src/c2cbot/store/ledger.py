@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import AsyncIterator, Collection
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
@@ -61,8 +61,17 @@ from c2cbot.store.partnership_names import partnership_titles
 class SqlStore:
     """``flows.ports.Store`` on SQLAlchemy: each transaction yields a fresh ``SqlLedger``."""
 
-    def __init__(self, database: Database, *, hold_meeting_digests: bool = False) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        hold_meeting_digests: bool = False,
+        on_enqueued: Callable[[Mapping[tuple[str, str], int]], None] | None = None,
+    ) -> None:
+        """``on_enqueued``: told, after each commit that wrote to the outbox, how many rows
+        per (channel, chat); without it the dispatcher is woken."""
         self.database = database
+        self._on_enqueued = on_enqueued
         self.hold_meeting_digests = hold_meeting_digests  # a translator is configured
         # SQLite writes one transaction at a time; PostgreSQL overlaps a few batches.
         self.parallel_batches = 1 if database.is_sqlite else POSTGRES_PARALLEL_BATCHES
@@ -79,7 +88,7 @@ class SqlStore:
             )
             yield ledger
         if ledger.enqueued:
-            self.database.notify_committed()
+            self._committed(ledger.enqueued_to)
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[SqlBatch]:
@@ -87,7 +96,13 @@ class SqlStore:
             batch = SqlBatch(session, self.database.clock, self.hold_meeting_digests)
             yield batch
         if batch.enqueued:
+            self._committed(batch.enqueued_to)
+
+    def _committed(self, enqueued: Mapping[tuple[str, str], int]) -> None:
+        if self._on_enqueued is None:
             self.database.notify_committed()
+        else:
+            self._on_enqueued(enqueued)
 
 
 POSTGRES_PARALLEL_BATCHES = 4
@@ -100,6 +115,7 @@ class SqlBatch:
         self.session, self.clock = session, clock
         self.hold_meeting_digests = hold_meeting_digests
         self.enqueued = 0
+        self.enqueued_to: Counter[tuple[str, str]] = Counter()
 
     @asynccontextmanager
     async def each(self) -> AsyncIterator[SqlLedger]:
@@ -109,6 +125,7 @@ class SqlBatch:
             )
             yield ledger
         self.enqueued += ledger.enqueued
+        self.enqueued_to.update(ledger.enqueued_to)
 
 
 class SqlLedger:
@@ -120,6 +137,7 @@ class SqlLedger:
         self.session, self._clock = session, clock
         self._hold_meeting_digests = hold_meeting_digests
         self.enqueued = 0
+        self.enqueued_to: Counter[tuple[str, str]] = Counter()  # rows per (channel, chat)
         self._versions: dict[int, int] = {}  # conversation states read, for save_state
         self._connection: AsyncConnection | None = None
 
@@ -362,18 +380,7 @@ class SqlLedger:
         rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, self._clock())
         await self._core(per_message.INSERT_OUTBOX, rows if len(rows) > 1 else rows[0])
         self.enqueued += len(messages)
-
-    async def unsent_in(self, channel: str, chat_id: str, besides: Collection[int] = ()) -> bool:
-        parameters = {"channel": channel, "chat_id": chat_id, "besides": list(besides)}
-        return (await self._core(per_message.UNSENT, parameters)).first() is not None
-
-    async def hold_in_place(
-        self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
-    ) -> list[int]:
-        """Rows "sending" from the start: after a crash they go out by the dispatcher."""
-        now = self._clock()
-        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, now, status="sending")
-        return list((await self._core(per_message.INSERT_HELD, rows)).scalars())
+        self.enqueued_to[(channel, chat_id)] += len(messages)
 
     async def chat_event(self, channel: str, chat_id: str, event: str, detail: str | None) -> None:
         if event == "unreachable":

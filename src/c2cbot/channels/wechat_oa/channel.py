@@ -1,13 +1,12 @@
 """WeChat Official Account (公众号): the /wechat callback in, the customer-service API out.
 
 WeChat waits five seconds for a callback's answer and then sends the same message
-again, up to three times. So the callback gives the engine about four seconds: the
-engine hands it the replies that fit one answer (``InPlaceReply``), writing them to the
-outbox as being sent in the same transaction, and the callback returns them as the
-passive reply (the only way to answer that needs no API permission and no access
-token). Answers are recorded as sent a few at a time, afterwards. If the engine is not
-done in time, the callback answers "success", the held replies go back to the
-dispatcher, and it sends everything through the customer-service API (``sending``).
+again, up to three times. So the callback gives the engine about four seconds, holding
+its chat meanwhile; once the engine has committed, the callback takes the replies that
+fit one answer from the outbox (``delivery.in_place``) and returns them as the passive
+reply (the only way to answer that needs no API permission and no access token). If
+the engine is not done in time, the callback answers "success" and the dispatcher
+sends everything through the customer-service API (``sending``).
 The engine's transaction is never cancelled: it runs on in its own task
 (``_tencent.callbacks``), and WeChat's retries meanwhile get "success" without running
 it again.
@@ -21,9 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -36,13 +34,14 @@ from c2cbot.channels._tencent.callbacks import (
     read_xml,
 )
 from c2cbot.channels._tencent.crypto import Envelope, same, signature
-from c2cbot.channels.base import ChatOutbox, InboundJournal, TokenVault, as_numbered_text
+from c2cbot.channels.base import InboundJournal, TokenVault, as_numbered_text
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK
 from c2cbot.channels.wechat_oa.reading import read_inbound
-from c2cbot.channels.wechat_oa.replies import InPlaceReply, render_reply
+from c2cbot.channels.wechat_oa.replies import SEPARATOR, fitting, render_reply
 from c2cbot.channels.wechat_oa.sending import TOKEN_ERRORS, CustomerService, token_refused
 from c2cbot.channels.wechat_oa.spec import CALLBACK_PATH, CAPABILITIES, NAME
 from c2cbot.clock import Clock, system_clock
+from c2cbot.delivery.in_place import InPlaceReplies
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
@@ -54,8 +53,6 @@ REQUEST_TIMEOUT = 10.0
 # Engine runs in flight at which a new callback no longer waits for its own (the engine is
 # behind: the wait would be long); it answers "success" and the dispatcher sends by API.
 MAX_WAITING = 10
-MARK_EVERY = 0.02  # seconds between writes that record answers in place as sent
-MARK_RETRY_LONGEST = 5.0  # seconds, at most, between tries while the database fails
 
 InboundHandler = Callable[[Inbound], Awaitable[object]]
 
@@ -93,7 +90,7 @@ class WeChatOfficialAccount:
         api_url: str,
         texts: Texts,
         on_inbound: InboundHandler,
-        outbox: ChatOutbox,
+        in_place: InPlaceReplies,
         vault: TokenVault,
         template_id: str | None = None,
         journal: InboundJournal | None = None,
@@ -101,7 +98,7 @@ class WeChatOfficialAccount:
         max_waiting: int = MAX_WAITING,
         clock: Clock = system_clock,
     ) -> None:
-        self._token, self._texts, self._outbox = token, texts, outbox
+        self._token, self._texts, self._in_place = token, texts, in_place
         self._deadline, self._max_waiting, self._clock = reply_deadline, max_waiting, clock
         self._sealer = Envelope(token, aes_key, app_id, "WeChat") if aes_key else None
         account = _account(api_url, app_id, app_secret)
@@ -109,11 +106,6 @@ class WeChatOfficialAccount:
         self._api = TencentApi(account, vault, token_refused, SYSTEM_CLOCK.now, timing)
         self._sending = CustomerService(self._api, template_id)
         self._runner = CallbackRunner("WeChat", on_inbound, journal)
-        self._late: set[asyncio.Task[None]] = set()
-        # Held replies sent in answers, per chat, until recorded as sent (MARK_EVERY).
-        self._answered: dict[str, list[int]] = {}
-        self._more_waiting = False  # a recorded answer lets the dispatcher send what follows
-        self._marker: asyncio.Task[None] | None = None  # the task recording answers
 
     @property
     def engines_running(self) -> int:
@@ -125,11 +117,9 @@ class WeChatOfficialAccount:
         return [web.get(CALLBACK_PATH, self._verify), web.post(CALLBACK_PATH, self._receive)]
 
     async def idle(self) -> None:
-        """Wait for engine tasks that outlived their callback, and for the outbox's marks."""
-        while self._runner.in_flight or self._late or self._answered:
-            self._mark_answered()
-            await self._runner.settle()
-            await asyncio.gather(*self._late, return_exceptions=True)
+        """Wait for engine runs that outlived their callback, and for answers to be recorded."""
+        await self._runner.settle()
+        await self._in_place.idle()
 
     async def close(self) -> None:
         """Let running engine tasks finish (never cancel a transaction), then close HTTP."""
@@ -221,72 +211,27 @@ class WeChatOfficialAccount:
         return await self._answer_in_place(inbound, patience)
 
     async def _answer_in_place(self, inbound: Inbound, patience: float) -> str | None:
-        """Run the engine with a place for its replies, waiting for them up to the deadline."""
-        reply = InPlaceReply(self._text, lambda: self._answered.get(inbound.chat_id, ()))
-        task = self._runner.start(replace(inbound, in_place=reply))
-        try:
+        """Run the engine holding the chat; answer with its first replies if it commits in time."""
+        with self._in_place.holding(NAME, inbound.chat_id) as hold:
+            task = self._runner.start(inbound)
             await asyncio.wait({task}, timeout=self._deadline)
-        finally:  # past the deadline, or the server is stopping: answer without them
-            if not task.done():
-                reply.waiting = False
-                task.add_done_callback(lambda _task: self._give_back(reply, _task))
+            if task.done():  # else past the deadline, or the server is stopping
+                if task.cancelled() or task.exception() is not None:
+                    raise EngineFailed(inbound.dedupe_key)
+                taken = await self._in_place.take(hold, self._fitting)
         if not task.done():
             await self._keep(inbound, task, patience)
             return None  # the dispatcher sends the replies when the engine is done
-        if task.cancelled() or task.exception() is not None:
-            raise EngineFailed(inbound.dedupe_key)
-        self._answered_with(inbound.chat_id, reply)
-        return reply.answer
+        if taken is None:
+            return None
+        return SEPARATOR.join(self._text(message) for message in taken.messages)
 
-    def _answered_with(self, chat_id: str, reply: InPlaceReply) -> None:
-        if reply.ids:
-            self._answered.setdefault(chat_id, []).extend(reply.ids)
-            self._more_waiting |= reply.more
-            self._mark_answered()
+    def _fitting(self, messages: list[Outbound]) -> int:
+        return fitting([self._text(message) for message in messages])
 
     async def _keep(self, inbound: Inbound, task: asyncio.Task[object], patience: float) -> None:
         """Journal the message before confirming it early, if WeChat's patience allows."""
         await self._runner.keep(inbound, task, patience - asyncio.get_running_loop().time())
-
-    def _give_back(self, reply: InPlaceReply, task: asyncio.Task[object]) -> None:
-        """Replies held for an answer that went without them go to the dispatcher.
-
-        Only after a commit: a failed run's ids were rolled back and may be reused.
-        """
-        if reply.ids and not task.cancelled() and task.exception() is None:
-            self._in_background(self._outbox.release(reply.ids))
-
-    def _mark_answered(self) -> None:
-        """Record the held replies sent in answers, many in one transaction."""
-        if self._answered and (self._marker is None or self._marker.done()):
-            self._marker = self._in_background(self._marking())
-
-    async def _marking(self) -> None:
-        pause = MARK_EVERY
-        while self._answered:
-            await asyncio.sleep(pause)
-            answered = {chat_id: list(ids) for chat_id, ids in self._answered.items()}
-            ids = [message_id for chat in answered.values() for message_id in chat]
-            more, self._more_waiting = self._more_waiting, False
-            try:
-                await self._outbox.answered_in_place(ids, self._clock(), more_waiting=more)
-            except Exception:
-                log.exception("could not record %d WeChat answers; trying again", len(ids))
-                self._more_waiting |= more
-                pause = min(MARK_RETRY_LONGEST, pause * 2)
-                continue
-            pause = MARK_EVERY
-            for chat_id, recorded in answered.items():  # more may have come meanwhile
-                left = self._answered[chat_id][len(recorded) :]
-                self._answered[chat_id] = left
-                if not left:
-                    del self._answered[chat_id]
-
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.create_task(work)
-        self._late.add(task)
-        task.add_done_callback(self._late.discard)
-        return task
 
     def _text(self, message: Outbound) -> str:
         return as_numbered_text(message, self._texts).strip()

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from wechatpy.replies import TextReply
-
-from c2cbot.flows.messages import Outbound
 
 MAX_BYTES = 2048  # a customer-service text, and what we put in one passive reply
 SEPARATOR = "\n\n"
@@ -43,37 +41,3 @@ def render_reply(message: Mapping[str, str], text: str, now: datetime) -> str:
         time=int(now.timestamp()),
     )
     return str(reply.render())
-
-
-class InPlaceReply:
-    """The replies one callback answers with: ``ReplyInPlace`` for the engine.
-
-    The engine calls ``take`` and ``held`` inside its transaction, which may be retried;
-    each call starts afresh. Once the callback stops waiting it takes nothing more.
-    """
-
-    def __init__(
-        self, text: Callable[[Outbound], str], answered: Callable[[], Collection[int]]
-    ) -> None:
-        self._text, self._answered = text, answered
-        self.texts: list[str] = []
-        self.ids: list[int] = []
-        self.waiting = True
-        self.more = False  # replies that did not fit wait behind the answer
-
-    @property
-    def answered(self) -> Collection[int]:
-        return self._answered()
-
-    def take(self, replies: Sequence[Outbound]) -> int:
-        texts = [self._text(reply) for reply in replies] if self.waiting else []
-        self.texts, self.ids = texts[: fitting(texts)], []
-        self.more = len(self.texts) < len(replies)
-        return len(self.texts)
-
-    def held(self, message_ids: Sequence[int]) -> None:
-        self.ids = list(message_ids)
-
-    @property
-    def answer(self) -> str | None:
-        return SEPARATOR.join(self.texts) if self.ids else None

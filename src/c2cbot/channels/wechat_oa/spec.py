@@ -35,7 +35,7 @@ def _build(
         api_url=config.api_url,
         texts=parts.texts,
         on_inbound=parts.on_inbound,
-        outbox=parts.outbox,
+        in_place=parts.in_place,
         vault=parts.vault,
         template_id=config.template_id,
         journal=parts.journal,
