@@ -17,8 +17,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from c2cbot import export_files
-from c2cbot.channels.telegram import TelegramSetupError
-from c2cbot.channels.wecom import WeComError, group_chat_id
+from c2cbot.channels import wecom
+from c2cbot.channels.telegram.channel import TelegramSetupError
+from c2cbot.channels.wecom.errors import WeComError
+from c2cbot.channels.wecom.writing import group_chat_id
 from c2cbot.clock import system_clock
 from c2cbot.config import Settings
 from c2cbot.digests import Markup
@@ -317,12 +319,13 @@ def _open_output(path: Path | None) -> Any:
 async def _wecom_group(settings: Settings, arguments: argparse.Namespace) -> None:
     bot = Bot(settings)
     try:
-        if bot.wecom is None:
+        if not bot.runs(wecom.SPEC):
             raise CommandError("WeCom is not configured: set the C2C_WECOM_* settings")
         async with bot.database.transaction() as session:
             partnership = await find_partnership(session, arguments.partnership)
         name = arguments.name or partnership.name
-        chat = await bot.wecom.create_group(name, arguments.owner, arguments.members)
+        app = bot.running(wecom.SPEC)
+        chat = await app.create_group(name, arguments.owner, arguments.members)
         await link_wecom_group(bot, partnership.id, group_chat_id(chat), name)
         print(f"created and linked WeCom group {chat} for {partnership.name}")
     except PartnershipNotFound as error:

@@ -8,18 +8,21 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
 
 import jinja2
 from aiohttp import web
 
+from c2cbot.channels import wecom
 from c2cbot.channels.base import Channel
-from c2cbot.channels.telegram import TelegramChannel
-from c2cbot.channels.webchat import WebChat
-from c2cbot.channels.wechat_oa import WeChatOfficialAccount
-from c2cbot.channels.wecom import WeComApp
-from c2cbot.clock import Clock, system_clock, unix_seconds
-from c2cbot.config import Settings, TelegramMode
+from c2cbot.channels.registry import SPECS
+from c2cbot.channels.spec import BotParts, ChannelSpec, Installed
+from c2cbot.channels.web import SPEC as WEB
+from c2cbot.clock import Clock, system_clock
+from c2cbot.config import Settings
 from c2cbot.delivery.dispatcher import Dispatcher
+from c2cbot.delivery.in_place import InPlaceReplies
 from c2cbot.digests.previews import ChatDigests
 from c2cbot.digests.translate import LibreTranslate
 from c2cbot.domain.text import N_
@@ -39,6 +42,8 @@ from c2cbot.web.app import build_app
 from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
 
 log = logging.getLogger(__name__)
+
+Built = TypeVar("Built", bound=Channel)
 
 
 def tune_gc_for_serving() -> None:
@@ -66,15 +71,28 @@ JOURNAL_RETRY = 10.0  # seconds between tries to read the journal while the data
 class Bot:
     """Everything one bot process runs, wired once."""
 
-    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
-        """``clock`` is the one source of "now" for everything the bot stamps or compares."""
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock = system_clock,
+        options: Mapping[str, object] | None = None,
+    ) -> None:
+        """``clock`` is the one source of "now" for everything the bot stamps or compares;
+        ``options`` are channels' knobs by channel name (``{"telegram": TelegramOptions(…)}``).
+        """
         self.settings, self.clock = settings, clock
         self.database = Database(settings.database_url, clock=clock)
         self.texts = Catalogues(settings.locale_dir, settings.default_language)
         self.conversations = load_all(settings.conversations_dir)
         self.metrics = Metrics()
         # With a translator, confirmed notes leave their digest to the meeting-digest job.
-        self.store = SqlStore(self.database, hold_meeting_digests=bool(settings.translate_url))
+        self.outbox = SqlOutbox(self.database)
+        self.in_place = InPlaceReplies(self.outbox, self.database.notify_committed, clock)
+        self.store = SqlStore(
+            self.database,
+            hold_meeting_digests=bool(settings.translate_url),
+            on_enqueued=self.in_place.enqueued,
+        )
         self.engine = Engine(
             self.store,
             self.conversations,
@@ -83,14 +101,14 @@ class Bot:
             clock,
             observer=self.metrics,
         )
-        self.webchat = WebChat()
-        self.channels: dict[str, Channel] = {self.webchat.name: self.webchat}
-        self.outbox = SqlOutbox(self.database)
         self.vault = SqlTokenVault(self.database)
         self.journal = Journal(SqlJournal(self.database))
-        self.telegram = self._telegram(settings)
-        self.wecom = self._wecom(settings)
-        self.wechat = self._wechat(settings)
+        parts = BotParts(
+            self.texts, self.engine.handle, self.in_place, self.vault, self.journal, clock
+        )
+        self._installed = _installed(settings, parts, options or {})
+        self.channels: dict[str, Channel] = {i.spec.name: i.channel for i in self._installed}
+        self.webchat = self.running(WEB)
         self.translator = translator_from(settings)
         self.scheduling = Scheduling(
             self.database,
@@ -99,73 +117,28 @@ class Bot:
             reminder_days=settings.reminder_days,
             translator=self.translator,
         )
-        self.dispatcher = Dispatcher(self.outbox, self.channels, on_sent=self._sent, clock=clock)
+        self.dispatcher = Dispatcher(
+            self.outbox,
+            self.channels,
+            on_sent=self._sent,
+            clock=clock,
+            held_back=self.in_place.held_back,
+        )
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self._page_environments: dict[str, jinja2.Environment] = {}
 
-    def _telegram(self, settings: Settings) -> TelegramChannel | None:
-        if settings.telegram_token is None:
-            return None
-        channel = TelegramChannel(
-            settings.telegram_token.get_secret_value(),
-            settings.telegram_api_url,
-            self.texts,
-            self.engine.handle,
-        )
-        self.channels[channel.name] = channel
-        return channel
+    def running(self, spec: ChannelSpec[Any, Built, Any]) -> Built:
+        """The channel built from ``spec``; ``LookupError`` if its settings are not given."""
+        for installed in self._installed:
+            if installed.spec is spec:
+                return cast(Built, installed.channel)
+        raise LookupError(f"the {spec.name} channel is not configured")
 
-    def _wecom(self, settings: Settings) -> WeComApp | None:
-        wecom = settings.wecom
-        if wecom is None:
-            return None
-        channel = WeComApp(
-            corp_id=wecom.corp_id,
-            agent_id=wecom.agent_id,
-            secret=wecom.secret,
-            token=wecom.token,
-            aes_key=wecom.aes_key,
-            api_url=settings.wecom_api_url,
-            texts=self.texts,
-            on_inbound=self.engine.handle,
-            vault=self.vault,
-            journal=self.journal,
-            clock=unix_seconds(self.clock),
-        )
-        self.channels[channel.name] = channel
-        return channel
-
-    def _wechat(self, settings: Settings) -> WeChatOfficialAccount | None:
-        if not (settings.wechat_app_id and settings.wechat_app_secret and settings.wechat_token):
-            return None
-        key = settings.wechat_aes_key
-        channel = WeChatOfficialAccount(
-            app_id=settings.wechat_app_id,
-            app_secret=settings.wechat_app_secret.get_secret_value(),
-            token=settings.wechat_token.get_secret_value(),
-            aes_key=key.get_secret_value() if key else None,
-            api_url=settings.wechat_api_url,
-            texts=self.texts,
-            on_inbound=self.engine.handle,
-            outbox=self.outbox,
-            vault=self.vault,
-            template_id=settings.wechat_template_id,
-            journal=self.journal,
-            reply_deadline=settings.wechat_reply_deadline,
-            clock=self.clock,
-        )
-        self.channels[channel.name] = channel
-        return channel
-
-    @property
-    def _webhook_secret(self) -> str | None:
-        secret = self.settings.telegram_webhook_secret
-        if self.settings.telegram_mode is not TelegramMode.WEBHOOK or secret is None:
-            return None
-        return secret.get_secret_value()
+    def runs(self, spec: ChannelSpec[Any, Any, Any]) -> bool:
+        return any(installed.spec is spec for installed in self._installed)
 
     def _sent(self, channel: str, chat_id: str) -> None:
         self.metrics.sent(channel)
@@ -180,11 +153,8 @@ class Bot:
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
         app.on_shutdown.append(self._release_long_polls)
-        for routed in (self.wecom, self.wechat):
-            if routed is not None:
-                app.add_routes(routed.routes())
-        if self.telegram is not None and self._webhook_secret is not None:
-            app.add_routes(self.telegram.webhook_routes(self._webhook_secret))
+        for installed in self._installed:
+            app.add_routes(installed.routes())
         return app
 
     def _chat_page(self, accept_language: str | None) -> str:
@@ -226,7 +196,7 @@ class Bot:
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
-        await self._start_telegram()  # after listening: a webhook may be called at once
+        await self._start_channels()  # after listening: a webhook may be called at once
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
         if schedule:
             await self.scheduling.start()
@@ -247,30 +217,37 @@ class Bot:
             if await self._replayed():
                 return
 
-    async def _start_telegram(self) -> None:
-        if self.telegram is None:
-            return
-        await self.telegram.start()
-        if self._webhook_secret is not None:
-            await self.telegram.use_webhook(str(self.settings.public_url), self._webhook_secret)
-        else:
-            self._tasks.append(asyncio.create_task(self.telegram.poll_forever(), name="telegram"))
+    async def _start_channels(self) -> None:
+        for installed in self._installed:
+            work = await installed.start()
+            if work is not None:
+                name = installed.spec.name
+                self._tasks.append(asyncio.create_task(work, name=name))
 
     async def stop(self) -> None:
         await self.scheduling.stop()
         for task in self._tasks:
             await _stopped(task)
-        if self.telegram is not None:
-            await self.telegram.close()
         if self._runner is not None:
             await self._runner.cleanup()
-        for closing in (self.wecom, self.wechat):
-            if closing is not None:
-                await closing.close()  # lets callbacks in progress finish
+        for installed in self._installed:
+            await installed.stop()  # callbacks in progress finish first
+        await self.in_place.idle()
         await self.journal.idle()
         if self.translator is not None:
             await self.translator.close()
         await self.database.close()
+
+
+def _installed(
+    settings: Settings, parts: BotParts, options: Mapping[str, object]
+) -> list[Installed[Any, Any]]:
+    """Every registered channel whose settings are given, built from the bot's parts."""
+    unknown = set(options) - {spec.name for spec in SPECS}
+    if unknown:
+        raise ValueError(f"options for unknown channels: {', '.join(sorted(unknown))}")
+    built = (spec.install(settings, parts, options) for spec in SPECS)
+    return [installed for installed in built if installed is not None]
 
 
 STOP_WITHIN = 15.0  # seconds a component may take to stop before it is left behind
@@ -309,7 +286,6 @@ async def link_wecom_group(bot: Bot, partnership_id: int, address: str, name: st
     language = "zh_Hans"
     welcome = bot.texts.gettext(language, WECOM_GROUP_WELCOME).format(name=name)
     async with SqlStore(bot.database).transaction() as ledger:
-        await ledger.chats.link_group("wecom", address, partnership_id, [language], None)
-        await ledger.outbox.enqueue_all(
-            "wecom", address, None, [Outbound(welcome, language=language)]
-        )
+        await ledger.chats.link_group(wecom.NAME, address, partnership_id, [language], None)
+        welcomed = [Outbound(welcome, language=language)]
+        await ledger.outbox.enqueue_all(wecom.NAME, address, None, welcomed)

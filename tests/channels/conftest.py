@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from c2cbot.channels.ratelimit import ChatLimits, Rate
-from c2cbot.channels.telegram import TelegramChannel, TelegramOptions
+from c2cbot.channels.telegram.channel import TelegramChannel
+from c2cbot.channels.telegram.spec import TelegramOptions
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.flows.messages import Choice, Inbound, Outbound
 from c2cbot.flows.texts import Texts

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from c2cbot.channels.wechat_oa import menu_command
-from c2cbot.channels.wecom import read_callback
+from c2cbot.channels.wechat_oa.reading import menu_command
+from c2cbot.channels.wecom.reading import read_callback
 from c2cbot.flows.commands import Audience, CommandInfo, listed, typed_commands
 from c2cbot.flows.commands.registry import CHAT, GROUP, help_text
 from c2cbot.flows.texts import Texts

@@ -20,20 +20,16 @@ from telegram.error import RetryAfter
 
 from c2cbot.channels.base import DeliveryError
 from c2cbot.channels.ratelimit import ChatLimiter, ChatLimits, Rate, TokenBucket, acquire_all
-from c2cbot.channels.telegram import (
+from c2cbot.channels.telegram.channel import (
     BUTTON_BROKEN,
     COMMANDS,
     SECRET_HEADER,
-    Reader,
     TelegramChannel,
-    TelegramOptions,
     TelegramSetupError,
-    Unreachable,
-    render,
-    retry_seconds,
-    split_for_telegram,
-    valid_callback_data,
 )
+from c2cbot.channels.telegram.reading import Reader, valid_callback_data
+from c2cbot.channels.telegram.spec import TelegramOptions
+from c2cbot.channels.telegram.writing import Unreachable, render, retry_seconds, split_for_telegram
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.flows.messages import Choice, Inbound, Outbound
 from c2cbot.flows.texts import Texts

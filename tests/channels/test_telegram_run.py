@@ -29,8 +29,9 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-import c2cbot.channels.telegram as telegram_module
-from c2cbot.channels.telegram import SECRET_HEADER, TelegramOptions, render
+from c2cbot.channels.telegram.channel import SECRET_HEADER
+from c2cbot.channels.telegram.spec import TelegramOptions
+from c2cbot.channels.telegram.writing import render
 from c2cbot.config import Settings
 from c2cbot.domain.reference import load_reference
 from c2cbot.flows.messages import Choice, Outbound
@@ -204,18 +205,12 @@ class LivePerson:
 # ----- fixtures
 
 
-@pytest.fixture
-def quick_telegram(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``Bot`` builds its channel with ``TelegramOptions()``: give it quick timing instead."""
-    monkeypatch.setattr(telegram_module, "TelegramOptions", lambda: QUICK)
-
-
 StartBot = Callable[..., Awaitable[tuple[Bot, str]]]
 
 
 @pytest.fixture
 async def start_bot(
-    database_url: str, database: Database, fast_fake: FakeTelegram, quick_telegram: None
+    database_url: str, database: Database, fast_fake: FakeTelegram
 ) -> AsyncIterator[StartBot]:
     """Start full bots on the test database, talking to the fast fake; stopped at the end."""
     started: list[Bot] = []
@@ -228,7 +223,8 @@ async def start_bot(
                 telegram_api_url=fast_fake.api_url,
                 _env_file=None,  # type: ignore[call-arg]
                 **settings,
-            )
+            ),
+            options={"telegram": QUICK},  # quick timing instead of production's
         )
         started.append(bot)
         return bot, await bot.start("127.0.0.1", port)

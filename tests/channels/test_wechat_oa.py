@@ -15,18 +15,13 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from c2cbot.channels.base import ChatOutbox, DeliveryError, TokenFetch, TokenVault
-from c2cbot.channels.wechat_oa import (
-    MAX_BYTES,
-    Refused,
-    WeChatOfficialAccount,
-    fitting,
-    read_inbound,
-    render_reply,
-    split_bytes,
-    xml_text,
-)
+from c2cbot.channels._tencent.callbacks import Refused
+from c2cbot.channels.base import DeliveryError, TokenFetch, TokenVault, split_bytes
+from c2cbot.channels.wechat_oa.channel import WeChatOfficialAccount
+from c2cbot.channels.wechat_oa.reading import read_inbound
+from c2cbot.channels.wechat_oa.replies import MAX_BYTES, fitting, render_reply, xml_text
 from c2cbot.delivery.dispatcher import Dispatcher
+from c2cbot.delivery.in_place import InPlaceReplies
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.flows import engine, walk
 from c2cbot.flows.messages import Choice, Inbound, Outbound
@@ -113,15 +108,19 @@ class MemoryVault:
 
 
 class EmptyOutbox:
-    """An outbox nothing is held in, for callbacks that need no database."""
+    """An outbox nothing is taken from, for callbacks that need no database."""
+
+    async def take(self, wanted: Any, choose: Any, now: datetime) -> None:
+        raise AssertionError("nothing was written")
 
     async def answered_in_place(
         self, message_ids: list[int], now: datetime, *, more_waiting: bool
     ) -> None:
-        raise AssertionError("nothing was held")
+        raise AssertionError("nothing was taken")
 
-    async def release(self, message_ids: list[int]) -> None:
-        raise AssertionError("nothing was held")
+
+def no_replies_in_place() -> InPlaceReplies:
+    return InPlaceReplies(EmptyOutbox(), lambda: None)
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ class Wiring:
 
     texts: Texts
     on_inbound: OnInbound
-    outbox: ChatOutbox
+    in_place: InPlaceReplies
     vault: TokenVault
 
 
@@ -155,7 +154,7 @@ async def serving(fake: FakeWeChat, wiring: Wiring) -> AsyncIterator[MakeOA]:
             api_url=api_url or fake.api_url,
             texts=wiring.texts,
             on_inbound=on_inbound or wiring.on_inbound,
-            outbox=wiring.outbox,
+            in_place=wiring.in_place,
             vault=wiring.vault,
             **options,
         )
@@ -177,7 +176,7 @@ async def serving(fake: FakeWeChat, wiring: Wiring) -> AsyncIterator[MakeOA]:
 @pytest.fixture
 async def make_oa(bot: Bot, fake: FakeWeChat) -> AsyncIterator[MakeOA]:
     """Channels on the seeded bot's engine, outbox and token vault."""
-    wiring = Wiring(bot.texts, bot.engine.handle, bot.outbox, SqlTokenVault(bot.database))
+    wiring = Wiring(bot.texts, bot.engine.handle, bot.in_place, SqlTokenVault(bot.database))
     async for make in serving(fake, wiring):
         yield make
 
@@ -185,7 +184,7 @@ async def make_oa(bot: Bot, fake: FakeWeChat) -> AsyncIterator[MakeOA]:
 @pytest.fixture
 async def make_light(fake: FakeWeChat, texts: Texts, recorder: Recorder) -> AsyncIterator[MakeOA]:
     """Channels without a database: a recorder for the engine, nothing in the outbox."""
-    async for make in serving(fake, Wiring(texts, recorder, EmptyOutbox(), MemoryVault())):
+    async for make in serving(fake, Wiring(texts, recorder, no_replies_in_place(), MemoryVault())):
         yield make
 
 
@@ -200,7 +199,7 @@ async def enqueue(bot: Bot, chat_id: str, texts: list[str]) -> None:
 
 
 async def answer_with(bot: Bot, inbound: Inbound, texts: list[str]) -> None:
-    """Replies written as the engine writes them: in the callback's answer where they fit."""
+    """Replies written as the engine writes them: to the outbox, where the callback takes them."""
     async with bot.store.transaction() as ledger:
         await engine.reply(ledger, inbound, None, [Outbound(text, language=ZH) for text in texts])
 
@@ -492,7 +491,7 @@ def test_a_malformed_aes_key_is_refused_at_once(
             api_url=fake.api_url,
             texts=texts,
             on_inbound=recorder,
-            outbox=EmptyOutbox(),
+            in_place=no_replies_in_place(),
             vault=MemoryVault(),
         )
 
@@ -627,7 +626,7 @@ async def test_when_the_engine_is_behind_a_callback_answers_at_once(
 
 
 async def _running(channel: WeChatOfficialAccount, engines: int) -> bool:
-    return len(channel._running) >= engines
+    return channel.engines_running >= engines
 
 
 async def test_replies_committed_after_the_deadline_go_by_the_api_once(
@@ -962,9 +961,11 @@ async def test_a_chinese_conversation_in_plaintext_mode(
 async def test_a_chinese_conversation_in_safe_mode_with_the_dispatcher_running(
     bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
 ) -> None:
-    """The dispatcher is woken by every commit, as in the bot, and races the callback."""
+    """The dispatcher is woken by every commit and races the callback, as in the bot."""
     served = await make_oa()
-    dispatcher = Dispatcher(bot.outbox, {"wechat": served.channel}, idle_poll=0.05)
+    channels = {"wechat": served.channel}
+    held_back = bot.in_place.held_back  # as the bot wires it: chats a callback answers
+    dispatcher = Dispatcher(bot.outbox, channels, idle_poll=0.05, held_back=held_back)
     bot.database.after_commit.append(dispatcher.wake)
     running = asyncio.create_task(dispatcher.run())
     person = Person(

@@ -28,10 +28,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-import c2cbot.channels.wecom as wecom_module
 from c2cbot.channels.base import as_numbered_text, split_bytes
 from c2cbot.channels.ratelimit import Rate
-from c2cbot.channels.wecom import WeComLimits, WeComOptions, render
+from c2cbot.channels.wechat_oa import SPEC as WECHAT
+from c2cbot.channels.wecom import SPEC as WECOM
+from c2cbot.channels.wecom.limits import WeComLimits
+from c2cbot.channels.wecom.spec import WeComOptions
+from c2cbot.channels.wecom.writing import render
 from c2cbot.config import Settings
 from c2cbot.flows.messages import Outbound
 from c2cbot.runtime import Bot, link_wecom_group
@@ -91,13 +94,8 @@ class Fakes:
 
 
 @pytest.fixture
-async def fakes(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Fakes]:
-    """Both fakes; the bot's WeCom channel gets limits the fast fake measures as well.
-
-    ``Bot`` builds its WeCom channel with ``WeComOptions()``, WeCom's documented 30
-    messages a member a minute: a walk of 200 messages would take minutes at that pace.
-    """
-    monkeypatch.setattr(wecom_module, "WeComOptions", lambda: QUICK_WECOM)
+async def fakes() -> AsyncIterator[Fakes]:
+    """Both fakes; bots get WeCom limits the fast fake measures as well (``start_bot``)."""
     async with FakeWeChat() as wechat, FakeWeCom(FAST_RULES) as wecom:
         yield Fakes(wechat, wecom)
 
@@ -128,7 +126,9 @@ async def start_bot(database_url: str, database: Database, fakes: Fakes) -> Asyn
                 wecom_aes_key=wecom.aes_key,
                 wecom_api_url=wecom.api_url,
                 **settings,
-            )
+            ),
+            # WeCom's documented 30 messages a member a minute would make a walk take minutes.
+            options={"wecom": QUICK_WECOM},
         )
         started.append(bot)
         url = await bot.start("127.0.0.1", 0)
@@ -228,8 +228,8 @@ class Follower(Typist):
         return as_numbered_text(message, self.bot.texts).strip()
 
     async def idle(self) -> None:
-        assert self.bot.wechat is not None
-        await self.bot.wechat.idle()
+        assert self.bot.runs(WECHAT)
+        await self.bot.running(WECHAT).idle()
 
     async def send(self, typed: str) -> Reply:
         reply = await self.wechat.say(typed)
@@ -252,8 +252,8 @@ class Member(Typist):
         return "\n\n".join(render(message, self.bot.texts))
 
     async def idle(self) -> None:
-        assert self.bot.wecom is not None
-        await self.bot.wecom.settle()
+        assert self.bot.runs(WECOM)
+        await self.bot.running(WECOM).settle()
 
     async def send(self, typed: str) -> int:
         status = await self.member.send_text(typed)
@@ -378,10 +378,9 @@ async def test_a_wecom_member_walks_every_step_and_gets_a_partnership_group(
     assert fake.violations == [] and await bot.outbox.dead_letters() == []
     await check_answers(bot, "wecom", answered, database_url, tmp_path)
 
-    assert bot.wecom is not None
     for colleague in ("zhangwei", "lina"):
         fake.member(colleague)
-    chatid = await bot.wecom.create_group(PARTNERSHIP, "wangli", ["zhangwei", "lina"])
+    chatid = await bot.running(WECOM).create_group(PARTNERSHIP, "wangli", ["zhangwei", "lina"])
     assert fake.groups[chatid].members == ["wangli", "zhangwei", "lina"]
     async with bot.database.sessions() as session:
         partnership = await find_partnership(session, PARTNERSHIP)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from c2cbot.channels.wechat_xml import MAX_BODY, UnsafeXml, read_message
+from c2cbot.channels._tencent.xml import MAX_BODY, UnsafeXml, read_message
 
 TEXT = (
     b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o_user]]>"

@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-import c2cbot.channels.telegram as telegram_module
-from c2cbot.channels import telegram, wecom
 from c2cbot.channels.base import DeliveryError, image_of
-from c2cbot.channels.webchat import WebChat
-from c2cbot.channels.wechat_oa import WeChatOfficialAccount
+from c2cbot.channels.telegram import channel as telegram
+from c2cbot.channels.telegram import writing as telegram_writing
+from c2cbot.channels.web.chat import WebChat
+from c2cbot.channels.wechat_oa.channel import WeChatOfficialAccount
+from c2cbot.channels.wecom import channel as wecom
+from c2cbot.channels.wecom import writing as wecom_writing
 from c2cbot.config import Settings
 from c2cbot.digests import Markup, posting
 from c2cbot.flows.messages import Outbound
@@ -121,9 +123,8 @@ async def week_of_bonn_chengdu(database: Database) -> int:
 
 @pytest.fixture
 async def running(
-    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, database: Database
 ) -> AsyncIterator[tuple[Bot, FakeTelegram, FakeWeCom]]:
-    monkeypatch.setattr(telegram_module, "TelegramOptions", lambda: QUICK)
     async with FakeTelegram(rules=FAST_RULES) as fake_telegram, FakeWeCom() as fake_wecom:
         members = ["zhangwei", "lina"]
         for member in members:
@@ -141,7 +142,7 @@ async def running(
             wecom_aes_key=wecom_api.AES_KEY,
             wecom_api_url=fake_wecom.api_url,
         )
-        bot = Bot(configured, clock=lambda: MONDAY)
+        bot = Bot(configured, clock=lambda: MONDAY, options={"telegram": QUICK})
         await bot.start("127.0.0.1", 0)
         try:
             yield bot, fake_telegram, fake_wecom
@@ -277,24 +278,24 @@ def test_digest_formats_follow_what_each_channel_declares() -> None:
         shown = posting.format_for(channel.name)
         assert shown.images is channel.capabilities.images, channel.name
         assert shown.markup is markups.get(channel.capabilities.markup, Markup.PLAIN)
-    assert Markup.TELEGRAM_HTML.value == telegram.HTML_MARKUP
-    assert Markup.WECOM_MARKDOWN.value == wecom.MARKDOWN_MARKUP
+    assert Markup.TELEGRAM_HTML.value == telegram_writing.HTML_MARKUP
+    assert Markup.WECOM_MARKDOWN.value == wecom_writing.MARKDOWN_MARKUP
 
 
 def test_telegram_sends_marked_up_text_unchanged_and_escapes_the_rest() -> None:
     marked = Outbound("<b>Weekly</b> &lt;b&gt;", extra={"markup": "telegram_html"})
-    assert [p.text for p in telegram.render(marked)] == ["<b>Weekly</b> &lt;b&gt;"]
+    assert [p.text for p in telegram_writing.render(marked)] == ["<b>Weekly</b> &lt;b&gt;"]
     plain = Outbound("<b>Weekly</b>", extra={"markup": "wecom_markdown"})
-    assert [p.text for p in telegram.render(plain)] == ["&lt;b&gt;Weekly&lt;/b&gt;"]
+    assert [p.text for p in telegram_writing.render(plain)] == ["&lt;b&gt;Weekly&lt;/b&gt;"]
 
 
 def test_wecom_sends_marked_up_text_as_markdown_and_the_rest_as_text(texts: Catalogues) -> None:
     marked = Outbound("**周报**", extra={"markup": "wecom_markdown"})
-    assert wecom.contents(marked, texts) == [
+    assert wecom_writing.contents(marked, texts) == [
         {"msgtype": "markdown", "markdown": {"content": "**周报**"}}
     ]
     plain = Outbound('<a href="x">**周报**</a>', extra={"markup": "telegram_html"})
-    assert wecom.contents(plain, texts) == [
+    assert wecom_writing.contents(plain, texts) == [
         {"msgtype": "text", "text": {"content": '＜a href="x">**周报**＜/a>'}}
     ]
 

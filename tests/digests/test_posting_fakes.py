@@ -14,8 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-import c2cbot.channels.telegram as telegram_module
-from c2cbot.channels.telegram import TelegramOptions
+from c2cbot.channels.telegram.spec import TelegramOptions
 from c2cbot.config import Settings
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
@@ -44,9 +43,8 @@ def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def running(
-    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, database: Database
 ) -> AsyncIterator[tuple[Bot, FakeTelegram, FakeWeCom]]:
-    monkeypatch.setattr(telegram_module, "TelegramOptions", lambda: QUICK)
     async with FakeTelegram(rules=FAST_RULES) as telegram, FakeWeCom() as wecom:
         members = ["zhangwei", "lina"]
         for member in members:
@@ -64,7 +62,7 @@ async def running(
             wecom_aes_key=wecom_api.AES_KEY,
             wecom_api_url=wecom.api_url,
         )
-        bot = Bot(configured, clock=lambda: NOW)
+        bot = Bot(configured, clock=lambda: NOW, options={"telegram": QUICK})
         await bot.start("127.0.0.1", 0)
         try:
             yield bot, telegram, wecom

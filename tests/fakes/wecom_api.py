@@ -30,7 +30,7 @@ import aiohttp
 from aiohttp import web
 from wechatpy.enterprise.crypto import PrpCrypto
 
-from c2cbot.channels.wecom import signature
+from c2cbot.channels._tencent.crypto import signature
 
 CORP_ID = "ww0c2cb07e57c0a1d2"
 AGENT_ID = 1000002

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from c2cbot.channels.telegram import TelegramChannel
+from c2cbot.channels.telegram.channel import TelegramChannel
 from c2cbot.config import Settings
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.i18n import Catalogues

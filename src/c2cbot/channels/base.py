@@ -6,13 +6,10 @@ engine never asks which channel it is talking to.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from c2cbot.domain.text import N_
@@ -20,17 +17,24 @@ from c2cbot.flows.actions import is_skip
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a channel shows; ``images``: an outbox message's ``extra["image"]`` as a picture."""
+    """What a channel shows; ``images``: an outbox message's ``extra["image"]`` as a picture.
+
+    Digests read these too: ``markup`` says whether a digest goes as HTML (Telegram's
+    subset), markdown (WeCom's) or plain text, cut at ``max_length`` counted in
+    ``length_unit`` ("utf16" code units or UTF-8 "bytes"). ``group_side``: which city of
+    a partnership a group chat on this channel belongs to ("eu" or "cn"), for its default
+    digest time zone.
+    """
 
     buttons: bool
     max_length: int
     markup: str  # "html", "markdown" or "plain"
     images: bool = False
+    length_unit: str = "utf16"
+    group_side: str = "eu"
 
 
 #: The largest picture a message may carry: WeCom's media/upload takes images up to 2 MB
@@ -141,63 +145,9 @@ class TokenVault(Protocol):
         """A fresh token; ``fetch`` returns (token, seconds valid) and runs only if needed."""
 
 
-class ChatOutbox(Protocol):
-    """What a channel that answers callbacks in place (WeChat) needs of the outbox."""
-
-    async def answered_in_place(
-        self, message_ids: list[int], now: datetime, *, more_waiting: bool
-    ) -> None:
-        """Messages held for a callback's answer went out in it; ``more_waiting``: others
-        wait behind them (the dispatcher is woken to send those)."""
-
-    async def release(self, message_ids: list[int]) -> None:
-        """Messages held for a callback's answer went without it: the dispatcher sends them."""
-
-
 class InboundJournal(Protocol):
     """Where a channel keeps what it confirms before the engine has it (``flows.journal``)."""
 
     async def keep(self, inbound: Inbound) -> None: ...
 
     def forget(self, inbound: Inbound) -> None: ...
-
-
-#: Seconds WeChat and WeCom wait for a callback's answer (5), less a margin.
-CALLBACK_PATIENCE = 4.8
-MIN_JOURNAL_WAIT = 0.1  # seconds a callback gives the journal at the least
-
-
-async def keep_until_handled(
-    journal: InboundJournal | None,
-    inbound: Inbound,
-    handling: asyncio.Task[object],
-    within: float,
-) -> None:
-    """Before a callback says "received" while the engine still has the message.
-
-    WeChat and WeCom never send a confirmed message again, so a crash before the engine
-    stores it would lose it; kept in the journal, it is handled at the next start. If
-    the database cannot take it ``within`` seconds, the platform's patience wins: the
-    callback confirms anyway (logged) and the journal keeps it as soon as it can.
-    Raises if keeping failed: the callback must then not confirm.
-    """
-    if journal is None or handling.done():
-        return
-    keeping = asyncio.ensure_future(journal.keep(inbound))
-    keeping.add_done_callback(_retrieved)
-    try:
-        await asyncio.wait_for(asyncio.shield(keeping), max(MIN_JOURNAL_WAIT, within))
-    except TimeoutError:
-        log.warning("confirmed %s before the journal kept it", inbound.dedupe_key)
-
-    def forget(done: asyncio.Task[object]) -> None:
-        if not done.cancelled() and done.exception() is None:
-            journal.forget(inbound)
-
-    handling.add_done_callback(forget)
-
-
-def _retrieved(keeping: asyncio.Future[None]) -> None:
-    """A keep that finished after its callback stopped waiting: its failure is logged there."""
-    if not keeping.cancelled():
-        keeping.exception()

@@ -41,6 +41,9 @@ class _Mark:
     chat_id: str
 
 
+HeldBack = Callable[[str, str], bool]  # (channel, chat_id) → a callback waits to answer
+
+
 class Due(Protocol):
     id: int
     channel: str
@@ -50,7 +53,9 @@ class Due(Protocol):
 
 
 class Queue(Protocol):
-    async def claim_due(self, now: datetime, limit: int = 200) -> list[Any]: ...
+    async def claim_due(
+        self, now: datetime, limit: int = 200, held_back: HeldBack | None = None
+    ) -> list[Any]: ...
     async def sent_many(self, marks: list[tuple[int, str | None]], now: datetime) -> None: ...
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None: ...
     async def dead(self, message_id: int, attempts: int, error: str) -> None: ...
@@ -72,8 +77,11 @@ class Dispatcher:
         on_sent: Callable[[str, str], None] = lambda _channel, _chat: None,
         clock: Clock = system_clock,
         idle_poll: float = 1.0,
+        held_back: HeldBack | None = None,
     ) -> None:
+        """``held_back``: chats whose callbacks wait to answer in place (``in_place``)."""
         self._queue, self._channels, self._on_sent = queue, channels, on_sent
+        self._held_back = held_back
         self._clock, self._idle_poll = clock, idle_poll
         self._wake = asyncio.Event()
         self._marks: list[_Mark] = []
@@ -143,7 +151,11 @@ class Dispatcher:
     async def _start_due(self, in_flight: set[asyncio.Task[None]]) -> int:
         room = MAX_IN_FLIGHT - len(in_flight)
         try:
-            due = await self._queue.claim_due(self._clock(), limit=room) if room > 0 else []
+            due = (
+                await self._queue.claim_due(self._clock(), room, self._held_back)
+                if room > 0
+                else []
+            )
         except Exception:
             log.exception("outbox dispatch failed; trying again shortly")
             return 0
@@ -156,7 +168,7 @@ class Dispatcher:
 
     async def drain_once(self) -> int:
         """Send one round of due messages (one per chat); how many were handled."""
-        due = await self._queue.claim_due(self._clock())
+        due = await self._queue.claim_due(self._clock(), held_back=self._held_back)
         await asyncio.gather(*(self._deliver(message) for message in due))
         await self.flush_marks()
         return len(due)

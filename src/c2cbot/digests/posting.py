@@ -8,8 +8,9 @@ exactly when the notes do; the dispatcher sends it. A group the bot was removed 
 or a WeCom chat deleted on WeCom's side, was marked inactive when a send said so
 (``SqlOutbox.unreachable``) and is not among the chats found here.
 
-Where a channel shows pictures (its ``Capabilities.images``; mirrored in ``FORMATS``,
-which a test keeps in step), the weekly digest is followed by its KPI chart: one more
+Each channel's format comes from what its spec declares (``channels.registry``). Where a
+channel shows pictures (its ``Capabilities.images``), the weekly digest is followed by
+its KPI chart: one more
 outbox message whose ``extra["image"]`` is the PNG in base64 and whose text is the
 chart's caption.
 """
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from c2cbot.channels.base import Capabilities
+from c2cbot.channels.registry import SPECS
 from c2cbot.digests.chart import kpi_chart
 from c2cbot.digests.markup import LIMITS, Limit, Markup, bold
 from c2cbot.digests.render import render_meeting, render_weekly
@@ -47,16 +50,20 @@ class Format:
     images: bool = False
 
 
-# What each channel's ``send`` does with a digest (its ``Capabilities``): Telegram sends
-# ``extra["markup"] == "telegram_html"`` as HTML and WeCom "wecom_markdown" as markdown,
-# both unchanged and both with pictures; WeChat and the browser chat show plain text.
+# The markup a channel declares, as the renderer writes it: the HTML Telegram shows and the
+# markdown WeCom shows; a channel's ``send`` passes text so marked on unchanged.
+MARKUPS = {"html": Markup.TELEGRAM_HTML, "markdown": Markup.WECOM_MARKDOWN}
 PLAIN_TEXT = Format(Markup.PLAIN, LIMITS[Markup.PLAIN])
-FORMATS: dict[str, Format] = {
-    "telegram": Format(Markup.TELEGRAM_HTML, LIMITS[Markup.TELEGRAM_HTML], images=True),
-    "wecom": Format(Markup.WECOM_MARKDOWN, LIMITS[Markup.WECOM_MARKDOWN], images=True),
-    "wechat": PLAIN_TEXT,
-    "web": Format(Markup.PLAIN, Limit(20_000, "utf16")),
-}
+
+
+def declared_format(capabilities: Capabilities) -> Format:
+    """How a channel shows a digest, from what it declares it can show."""
+    markup = MARKUPS.get(capabilities.markup, Markup.PLAIN)
+    limit = Limit(capabilities.max_length, capabilities.length_unit)
+    return Format(markup, limit, images=capabilities.images)
+
+
+FORMATS: dict[str, Format] = {spec.name: declared_format(spec.capabilities) for spec in SPECS}
 CHART_TITLE = N_("KPIs against targets")  # the KPI section's heading, as the caption
 MAX_CHART_BYTES = 1_000_000  # a chart is tens of KB; a larger one stays out of the outbox
 

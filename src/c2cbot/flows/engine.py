@@ -108,31 +108,9 @@ class Engine:
 async def reply(
     ledger: Ledger, inbound: Inbound, stakeholder_id: int | None, replies: list[Outbound]
 ) -> None:
-    """Answer ``inbound``: in its waiting callback's answer where they fit, else by the outbox."""
-    taken = await _answer_in_place(ledger, inbound, stakeholder_id, replies)
-    await ledger.outbox.enqueue_all(
-        inbound.channel, inbound.chat_id, stakeholder_id, replies[taken:]
-    )
-
-
-async def _answer_in_place(
-    ledger: Ledger, inbound: Inbound, stakeholder_id: int | None, replies: list[Outbound]
-) -> int:
-    """How many replies go in the waiting callback's answer (WeChat's passive reply).
-
-    None of them while the chat has unsent messages: an answer in place would overtake those.
-    """
-    in_place, channel, chat_id = inbound.in_place, inbound.channel, inbound.chat_id
-    if in_place is None or not replies:
-        return 0
-    if await ledger.outbox.unsent_in(channel, chat_id, besides=in_place.answered):
-        return 0
-    taken = in_place.take(replies)
-    if taken:
-        in_place.held(
-            await ledger.outbox.hold_in_place(channel, chat_id, stakeholder_id, replies[:taken])
-        )
-    return taken
+    """Answer ``inbound`` through the outbox; a callback waiting to answer in place takes
+    its replies from there (``delivery.in_place``)."""
+    await ledger.outbox.enqueue_all(inbound.channel, inbound.chat_id, stakeholder_id, replies)
 
 
 def _in_language(replies: list[Outbound], language: str) -> list[Outbound]:

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from c2cbot.flows.actions import is_control
-
-
-class ReplyInPlace(Protocol):
-    """A channel's callback that can carry the replies in its own answer (WeChat's passive reply).
-
-    The engine offers the replies inside its transaction; those taken are written to the
-    outbox as already being sent, so no second transaction has to claim them back and the
-    dispatcher never sees them. The channel marks them sent once it has answered, or
-    releases them to the dispatcher if its answer went out without them.
-    """
-
-    @property
-    def answered(self) -> Collection[int]:
-        """The chat's messages already sent in answers, not yet recorded as sent."""
-
-    def take(self, replies: Sequence[Outbound]) -> int:
-        """How many of ``replies``, from the first, go in the answer; 0 once it stopped waiting."""
-
-    def held(self, message_ids: Sequence[int]) -> None:
-        """The outbox rows of the replies taken, in order."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +24,10 @@ class Inbound:
     source_message_id: str | None = None
     event: str | None = None
     private_link: str | None = None
-    in_place: ReplyInPlace | None = field(default=None, compare=False, repr=False)
     """``event``: "unreachable" (blocked, kicked, unsubscribed), "left_group", or
     "group_moved" (``text`` is the new chat id). ``source_message_id``: the message whose
     button was pressed. ``private_link``: opens a private chat with the bot (Telegram
-    t.me link), so group members can be sent there. ``in_place``: the callback waiting
-    to answer with the replies, if the channel has one."""
+    t.me link), so group members can be sent there."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ can stand in without inheriting a dozen abstract methods.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -112,14 +112,6 @@ class Outbox(Protocol):
     async def enqueue_all(
         self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
     ) -> None: ...
-
-    async def unsent_in(self, channel: str, chat_id: str, besides: Collection[int] = ()) -> bool:
-        """Whether the chat has messages not yet sent, other than ``besides``."""
-
-    async def hold_in_place(
-        self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
-    ) -> list[int]:
-        """Write messages a callback answers with, as being sent; their ids, in order."""
 
 
 @dataclass(frozen=True)

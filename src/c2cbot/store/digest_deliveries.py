@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.channels.registry import GROUP_SIDES
 from c2cbot.domain.digests import WeeklyFacts
 from c2cbot.store import digest_facts
 from c2cbot.store.models import (
@@ -38,7 +39,6 @@ from c2cbot.store.outbox import outbox_row
 WEEKLY = "weekly"
 COORDINATOR_ROLES = ("coordinator", "admin")
 DEFAULT_WEEKDAY, DEFAULT_TIME = 1, "09:00"
-GROUP_SIDES = {"wecom": "cn"}  # a WeCom chat is the Chinese side's; others the European
 
 
 @dataclass(frozen=True)

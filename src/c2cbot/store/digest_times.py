@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.store.digest_deliveries import GROUP_SIDES
+from c2cbot.channels.registry import GROUP_SIDES
 from c2cbot.store.models import City, GroupChat, PartnershipCity, Stakeholder
 
 

@@ -22,7 +22,7 @@ _handled = exists().where(
     InboundMessage.channel == JournalEntry.channel,
     InboundMessage.dedupe_key == JournalEntry.dedupe_key,
 )
-_KEPT_FIELDS = tuple(f.name for f in fields(Inbound) if f.name != "in_place")
+_KEPT_FIELDS = tuple(f.name for f in fields(Inbound))
 
 
 class SqlJournal:

@@ -11,7 +11,8 @@ Parts a transaction does not use are never built.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import cached_property
@@ -41,8 +42,17 @@ from c2cbot.store.outbox import outbox_row
 class SqlStore:
     """``flows.ports.Store`` on SQLAlchemy: each transaction yields a fresh ``SqlLedger``."""
 
-    def __init__(self, database: Database, *, hold_meeting_digests: bool = False) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        hold_meeting_digests: bool = False,
+        on_enqueued: Callable[[Mapping[tuple[str, str], int]], None] | None = None,
+    ) -> None:
+        """``on_enqueued``: told, after each commit that wrote to the outbox, how many rows
+        per (channel, chat); without it the dispatcher is woken."""
         self.database = database
+        self._on_enqueued = on_enqueued
         self.hold_meeting_digests = hold_meeting_digests  # a translator is configured
         # SQLite writes one transaction at a time; PostgreSQL overlaps a few batches.
         self.parallel_batches = 1 if database.is_sqlite else POSTGRES_PARALLEL_BATCHES
@@ -59,7 +69,7 @@ class SqlStore:
             )
             yield ledger
         if ledger.enqueued:
-            self.database.notify_committed()
+            self._committed(ledger.outbox.enqueued_to)
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[SqlBatch]:
@@ -67,7 +77,13 @@ class SqlStore:
             batch = SqlBatch(session, self.database.clock, self.hold_meeting_digests)
             yield batch
         if batch.enqueued:
+            self._committed(batch.enqueued_to)
+
+    def _committed(self, enqueued: Mapping[tuple[str, str], int]) -> None:
+        if self._on_enqueued is None:
             self.database.notify_committed()
+        else:
+            self._on_enqueued(enqueued)
 
 
 POSTGRES_PARALLEL_BATCHES = 4
@@ -80,6 +96,7 @@ class SqlBatch:
         self.session, self.clock = session, clock
         self.hold_meeting_digests = hold_meeting_digests
         self.enqueued = 0
+        self.enqueued_to: Counter[tuple[str, str]] = Counter()
 
     @asynccontextmanager
     async def each(self) -> AsyncIterator[SqlLedger]:
@@ -89,6 +106,7 @@ class SqlBatch:
             )
             yield ledger
         self.enqueued += ledger.enqueued
+        self.enqueued_to.update(ledger.outbox.enqueued_to)
 
 
 class SqlLedger:
@@ -157,6 +175,7 @@ class SqlOutboxWriter(LedgerPart):
     def __init__(self, tx: Tx) -> None:
         super().__init__(tx)
         self.enqueued = 0
+        self.enqueued_to: Counter[tuple[str, str]] = Counter()  # rows per (channel, chat)
 
     async def enqueue_all(
         self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
@@ -166,29 +185,12 @@ class SqlOutboxWriter(LedgerPart):
         rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, self._clock())
         await self._core(per_message.INSERT_OUTBOX, rows if len(rows) > 1 else rows[0])
         self.enqueued += len(messages)
-
-    async def unsent_in(self, channel: str, chat_id: str, besides: Collection[int] = ()) -> bool:
-        parameters = {"channel": channel, "chat_id": chat_id, "besides": list(besides)}
-        return (await self._core(per_message.UNSENT, parameters)).first() is not None
-
-    async def hold_in_place(
-        self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
-    ) -> list[int]:
-        """Rows "sending" from the start: after a crash they go out by the dispatcher."""
-        now = self._clock()
-        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, now, status="sending")
-        return list((await self._core(per_message.INSERT_HELD, rows)).scalars())
+        self.enqueued_to[(channel, chat_id)] += len(messages)
 
 
 def _outbox_rows(
-    channel: str,
-    chat_id: str,
-    stakeholder_id: int | None,
-    messages: list[Outbound],
-    now: datetime,
-    status: str = "pending",
+    channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound], now: datetime
 ) -> list[dict[str, Any]]:
     return [
-        outbox_row(channel, chat_id, stakeholder_id, message.to_json(), now, status)
-        for message in messages
+        outbox_row(channel, chat_id, stakeholder_id, message.to_json(), now) for message in messages
     ]

@@ -6,6 +6,7 @@ can share the work; a row stuck in "sending" after a crash is retried after a le
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -56,6 +57,20 @@ _SENT = (
     )
 )
 
+# A chat's first unsent messages, for a callback that answers with them (WeChat's passive
+# reply); locked on PostgreSQL, so no dispatcher of another instance claims them meanwhile.
+_FIRST_UNSENT = (
+    select(_outbox.c.id, _outbox.c.status, _outbox.c.payload)
+    .where(
+        _outbox.c.channel == bindparam("channel"),
+        _outbox.c.chat_id == bindparam("chat_id"),
+        _outbox.c.status.in_(("pending", "sending")),
+    )
+    .order_by(_outbox.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update()
+)
+
 # A message left "sending" by a crashed instance goes back to the queue after this long.
 # Long, because a live instance may hold a message this long in a channel's rate limiter;
 # this process's own abandoned messages are recovered at start (recover_abandoned).
@@ -88,6 +103,19 @@ def outbox_row(
 
 
 @dataclass(frozen=True)
+class Unsent:
+    """A message not yet sent: "pending", or "sending" (claimed or taken)."""
+
+    id: int
+    status: str
+    payload: dict[str, Any]
+
+
+HeldBack = Callable[[str, str], bool]  # (channel, chat_id) → leave the chat's messages alone
+Choose = Callable[[int, Sequence[Unsent]], list[int]]
+
+
+@dataclass(frozen=True)
 class Due:
     id: int
     channel: str
@@ -100,12 +128,17 @@ class SqlOutbox:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def claim_due(self, now: datetime, limit: int = 200) -> list[Due]:
-        """The oldest unsent message of each chat whose turn has come, marked as sending."""
+    async def claim_due(
+        self, now: datetime, limit: int = 200, held_back: HeldBack | None = None
+    ) -> list[Due]:
+        """The oldest unsent message of each chat whose turn has come, marked as sending;
+        none of a chat ``held_back`` names (a callback waits to answer with them)."""
         async with self.database.transaction() as session:
             connection = await session.connection()
             await connection.execute(_EXPIRED, {"expired": now - LEASE})
             rows = (await connection.execute(_DUE, {"now": now, "limit": limit})).all()
+            if held_back is not None:
+                rows = [row for row in rows if not held_back(row.channel, row.chat_id)]
             if rows:
                 marking = {"ids": [row.id for row in rows], "now": now}
                 await connection.execute(_SENDING, marking)
@@ -163,22 +196,44 @@ class SqlOutbox:
                 .values(status="pending")
             )
 
-    async def release(self, message_ids: list[int]) -> None:
-        """Messages held for a reply in place that went without them: the dispatcher sends them."""
-        if not message_ids:
+    async def take(
+        self, wanted: Sequence[tuple[tuple[str, str], int]], choose: Choose, now: datetime
+    ) -> None:
+        """For the n-th (channel, chat) its first ``limit`` unsent messages; those whose ids
+        ``choose(n, rows)`` returns are taken for a callback's answer.
+
+        On PostgreSQL they are marked as being sent, in one transaction for all, so no
+        instance claims them. With SQLite this process alone sends: reading is enough, the
+        caller keeps its dispatcher off them until they are recorded as sent, and after a
+        crash they are still unsent, so they go again through the API.
+        """
+        if self.database.is_sqlite:
+            async with self.database.sessions() as session:
+                await self._choose(await session.connection(), wanted, choose)
             return
-        async with self.database.transaction() as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "sending")
-                .values(status="pending")
-            )
-        self.database.notify_committed()
+        async with self.database.transaction(urgent=True) as session:
+            connection = await session.connection()
+            taken = await self._choose(connection, wanted, choose)
+            if taken:
+                await connection.execute(_SENDING, {"ids": taken, "now": now})
+
+    async def _choose(
+        self,
+        connection: AsyncConnection,
+        wanted: Sequence[tuple[tuple[str, str], int]],
+        choose: Choose,
+    ) -> list[int]:
+        taken: list[int] = []
+        for n, ((channel, chat_id), limit) in enumerate(wanted):
+            parameters = {"channel": channel, "chat_id": chat_id, "limit": limit}
+            rows = (await connection.execute(_FIRST_UNSENT, parameters)).all()
+            taken += choose(n, [Unsent(r.id, r.status, dict(r.payload)) for r in rows])
+        return taken
 
     async def answered_in_place(
         self, message_ids: list[int], now: datetime, *, more_waiting: bool
     ) -> None:
-        """Held messages a callback answered with are sent; the chats' next ones may go.
+        """Messages a callback took and answered with are sent; the chats' next ones may go.
 
         Waking the dispatcher costs a claim; without ``more_waiting`` it is left to the
         next commit that enqueues, or to its idle poll.

@@ -110,18 +110,6 @@ LAST_PAYLOAD = (
 INSERT_STATE = insert(_states)
 INSERT_ANSWER = insert(cast(Table, Answer.__table__))
 INSERT_OUTBOX = insert(_outbox)
-# A reply a callback answers with (WeChat's passive reply) is written as being sent.
-INSERT_HELD = insert(_outbox).returning(_outbox.c.id, sort_by_parameter_order=True)
-UNSENT = (
-    select(_outbox.c.id)
-    .where(
-        _outbox.c.channel == bindparam("channel"),
-        _outbox.c.chat_id == bindparam("chat_id"),
-        _outbox.c.status.in_(("pending", "sending")),
-        _outbox.c.id.not_in(bindparam("besides", expanding=True)),
-    )
-    .limit(1)
-)
 
 
 def needs_seen(row: Any, chat_id: str, now: datetime) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from c2cbot.channels.webchat import NAME, WebChat
+from c2cbot.channels.web.chat import NAME, WebChat
 from c2cbot.flows.engine import Engine
 from c2cbot.flows.messages import Inbound
 from c2cbot.web.keys import ENGINE, OUTBOX, PAGE, WEBCHAT

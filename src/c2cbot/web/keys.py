@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from c2cbot.channels.webchat import WebChat
+from c2cbot.channels.web.chat import WebChat
 from c2cbot.flows.engine import Engine
 from c2cbot.metrics import Metrics
 from c2cbot.store.database import Database

@@ -14,11 +14,12 @@ from c2cbot.channels.base import Capabilities
 from c2cbot.flows.messages import Outbound
 
 NAME = "web"
+CAPABILITIES = Capabilities(buttons=True, max_length=20_000, markup="plain", images=False)
 
 
 class WebChat:
     name = NAME
-    capabilities = Capabilities(buttons=True, max_length=20_000, markup="plain", images=False)
+    capabilities = CAPABILITIES
 
     def __init__(self) -> None:
         self._listeners: dict[str, set[asyncio.Event]] = {}
