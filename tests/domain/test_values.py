@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from c2cbot.domain.dates import parse_date
 from c2cbot.domain.values import (
     InvalidValue,
     Money,
     normalise,
-    parse_date,
     parse_money,
     parse_number,
     parse_rating,

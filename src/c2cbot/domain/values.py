@@ -1,4 +1,4 @@
-"""Reading the values people type into a chat: numbers, money, dates, ratings, yes and no.
+"""Reading the values people type into a chat: numbers, money, ratings, yes and no.
 
 Partners in Europe and China answer the bot with the habits of their own keyboards and
 languages: full-width digits, ``12.000`` or ``12,000``, ``1.2万``, ``€1.5m``, ``1.12.2026`` or
@@ -16,25 +16,22 @@ Decisions on ambiguous forms:
   hundred, in English one and a half. With a multiplier it is a decimal point (``1.250m``).
 * When both ``,`` and ``.`` appear, the last one is the decimal mark (``1.234,5``, ``1,234.5``).
   Spaces and apostrophes only ever group thousands (``12 000``, ``12'000``).
-* Dates with a four-digit year last are read day first, the European way (``01/12/2026`` is
-  the first of December).
+
+Dates are read in ``domain/dates.py``.
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal, InvalidOperation, localcontext
-
-from babel.dates import get_month_names
 
 from c2cbot.domain.text import N_
 
 __all__ = [
     "InvalidValue",
     "Money",
+    "cleaned",
     "normalise",
-    "parse_date",
     "parse_money",
     "parse_number",
     "parse_rating",
@@ -45,7 +42,7 @@ _MAX_LENGTH = 200
 _MAX_DIGITS = 30
 _PRECISION = 64  # enough for 30 digits scaled by a billion, so arithmetic stays exact
 _ONE = Decimal(1)
-_YEARS = range(1900, 2201)
+
 
 _TOO_LONG = N_("That answer is too long. Please send a short value.")
 _NUMBER_HINT = N_("Please send a number, for example 12000 or 1.2万.")
@@ -53,7 +50,6 @@ _CURRENCY_HINT = N_(
     "Please name the currency as EUR (€, 欧元), CNY (RMB, ¥, 元, 人民币), USD ($, 美元) "
     "or GBP (£, 英镑), for example €1.5m or 5万元."
 )
-_DATE_HINT = N_("Please send a date such as 2026-12-01, 1.12.2026 or 2026年12月1日.")
 _RATING_HINT = N_("Please send a rating from {low} to {high}.")
 
 # Zero-width characters that copy-paste smuggles into numbers; ZWJ is kept for emoji.
@@ -143,18 +139,6 @@ _CURRENCY_LAST = re.compile(
 _CODE_FIRST = re.compile(r"(?P<code>[^\W\d_]+|\S) ?(?P<rest>.+)")
 _CODE_LAST = re.compile(r"(?P<rest>.+?) ?(?P<code>[^\W\d_]+|\S)")
 _SIGN = re.compile(r"(?P<sign>[+-]?) ?(?P<rest>.*)")
-_DATE_PATTERNS = (
-    re.compile(r"(?P<y>[0-9]{4}) ?(?P<sep>[-/.]) ?(?P<m>[0-9]{1,2}) ?(?P=sep) ?(?P<d>[0-9]{1,2})"),
-    re.compile(r"(?P<d>[0-9]{1,2}) ?(?P<sep>[-/.]) ?(?P<m>[0-9]{1,2}) ?(?P=sep) ?(?P<y>[0-9]{4})"),
-    re.compile(r"(?P<y>[0-9]{4}) ?年 ?(?P<m>[0-9]{1,2}) ?月 ?(?P<d>[0-9]{1,2}) ?[日号]?"),
-    re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
-)
-# "1. Dezember 2026", "1st Dec 2026", "December 1, 2026": month names as people type them.
-_ORDINAL = r"(?:\.|st|nd|rd|th)?"
-_NAMED_MONTH_DATES = (
-    re.compile(rf"(?P<d>[0-9]{{1,2}}){_ORDINAL} ?(?P<name>[^\W\d_]+)\.?,? ?(?P<y>[0-9]{{4}})"),
-    re.compile(rf"(?P<name>[^\W\d_]+)\.? ?(?P<d>[0-9]{{1,2}}){_ORDINAL},? ?(?P<y>[0-9]{{4}})"),
-)
 _RATING = re.compile(
     r"(?P<score>[0-9]{1,3})(?: ?/ ?(?P<scale>[0-9]{1,3}))?(?: ?(?:stars?|sterne?|星|分))?",
     re.IGNORECASE,
@@ -196,7 +180,7 @@ def parse_number(
     high: Decimal | None = None,
 ) -> Decimal:
     """People write numbers the way their language taught them; accept the habits, never guess."""
-    value = _read_number(_clean(text).replace("\u2212", "-").replace("\u2019", "'"))
+    value = _read_number(cleaned(text).replace("\u2212", "-").replace("\u2019", "'"))
     if integer:
         value = _whole_number(value)
     _check_range(value, low, high)
@@ -211,7 +195,7 @@ def parse_money(
     high: Decimal | None = None,
 ) -> Money:
     """Budgets arrive as "€1.5m", "RMB 5万" or "5万元"; an amount must never lose its currency."""
-    sign, rest = _split_sign(_clean(text).replace("\u2212", "-"))
+    sign, rest = _split_sign(cleaned(text).replace("\u2212", "-"))
     currency, amount_text = _split_currency(rest)
     amount = _read_amount(sign + amount_text)
     if amount < 0:
@@ -222,25 +206,9 @@ def parse_money(
     return Money(amount, currency)
 
 
-def parse_date(text: str) -> date:
-    """Europe writes the day first and China the year first; both must land on the same day."""
-    clean = _clean(text)
-    year, month, day = _date_parts(clean)
-    if year not in _YEARS:
-        raise InvalidValue(
-            N_("Please send a date between the years {low} and {high}."),
-            low=_YEARS.start,
-            high=_YEARS.stop - 1,
-        )
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise InvalidValue(N_("That date does not exist: {text}."), text=clean) from None
-
-
 def parse_rating(text: str, low: int = 1, high: int = 5) -> int:
     """Ratings come back as digits, "3/5" or a row of stars; all of them are the same score."""
-    clean = _clean(text).translate(_EMOJI_DECORATION)
+    clean = cleaned(text).translate(_EMOJI_DECORATION)
     score = _count_stars(clean) if _is_star_row(clean) else _rating_number(clean, high)
     if score is None or not low <= score <= high:
         raise InvalidValue(_RATING_HINT, low=low, high=high)
@@ -249,13 +217,13 @@ def parse_rating(text: str, low: int = 1, high: int = 5) -> int:
 
 def parse_yes_no(text: str) -> bool:
     """Yes/no questions get answered in whatever language or emoji comes to hand first."""
-    answer = _YES_NO.get(_bare_answer(_clean(text)))
+    answer = _YES_NO.get(_bare_answer(cleaned(text)))
     if answer is None:
         raise InvalidValue(N_("Please answer yes or no."))
     return answer
 
 
-def _clean(text: str) -> str:
+def cleaned(text: str) -> str:
     """Refuse huge inputs before any regex sees them, and again if NFKC blew them up."""
     if len(text) > _MAX_LENGTH or len(clean := normalise(text)) > _MAX_LENGTH:
         raise InvalidValue(_TOO_LONG)
@@ -416,32 +384,6 @@ def _is_number(text: str) -> bool:
     except InvalidValue:
         return False
     return True
-
-
-def _date_parts(clean: str) -> tuple[int, int, int]:
-    for pattern in _DATE_PATTERNS:
-        if match := pattern.fullmatch(clean):
-            return int(match["y"]), int(match["m"]), int(match["d"])
-    for pattern in _NAMED_MONTH_DATES:
-        match = pattern.fullmatch(clean)
-        if match and (month := _MONTHS.get(match["name"].casefold())):
-            return int(match["y"]), month, int(match["d"])
-    raise InvalidValue(_DATE_HINT)
-
-
-def _month_names() -> dict[str, int]:
-    """Full and short month names in the European languages the bot speaks, from CLDR."""
-    names: dict[str, int] = {}
-    for locale in MONTH_NAME_LOCALES:
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for number, name in get_month_names(width, context, locale).items():
-                    names[name.casefold().rstrip(".")] = number
-    return names
-
-
-MONTH_NAME_LOCALES = ("en", "de")
-_MONTHS = _month_names()
 
 
 def _is_star_row(clean: str) -> bool:

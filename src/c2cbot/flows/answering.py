@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from c2cbot.domain import values
+from c2cbot.domain import dates, values
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows.schema import Kind, Question
@@ -122,7 +122,7 @@ def parse_typed(question: Question, text: str, texts: Texts, language: str) -> P
         shown = texts.format_money(language, money.amount, money.currency)
         return Parsed({"amount": str(money.amount), "currency": money.currency}, shown)
     if question.type is Kind.DATE:
-        day = values.parse_date(text)
+        day = dates.parse_date(text)
         return Parsed(day.isoformat(), texts.format_date(language, day))
     if question.type is Kind.RATING:
         rating = values.parse_rating(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from c2cbot.domain import values
+from c2cbot.domain import dates
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows.actions import PauseFor
@@ -39,7 +39,7 @@ async def pause(turn: ChatTurn, argument: str) -> None:
         _ask(turn, today)
     else:
         try:
-            await _pause_until(turn, _checked(values.parse_date(argument), today))
+            await _pause_until(turn, _checked(dates.parse_date(argument), today))
         except InvalidValue as problem:
             turn.say(problem.reason, **problem.params)
     await turn.reask(menu=False)
