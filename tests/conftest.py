@@ -133,3 +133,12 @@ async def invite(database: Database) -> str:
 @pytest.fixture
 def person(bot: Bot) -> Iterator[Driver]:
     yield Driver(bot, "alice")
+
+
+def walk_on_one_backend(database_url: str, variant: int) -> None:
+    """Slow end-to-end walks run each variant (a language, a mode) once, spread over the
+    configured backends instead of repeated on each; the engine's own tests cover both."""
+    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    chosen = BACKENDS[variant % len(BACKENDS)]
+    if backend != chosen:
+        pytest.skip(f"this walk runs once, on {chosen}")

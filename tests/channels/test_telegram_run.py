@@ -43,7 +43,7 @@ from c2cbot.store.migrate import upgrade
 from c2cbot.store.models import Answer, InboundMessage, OutboxMessage
 from c2cbot.store.seeding import seed_reference
 from tests.channels.conftest import FAST_LIMITS
-from tests.conftest import make_invite
+from tests.conftest import make_invite, walk_on_one_backend
 from tests.fakes.telegram_api import Call, FakeTelegram, Sent
 from tests.flows.walker import (
     DATE_STORED,
@@ -322,6 +322,7 @@ async def test_polling_bot_onboards_and_walks_every_step(
     language_code: str,
 ) -> None:
     """A new person opens the deep link, then answers onboarding and all eight steps."""
+    walk_on_one_backend(database_url, 0 if language == "en" else 1)
     bot, _url = await start_bot()
     person = LivePerson(bot, fast_fake, 701, language_code)
 

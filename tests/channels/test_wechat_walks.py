@@ -52,6 +52,7 @@ from tests.channels.test_telegram_run import (
     cli_environment,
 )
 from tests.channels.test_wecom import FAST_LIMITS, FAST_RULES
+from tests.conftest import walk_on_one_backend
 from tests.fakes.wechat_api import (
     AES_KEY,
     APP_ID,
@@ -342,6 +343,7 @@ async def test_a_follower_walks_every_step_by_typing(
     mode: str,
 ) -> None:
     """Follow from the invitation's QR code, then onboarding and all eight steps, typed."""
+    walk_on_one_backend(database_url, 0 if mode == "plaintext" else 1)
     bot, url = await start_bot(plaintext=mode == "plaintext")
     key = AES_KEY if mode == "safe" else None
     user = WeChatUser(fakes.wechat, f"{url}/wechat", "o_walker_zh", encoding_aes_key=key)
@@ -366,6 +368,7 @@ async def test_a_wecom_member_walks_every_step_and_gets_a_partnership_group(
     start_bot: StartBot, fakes: Fakes, invite: str, database_url: str, tmp_path: Path
 ) -> None:
     """Open the app, type the invitation code, onboard and walk all steps; then the group."""
+    walk_on_one_backend(database_url, 1)
     bot, _url = await start_bot()
     fake = fakes.wecom
     member = fake.member("wangli")
