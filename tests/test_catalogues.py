@@ -96,3 +96,62 @@ def test_german_header_declares_german_plurals() -> None:
     catalogue = _german()
     assert str(catalogue.locale) == "de"
     assert catalogue.plural_forms == "nplurals=2; plural=(n != 1);"
+
+
+CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”"
+#: ASCII punctuation right after a Chinese character, or a space after a full stop.
+ASCII_AFTER_CJK = re.compile(rf"[{CJK}][,:;?!()]|[,:;?!()][{CJK}]|。 ")
+#: Where ASCII stays: /commands, times (14:30), time zones and amounts typed as examples.
+KEPT_ASCII = re.compile(r"/[a-z]+(?: [a-z]+)*|\d{1,2}:\d{2}|[A-Z][a-z]+/[A-Za-z_]+|€[\d,.]+")
+
+
+def _chinese() -> Catalog:
+    return _read(LOCALE / "zh_Hans" / "LC_MESSAGES" / "c2cbot.po")
+
+
+def test_chinese_takes_chinese_punctuation() -> None:
+    """Full-width ，：；？！（） next to Chinese text, and no space after 。."""
+    wrong = []
+    for message in _chinese():
+        if not message.id:
+            continue
+        text = KEPT_ASCII.sub("x", PLACEHOLDER.sub("字", str(message.string)))
+        if ASCII_AFTER_CJK.search(text):
+            wrong.append(str(message.string))
+    assert wrong == []
+
+
+#: Renderings the glossary (src/c2cbot/locale/GLOSSARY.md) settled against, and why.
+AVOIDED = {
+    "摘要": "a digest is 简报 throughout",
+    "远隔半个地球": "a literal 'half the globe away'; the question is about another continent",
+    "政治周期": "'political cycles' read literally; 任期 is what people say",
+    "所属的合作": "a literal 'links you to your partnership'",
+    "衡量": "the step Measure is 评估",
+    "生态系统": "the report's 'local ecosystem' is 本地各方 in plain Chinese",
+    "公民社会": "civil society is 社会组织与市民",
+    "协调员": "a coordinator is 协调人",
+    "伙伴城市": "a partner city is 合作城市",
+    "网络会议": "a web conference is 视频会议",
+    "谅解备忘录": "an MoU is 合作备忘录",
+    "KPI 报告": "a KPI report is 指标填报",
+    "多螺旋": "the quadruple helix is 四螺旋, explained by its four groups",
+}
+
+
+def test_chinese_follows_the_glossary() -> None:
+    found = [
+        (word, str(message.string))
+        for message in _chinese()
+        if message.id
+        for word in AVOIDED
+        if word in str(message.string)
+    ]
+    assert found == []
+
+
+def test_the_question_texts_fit_either_side_of_the_partnership() -> None:
+    """A Shanghai official and a Bonn official read the same questions."""
+    sources = {str(m.id) for m in _read(LOCALE / "en" / "LC_MESSAGES" / "c2cbot.po") if m.id}
+    one_sided = [s for s in sources if "half the globe" in s or "for Chinese partners" in s]
+    assert one_sided == []

@@ -23,7 +23,7 @@ def test_weekly_digest_is_printed_in_every_language_pair(seeded: dict[str, str])
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "===== en + zh_Hans =====" in out and "===== zh_Hans =====" in out
-    assert "Weekly digest: Bonn–Chengdu" in out and "每周摘要：波恩–成都" in out
+    assert "Weekly digest: Bonn–Chengdu" in out and "每周简报：波恩–成都" in out
     assert "Nothing new this week" in out  # a freshly seeded partnership had a quiet week
     if "===== de + zh_Hans =====" in out:
         assert "Bonn–Chengdu" in out.split("===== de + zh_Hans =====")[1]

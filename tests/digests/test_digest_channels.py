@@ -206,7 +206,7 @@ async def test_the_weekly_digest_arrives_as_html_and_markdown_with_its_chart(
     assert all(s.parse_mode == "HTML" for s in in_group)
     assert all(tags_in(s.text) <= {"b", "i"} for s in in_group)
     shown = "\n".join(s.plain for s in in_group)
-    assert "Weekly digest: Bonn–Chengdu" in shown and "每周摘要：波恩–成都" in shown
+    assert "Weekly digest: Bonn–Chengdu" in shown and "每周简报：波恩–成都" in shown
     assert SHOWN_ON_TELEGRAM in shown
     chart = in_group[-1]
     assert chart.photo is not None and chart.photo.startswith(PNG)
@@ -229,7 +229,7 @@ async def test_the_weekly_digest_arrives_as_html_and_markdown_with_its_chart(
     elements = markdown_elements(markdown)
     assert elements["link"] == [] and elements["mention"] == [] and elements["code"] == []
     assert all("now" not in bold and "rooms" not in bold for bold in elements["bold"])
-    assert "每周摘要：波恩–成都" in elements["bold"][0]
+    assert "每周简报：波恩–成都" in elements["bold"][0]
     read = "\n".join(group.shown)
     assert TYPED.replace("`", "\u02cb") in read  # a typed backtick is its look-alike
     assert all(len(m.encode()) <= wecom_api.MAX_BYTES for m in group.messages)
@@ -237,7 +237,7 @@ async def test_the_weekly_digest_arrives_as_html_and_markdown_with_its_chart(
     # Wang reads hers in the WeCom app (message/send): markdown in Chinese, then the chart.
     to_wang = fake_wecom.received[WANG]
     assert [r.msgtype for r in to_wang][-1] == "image" and to_wang[-1].image == image
-    assert "每周摘要：波恩–成都" in to_wang[0].shown and "Weekly digest" not in to_wang[0].shown
+    assert "每周简报：波恩–成都" in to_wang[0].shown and "Weekly digest" not in to_wang[0].shown
 
     # The browser chat shows plain text and no picture.
     to_jonas = await payloads_to(bot.database, "jonas")

@@ -8,6 +8,7 @@ tests/digests/test_golden.py`` and read the diff before committing it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -49,3 +50,16 @@ def test_digest_matches_its_golden_file(
         path.write_text(rendered, encoding="utf-8")
     assert path.exists(), f"no golden file {path.name}: run with C2C_UPDATE_GOLDEN=1"
     assert rendered == path.read_text(encoding="utf-8")
+
+
+CJK = "\u3400-\u9fff"
+#: An ASCII comma, colon or bracket between Chinese words: "上海: 王芳", "A, 成都", "李明 (成都)".
+ASCII_BETWEEN_CJK = re.compile(rf"[{CJK}][,:;] ?\S|\S[,:;] ?[{CJK}]|[{CJK}] ?\(|\) ?[{CJK}]")
+
+
+@pytest.mark.parametrize("digest", DIGESTS)
+def test_a_chinese_digest_has_chinese_punctuation(digest: str, texts: Catalogues) -> None:
+    """Lists, labels and names with their city in a Chinese group: 、 ： （） only."""
+    for message in DIGESTS[digest](("zh_Hans",), Markup.PLAIN, texts):
+        for line in message.splitlines():
+            assert not ASCII_BETWEEN_CJK.search(line), line

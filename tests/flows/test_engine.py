@@ -52,17 +52,21 @@ async def at(driver: Driver, conversations: dict[str, Conversation], step: str, 
 
 
 def asks(
-    bot: Bot, message: Outbound, conversation: Conversation, key: str, language: str = "en"
+    bot: Bot,
+    message: Outbound,
+    conversation: Conversation,
+    key: str,
+    language: str = "en",
+    progress: tuple[int, int] | None = None,
 ) -> None:
-    """``message`` puts the question keyed ``key`` (its progress line and its prompt)."""
+    """``message`` puts the question keyed ``key`` (its progress line and its prompt);
+    ``progress`` where questions are passed over, else its place in the file."""
     position = position_for(key)
     question = question_at(conversation, position)
     number = [q.id for q in conversation.questions].index(position.question) + 1
+    number, total = progress or (number, len(conversation.questions))
     first_line = message.text.split("\n", 1)[0]
-    assert (
-        first_line
-        == f"{says(bot, language, conversation.title)} · {number}/{len(conversation.questions)}"
-    )
+    assert first_line == f"{says(bot, language, conversation.title)} · {number}/{total}"
     assert says(bot, language, question.prompt) in message.text, message.text
 
 
@@ -618,10 +622,28 @@ async def test_deep_link_skips_the_invite_question(
     assert replies[0].text == says(
         bot, "en", "Welcome to the partnership {name}!", name="Gothenburg–Shanghai"
     )
-    asks(bot, person.last, conversations["onboarding"], "language")
+    # the invite question is passed over, so it is not counted either
+    asks(bot, person.last, conversations["onboarding"], "language", progress=(1, 5))
     walker = Walker(person, conversations["onboarding"], "en")  # no code: it must not be asked
     assert await walker.run() == ["language", "name", "city", "organisation", "helix_role"]
     assert (await state_of(person))["onboarded"] is True
+
+
+async def test_a_deep_link_numbers_only_the_questions_asked(
+    bot: Bot, person: Driver, invite: str, conversations: dict[str, Conversation]
+) -> None:
+    """Someone who came with /start CODE is not asked for the code: 1/5 … 5/5, no gap."""
+    onboarding = conversations["onboarding"]
+    await person.send(f"/start {invite}")
+    start = len(person.replies) - 1
+    await Walker(person, onboarding, "en").run()
+    title = says(bot, "en", onboarding.title)
+    headers = [
+        line
+        for reply in person.replies[start:]
+        if (line := reply.text.split("\n", 1)[0]).startswith(f"{title} · ")
+    ]
+    assert headers == [f"{title} · {n}/5" for n in range(1, 6)]
 
 
 async def test_steps_need_a_partnership_first(bot: Bot, person: Driver) -> None:

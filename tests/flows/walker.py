@@ -8,6 +8,7 @@ in the conversation's schema and answers it by button position or typed value.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,6 +207,8 @@ class Walker:
     skipped: list[str] = field(default_factory=list)
     _choices_made: int = 0
     _typed: int = 0
+    _tops: list[str] = field(default_factory=list)
+    _first_number: int = 0
 
     async def position(self) -> Position | None:
         """Where the person is in *this* conversation; ``None`` once it is over."""
@@ -243,10 +246,21 @@ class Walker:
         return moved
 
     def _check_asked(self, question: Question, position: Position) -> None:
-        total = len(self.conversation.questions)
-        number = [q.id for q in self.conversation.questions].index(position.question) + 1
+        """The progress line counts only the questions asked: consecutive numbers, and the
+        question's place in the file while none has been passed over."""
+        ids = [q.id for q in self.conversation.questions]
         message = self.driver.last
-        assert f" · {number}/{total}" in message.text.split("\n", 1)[0], message.text
+        shown = re.search(r" · (\d+)/(\d+)$", message.text.split("\n", 1)[0])
+        assert shown, message.text
+        number, total = int(shown[1]), int(shown[2])
+        if position.question not in self._tops:
+            self._tops.append(position.question)
+        self._first_number = self._first_number or number
+        assert number == self._first_number + len(self._tops) - 1, message.text
+        assert number <= total <= len(ids), message.text
+        start = ids.index(self._tops[0])
+        if self._first_number == start + 1 and self._tops == ids[start : start + len(self._tops)]:
+            assert number == ids.index(position.question) + 1, message.text
         assert len(message.choices) == button_count(question, position), (position, message)
 
     def _should_skip(self, question: Question, position: Position) -> bool:

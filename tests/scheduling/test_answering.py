@@ -34,10 +34,10 @@ async def test_a_kpi_prompt_answered_through_the_engine(
     prompt = (await prompts(database, stakeholder_id=world.sven))[0]
     sven = Driver(bot, "sven")
     replies = await sven.press(f"p:{prompt.id}")
-    assert "Time to report the KPI “Joint projects” for the period 2026-04." in sven.text
+    assert "Time to report the KPI “Joint projects” for the period April 2026." in sven.text
     assert replies[-1].choices  # "What can you report …?" with its four answers
     await sven.click("I have the figure")
-    assert "What is the value of Joint projects for 2026-04?" in sven.text
+    assert "What is the value of Joint projects for April 2026?" in sven.text
     await sven.send("7")
     await sven.send("/skip")
     assert "Your report is saved" in sven.text

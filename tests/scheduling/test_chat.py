@@ -57,7 +57,7 @@ async def test_a_kpi_round_is_answered_in_the_chat(
     asked = await _asked(database, texts, world)
     sven = Driver(bot, "sven")
     await sven.press(f"p:{asked[world.sven]}")
-    assert "Joint projects" in sven.text and "2026-04" in sven.text
+    assert "Joint projects" in sven.text and "April 2026" in sven.text
     await sven.click("I have the figure")
     await sven.send("1,200")
     await sven.send("/skip")
@@ -96,7 +96,7 @@ async def test_a_tenfold_jump_is_confirmed_or_corrected(
     await sven.press(f"p:{asked[world.sven]}")
     await sven.click("I have the figure")
     await sven.send("150")
-    assert "You reported 12 for 2026-03 and 150 now. Is that right?" in sven.text
+    assert "You reported 12 for March 2026 and 150 now. Is that right?" in sven.text
     await sven.click("No")
     await sven.send("15")
     await sven.send("/skip")
@@ -261,9 +261,9 @@ async def test_prompts_that_arrive_together_are_offered_one_after_another(
     await li.send("1")
     await li.send("3万")
     await li.send("/skip")
-    assert "2026-03" in li.text and li.last.choices[0].action == f"p:{march.id}"
+    assert "2026年3月" in li.text and li.last.choices[0].action == f"p:{march.id}"
     await li.send("1")  # WeChat's "1": Answer now, under the offer
-    assert "2026-03" in li.text
+    assert "2026年3月" in li.text
     await li.send("1")
     await li.send("2万")
     await li.send("/skip")

@@ -129,14 +129,14 @@ async def test_a_kpi_round_answered_on_telegram(
     [asked] = fake.chat(SVEN)
     [asked_li] = fake.chat(LI)
     april = {p.stakeholder_id: p for p in await prompts(database, period_key="2026-04")}
-    assert _kpi_prompt(texts, "en", asked, "2026-04") == f"p:{april[world.sven].id}"
-    assert _kpi_prompt(texts, "zh_Hans", asked_li, "2026-04") == f"p:{april[world.li].id}"
+    assert _kpi_prompt(texts, "en", asked, "April 2026") == f"p:{april[world.sven].id}"
+    assert _kpi_prompt(texts, "zh_Hans", asked_li, "2026年4月") == f"p:{april[world.li].id}"
 
     # Sven answers at once: the button, the figure with a thousands separator, no comment.
     await sven.press(f"p:{april[world.sven].id}")
     assert "What can you report" in sven.text
     await sven.click("I have the figure")
-    assert "What is the value of Joint projects for 2026-04?" in sven.text
+    assert "What is the value of Joint projects for April 2026?" in sven.text
     await sven.send("1,200")
     await sven.send("/skip")
     assert "Your report is saved" in sven.text
@@ -153,10 +153,10 @@ async def test_a_kpi_round_answered_on_telegram(
     first, second = fake.chat(LI)
     assert first.message_id == asked_li.message_id
     may = (await prompts(database, stakeholder_id=world.li, period_key="2026-05"))[0]
-    assert _kpi_prompt(texts, "zh_Hans", second, "2026-05") == f"p:{may.id}"
+    assert _kpi_prompt(texts, "zh_Hans", second, "2026年5月") == f"p:{may.id}"
     assert (await prompts(database, id=april[world.li].id))[0].status == "closed"
     await li.press(f"p:{april[world.li].id}")  # the older message's button
-    assert "2026-04" in li.text and "2026-05" not in li.text
+    assert "2026年4月" in li.text and "2026年5月" not in li.text
     await li.press(li.last.choices[0].action)  # the first answer: the figure
     await li.send("3万")
     await li.send("/skip")

@@ -73,7 +73,7 @@ async def test_prompts_go_out_when_due_in_the_readers_language(
     assert [m.at for m in li] == [utc(2026, 5, 6, 2)]
     april = {p.stakeholder_id: p for p in await prompts(database, period_key="2026-04")}
     assert sven[0].action == f"p:{april[world.sven].id}"
-    assert "Joint projects" in sven[0].text and "2026-04" in sven[0].text
+    assert "Joint projects" in sven[0].text and "April 2026" in sven[0].text
     assert {p.status for p in april.values()} == {"sent"}
     assert await outbox(database, "anna") == [] and await outbox(database, "wang") == []
 

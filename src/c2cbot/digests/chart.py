@@ -17,6 +17,7 @@ from babel.numbers import format_compact_decimal
 from c2cbot.digests.formats import locale_of
 from c2cbot.digests.views import MAX_KPIS
 from c2cbot.domain.digests import KpiTrend, WeeklyFacts
+from c2cbot.domain.display import period_label
 from c2cbot.flows.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def _panel(axis: object, trend: KpiTrend, language: str, texts: Texts | None) ->
 
     assert isinstance(axis, Axes)
     points = [(period, float(v)) for period, v in trend.values if v is not None]
-    labels = [period for period, _ in points]
+    labels = [period_label(period, language) for period, _ in points]
     axis.plot(labels, [v for _, v in points], marker="o", color="#1f6fb2")
     if trend.target is not None:
         axis.axhline(float(trend.target), color="#c0392b", linestyle="--", linewidth=1)

@@ -15,6 +15,8 @@ from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from c2cbot.domain import display
+
 
 @lru_cache(maxsize=32)
 def locale_of(language: str) -> Locale:
@@ -84,4 +86,4 @@ def language_name(language: str) -> str:
 
 def list_separator(language: str) -> str:
     """Between the items of a list: "、" in Chinese, a comma elsewhere."""
-    return "、" if language.startswith("zh") else ", "
+    return display.list_separator(language)

@@ -15,6 +15,7 @@ from typing import Any
 
 from c2cbot.digests import formats
 from c2cbot.digests.markup import Markup, Safe, bold, escape, italic, safe_join
+from c2cbot.domain import display
 from c2cbot.domain.digests import CityName, Written
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
@@ -55,8 +56,22 @@ class Lang:
     def i(self, text: str) -> Safe:
         return italic(text, self.markup)
 
-    def join(self, parts: Sequence[str], separator: str = ", ") -> Safe:
-        return safe_join(list(parts), separator, self.markup)
+    def join(self, parts: Sequence[str], separator: str | None = None) -> Safe:
+        """Items of a list: "、" between them in Chinese, a comma elsewhere."""
+        shown = display.list_separator(self.code) if separator is None else separator
+        return safe_join(list(parts), shown, self.markup)
+
+    @property
+    def colon(self) -> str:
+        """After a label: "：" in Chinese, ": " elsewhere."""
+        return display.colon(self.code)
+
+    def parenthesised(self, text: str) -> str:
+        return display.parenthesised(text, self.code)
+
+    def people(self, people: Sequence[tuple[str, str | None]]) -> Safe:
+        """Names with their organisations: "李明（成都市外办）、王芳"."""
+        return self.join([n + self.parenthesised(o) if o else n for n, o in people])
 
     # ----- names
     def city(self, key: str | None) -> str:
@@ -103,6 +118,9 @@ class Pair:
     def __init__(self, langs: Sequence[Lang]) -> None:
         self.langs = tuple(langs)
         self.markup = langs[0].markup
+        # Chinese punctuation only where every language of the group is Chinese
+        chinese = all(display.is_chinese(lang.code) for lang in self.langs)
+        self.punctuation = self.langs[0].code if chinese else "en"
 
     def gettext(self, message: str, **params: Any) -> Safe:
         return self._joined([lang.gettext(message, **params) for lang in self.langs])
@@ -120,8 +138,19 @@ class Pair:
     def i(self, text: str) -> Safe:
         return italic(text, self.markup)
 
-    def join(self, parts: Sequence[str], separator: str = ", ") -> Safe:
-        return safe_join(list(parts), separator, self.markup)
+    def join(self, parts: Sequence[str], separator: str | None = None) -> Safe:
+        shown = display.list_separator(self.punctuation) if separator is None else separator
+        return safe_join(list(parts), shown, self.markup)
+
+    @property
+    def colon(self) -> str:
+        return display.colon(self.punctuation)
+
+    def parenthesised(self, text: str) -> str:
+        return display.parenthesised(text, self.punctuation)
+
+    def people(self, people: Sequence[tuple[str, str | None]]) -> Safe:
+        return self.join([n + self.parenthesised(o) if o else n for n, o in people])
 
     def n(self, value: Decimal | int) -> Safe:
         return self._joined([lang.n(value) for lang in self.langs])

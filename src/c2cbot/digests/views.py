@@ -137,15 +137,17 @@ class _Names:
             return nobody
         name = escape(item.owner, lang.markup)
         city = lang.city(item.owner_city)
-        return Safe(f"{name} ({lang.safe(city)})") if city else name
+        return Safe(f"{name}{lang.parenthesised(lang.safe(city))}") if city else name
 
 
-def by_city(people: Sequence[Participant], limit: int) -> list[tuple[str | None, list[str]]]:
-    """People grouped by city, in the order the cities first appear; with organisations."""
-    groups: dict[str | None, list[str]] = {}
+def by_city(
+    people: Sequence[Participant], limit: int
+) -> list[tuple[str | None, list[tuple[str, str | None]]]]:
+    """People grouped by city, in the order the cities first appear; with organisations
+    (``L.people`` writes them in the reader's punctuation)."""
+    groups: dict[str | None, list[tuple[str, str | None]]] = {}
     for person in people[:limit]:
-        shown = f"{person.name} ({person.organisation})" if person.organisation else person.name
-        groups.setdefault(person.city, []).append(shown)
+        groups.setdefault(person.city, []).append((person.name, person.organisation))
     return list(groups.items())
 
 

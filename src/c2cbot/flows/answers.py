@@ -7,6 +7,7 @@ on; what is not is refused with the reason, and the question is asked again.
 from __future__ import annotations
 
 from c2cbot.domain import values
+from c2cbot.domain.display import join_list, period_label
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import answering, hooks, kpi_review, walk
@@ -92,7 +93,7 @@ async def finished(turn: ChatTurn, _action: FinishPicking) -> None:
         turn.say(problem.reason, **problem.params)
         await turn.ask()
         return
-    parsed = Parsed(chosen, ", ".join(options[p] for p in chosen))
+    parsed = Parsed(chosen, join_list((options[p] for p in chosen), turn.language))
     await _mark_answered(turn, parsed)
     await turn.accept(conversation, position, question, parsed)
 
@@ -112,6 +113,8 @@ async def open_prompt(turn: ChatTurn, prompt_id: int) -> None:
         return
     conversation_id, context = opened
     shown = {k: turn.translate(v) for k, v in context.items() if k in ("kpi", "unit") and v}
+    if context.get("period"):
+        shown["period"] = period_label(str(context["period"]), turn.language)
     await turn.start(conversation_id, {**context, **shown, "prompt_id": prompt_id})
 
 
@@ -130,7 +133,7 @@ async def _interpret(
     if question.type is Kind.MULTI:
         chosen = answering.parse_multi(options, values.normalise(text))
         answering.check_selection(question, [o.id for o in chosen])
-        return Parsed([o.id for o in chosen], ", ".join(o.label for o in chosen))
+        return Parsed([o.id for o in chosen], join_list((o.label for o in chosen), turn.language))
     return kpi_review.parse_typed(question, text, turn.context, turn.texts, turn.language)
 
 

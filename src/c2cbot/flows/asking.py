@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from c2cbot.domain.display import is_chinese
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import FinishPicking, Pick, QuestionCommand, Toggle
 from c2cbot.flows.answering import Option
@@ -30,6 +31,9 @@ class Asking:
     options: Sequence[Option]
     _: Translate
     seq: int
+    number: int
+    total: int
+    language: str
 
     def message(self, picked: Sequence[str], update: bool) -> Outbound:
         """The question as one message; ``update`` asks channels to replace the last one."""
@@ -56,9 +60,7 @@ class Asking:
         return next(q for q in self.conversation.questions if q.id == self.position.question)
 
     def _progress(self) -> str:
-        ids = [q.id for q in self.conversation.questions]
-        number = ids.index(self.position.question) + 1
-        return f"{self._(self.conversation.title)} · {number}/{len(ids)}"
+        return f"{self._(self.conversation.title)} · {self.number}/{self.total}"
 
     def _item(self) -> str:
         if self.position.item is None:
@@ -72,7 +74,8 @@ class Asking:
         if question.type is Kind.NUMBER:
             hint = self._range()
         if question.optional:
-            hint = " ".join(p for p in (hint, _(N_("You can /skip this one."))) if p)
+            between = "" if is_chinese(self.language) else " "  # no space after "。"
+            hint = between.join(p for p in (hint, _(N_("You can /skip this one."))) if p)
         return hint
 
     def _range(self) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from c2cbot.domain.display import period_label
 from c2cbot.domain.schedules import Plausibility, check_kpi_value
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
@@ -73,7 +74,7 @@ async def review(
     last = earlier[-1]
     context.update(
         previous=_shown(last, texts, language),
-        previous_period=last.period_key,
+        previous_period=period_label(last.period_key, language),
         reported=parsed.display,
     )
     state["context"] = context

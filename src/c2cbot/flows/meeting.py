@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from c2cbot.domain import values
+from c2cbot.domain import display, values
 from c2cbot.domain.digests import MEETING_KIND_NAMES, MeetingKind
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
@@ -99,10 +99,11 @@ def check_time(parsed: Parsed) -> Parsed:
     return Parsed(start.strftime("%H:%M"), start.strftime("%H:%M"))
 
 
-def check_people(parsed: Parsed) -> Parsed:
+def check_people(parsed: Parsed, language: str = "en") -> Parsed:
     """Names as typed, shown back one by one with their organisations."""
     people = parse_people(str(parsed.value))
-    return Parsed(str(parsed.value), ", ".join(_person(n, o) for n, o in people))
+    shown = display.join_list((_person(n, o, language) for n, o in people), language)
+    return Parsed(str(parsed.value), shown)
 
 
 def check_due(parsed: Parsed, today: date) -> Parsed:
@@ -117,8 +118,8 @@ def check_due(parsed: Parsed, today: date) -> Parsed:
     return parsed
 
 
-def _person(name: str, organisation: str | None) -> str:
-    return f"{name} ({organisation})" if organisation else name
+def _person(name: str, organisation: str | None, language: str) -> str:
+    return name + display.parenthesised(organisation, language) if organisation else name
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,8 @@ def summary(
     names = {p.id: p.names.get(language[:2]) or p.names["en"] for p in cities}
     start = notes.local_start()
     zone = names.get(notes.zone_city or -1)
-    when = f"{format_date(start.date())}, {start:%H:%M}" + (f" ({zone})" if zone else "")
+    when = f"{format_date(start.date())}{display.comma(language)}{start:%H:%M}"
+    when += display.parenthesised(zone, language) if zone else ""
     lines = [
         _(N_("Please check the notes:")),
         "",
@@ -218,7 +220,7 @@ def summary(
         _(N_("Where: {place}"), place=notes.answers.get("place") or "–"),
         "",
         _(N_("Participants:")),
-        *_participant_lines(notes, names),
+        *_participant_lines(notes, names, language),
         *_missing_cities(notes, names, _),
         "",
         _(N_("Agenda:")),
@@ -233,10 +235,10 @@ def summary(
     return "\n".join(lines)
 
 
-def _participant_lines(notes: Notes, names: Mapping[int, str]) -> Iterator[str]:
+def _participant_lines(notes: Notes, names: Mapping[int, str], language: str) -> Iterator[str]:
     for name, city, organisation in notes.participants():
         where = f" – {names[city]}" if city is not None and city in names else ""
-        yield f"• {_person(name, organisation)}{where}"
+        yield f"• {_person(name, organisation, language)}{where}"
 
 
 def _missing_cities(notes: Notes, names: Mapping[int, str], _: Translate) -> Iterator[str]:

@@ -37,8 +37,8 @@ async def check_time(_turn: ChatTurn, _position: Position, parsed: Parsed) -> Pa
     return meeting.check_time(parsed)
 
 
-async def check_people(_turn: ChatTurn, _position: Position, parsed: Parsed) -> Parsed:
-    return meeting.check_people(parsed)
+async def check_people(turn: ChatTurn, _position: Position, parsed: Parsed) -> Parsed:
+    return meeting.check_people(parsed, turn.language)
 
 
 async def check_due(turn: ChatTurn, _position: Position, parsed: Parsed) -> Parsed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from c2cbot.domain.display import period_label
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import OpenPrompt
 from c2cbot.flows.commanding import ChatTurn
@@ -36,5 +37,7 @@ async def offer_waiting(turn: ChatTurn) -> bool:
 def _describe(turn: ChatTurn, context: dict[str, Any]) -> str:
     if "kpi" in context:
         kpi = turn.translate(str(context["kpi"]))
-        return turn.translate(ANOTHER_KPI, kpi=kpi, period=context.get("period", ""))
+        return turn.translate(
+            ANOTHER_KPI, kpi=kpi, period=period_label(str(context.get("period", "")), turn.language)
+        )
     return turn.translate(ANOTHER_ACTIVITY, activity=context.get("activity", ""))

@@ -215,7 +215,16 @@ class Turn:
         question = walk.question_at(conversation, position)
         if question.ask_if and not position.more and not hooks.ASK_IF[question.ask_if](self):
             return True
+        return self._joined(question)
+
+    def _joined(self, question: Question) -> bool:
         return question.type is Kind.INVITE and self.partnership_id is not None
+
+    def progress(self, conversation: Conversation, position: Position) -> tuple[int, int]:
+        """Which question of how many, counting only those this person is asked."""
+        asked = {Position.from_json(p).question for p in self.state.get("trail") or []}
+        values_so_far = self.state.get("values") or {}
+        return walk.progress(conversation, position, asked, values_so_far, self._joined)
 
     async def _complete(self, conversation: Conversation) -> None:
         if conversation.outro:
@@ -267,7 +276,18 @@ class Turn:
         question = walk.question_at(conversation, position)
         options = [] if position.more else await self.options(question)
         seq = int(self.state["seq"])
-        return Asking(conversation, position, question, options, self.in_context, seq)
+        number, total = self.progress(conversation, position)
+        return Asking(
+            conversation,
+            position,
+            question,
+            options,
+            self.in_context,
+            seq,
+            number,
+            total,
+            self.language,
+        )
 
     async def reask(self, menu: bool = True) -> None:
         """Ask the open question again after something else was said, else show the menu."""

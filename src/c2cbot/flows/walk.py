@@ -6,7 +6,7 @@ group, or the group's "add another?" prompt after an item.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +111,33 @@ def applies(condition: Condition | None, values: Values, prefix: str = "") -> bo
     if isinstance(value, list):
         return any(v in wanted for v in value)
     return value in wanted
+
+
+def progress(
+    conversation: Conversation,
+    position: Position,
+    asked: Collection[str],
+    values: Values,
+    passed_over: Callable[[Question], bool],
+) -> tuple[int, int]:
+    """Which question this is, of how many, counting only questions the person is asked.
+
+    Questions before this one count if they were asked (``asked``: the top-level ids of
+    the trail); later ones unless ``passed_over`` already knows they will not be (the
+    invite of someone who has joined), or their ``when`` already fails on an answer given.
+    """
+    index = conversation.questions.index(_top(conversation, position.question))
+    before = sum(1 for q in conversation.questions[:index] if q.id in asked)
+    known = {*values, *asked}
+
+    def later(question: Question) -> bool:
+        when = question.when
+        if when is not None and when.question in known and not applies(when, values):
+            return False
+        return not passed_over(question)
+
+    after = sum(1 for q in conversation.questions[index + 1 :] if later(q))
+    return before + 1, before + 1 + after
 
 
 def count_questions(conversation: Conversation) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from c2cbot.domain.display import period_label
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import OpenPrompt
 from c2cbot.flows.messages import Choice, Outbound
@@ -79,6 +80,9 @@ class Writer:
     def date(self, day: date) -> str:
         return self.texts.format_date(self.language, day)
 
+    def period(self, key: str) -> str:
+        return period_label(key, self.language)
+
     @property
     def partnership(self) -> str:
         team = self.lookup.teams.get(self.row.partnership_id)
@@ -116,7 +120,10 @@ def _kpi(writer: Writer) -> str | None:
         return None
     kpi = writer.translate(plan.name)
     return writer.say(
-        KPI_ROUND, kpi=kpi, period=writer.row.period_key, partnership=writer.partnership
+        KPI_ROUND,
+        kpi=kpi,
+        period=writer.period(writer.row.period_key),
+        partnership=writer.partnership,
     )
 
 
@@ -180,7 +187,11 @@ def _subject(writer: Writer, about: PromptRow) -> str | None:
     if about.kind == KPI:
         plan = writer.lookup.plans.get(about.subject_id)
         kpi = writer.translate(plan.name) if plan else None
-        return writer.say(SUBJECT_KPI, kpi=kpi, period=about.period_key) if kpi else None
+        return (
+            writer.say(SUBJECT_KPI, kpi=kpi, period=writer.period(about.period_key))
+            if kpi
+            else None
+        )
     task = writer.lookup.tasks.get(about.subject_id)
     if about.kind not in ACTIVITY_KINDS or task is None or task.finished:
         return None

@@ -28,8 +28,7 @@ async def status(turn: ChatTurn, _argument: str) -> None:
         turn.say(NOT_IN_CONVERSATION)
         await steps_menu.show(turn)
         return
-    number = [q.id for q in conversation.questions].index(position.question) + 1
-    total = walk.count_questions(conversation)
+    number, total = turn.progress(conversation, position)
     turn.say(WHERE, title=turn.translate(conversation.title), number=number, total=total)
     await turn.reask()
 
