@@ -10,14 +10,22 @@ opens the second step instead of becoming that step's answer.
 from __future__ import annotations
 
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import answering
+from c2cbot.flows import answering, answers, steps_menu
 from c2cbot.flows.actions import OpenPrompt, OpenStep, decode
+from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.messages import Inbound
 from c2cbot.flows.ports import KpiPlans
-from c2cbot.flows.steps_menu import MARK
 
 Offered = OpenPrompt | OpenStep
 _SHORT = 24  # longer text is an answer, never a pick from a menu
+
+
+async def open_offered(turn: ChatTurn, offered: Offered) -> None:
+    """Open what the typed reply picked: the prompt's conversation, or the step."""
+    if isinstance(offered, OpenPrompt):
+        await answers.open_prompt(turn, offered.prompt_id)
+    else:
+        await steps_menu.open_step(turn, offered)
 
 
 async def picked(ledger: KpiPlans, inbound: Inbound, text: str) -> Offered | None:
@@ -28,7 +36,7 @@ async def picked(ledger: KpiPlans, inbound: Inbound, text: str) -> Offered | Non
     if not any(isinstance(decode(choice.action), OpenPrompt | OpenStep) for choice in offered):
         return None
     # A step is typed by its name, without the progress the menu shows after it.
-    options = [answering.Option(c.action, c.label.partition(MARK)[0]) for c in offered]
+    options = [answering.Option(c.action, c.label.partition(steps_menu.MARK)[0]) for c in offered]
     try:
         chosen = decode(answering.parse_choice(options, text).id)
     except InvalidValue:

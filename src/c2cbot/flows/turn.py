@@ -71,17 +71,11 @@ class Turn:
         elif command.startswith("/"):
             await registry.run_command(self, values.normalise(text))
         elif offered := await offers.picked(self.ledger.kpi_plans, self.inbound, text):
-            await self._open(offered)  # a typed "1" under "Answer now" or the steps menu
+            await offers.open_offered(self, offered)  # a typed "1" under "Answer now" or the menu
         elif self.conversation:
             await answers.typed(self, text)
         else:
             await steps_menu.idle(self, text)
-
-    async def _open(self, offered: offers.Offered) -> None:
-        if isinstance(offered, OpenPrompt):
-            await answers.open_prompt(self, offered.prompt_id)
-        else:
-            await steps_menu.open_step(self, offered)
 
     async def _press(self, data: str) -> None:
         """A button: the question's own (if it is still the question asked), or a command's."""
