@@ -24,7 +24,7 @@ from c2cbot.store.partnership_lookup import find_partnership
 from c2cbot.store.seeding import seed_reference
 from tests.driver import Driver
 
-POSTGRES_URL = os.environ.get("C2C_TEST_DATABASE_URL")
+POSTGRES_URL = os.environ.get("C2C_TEST_DATABASE_URL") or None  # empty: SQLite only
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 LOOPBACK = ("127.", "::1", "localhost", "/")
 

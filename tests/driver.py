@@ -14,6 +14,7 @@ from sqlalchemy import select
 from c2cbot.flows.messages import Choice, Inbound, Outbound
 from c2cbot.runtime import Bot
 from c2cbot.store.models import OutboxMessage
+from tests.support.chat import pick_button
 
 _ids = itertools.count(1)
 
@@ -60,14 +61,7 @@ class Driver:
         )
 
     def button(self, label: str) -> Choice:
-        choices = self.last.choices
-        for choice in choices:
-            if choice.label == label:
-                return choice
-        starting = [c for c in choices if c.label.startswith(label)]
-        if len(starting) != 1:
-            raise AssertionError(f"no button {label!r} in {[c.label for c in choices]}")
-        return starting[0]
+        return pick_button(self.last.choices, label)
 
     @property
     def last(self) -> Outbound:

@@ -14,12 +14,13 @@ from c2cbot.channels.ratelimit import ChatLimits, Rate
 from c2cbot.channels.telegram.channel import TelegramChannel
 from c2cbot.channels.telegram.spec import TelegramOptions
 from c2cbot.delivery.dispatcher import Dispatcher
-from c2cbot.flows.messages import Choice, Inbound, Outbound
+from c2cbot.flows.messages import Inbound
 from c2cbot.flows.texts import Texts
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
 from c2cbot.store.models import OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram, RateRule, RateRules, Sent
+from tests.support.chat import TelegramChat
 
 # Fast limits for conversation tests, and a fake that measures the same limits.
 FAST_LIMITS = ChatLimits(
@@ -128,7 +129,7 @@ async def deliver_all(bot: Bot, dispatcher: Dispatcher, within: float = 15.0) ->
 
 
 @dataclass
-class TelegramPerson:
+class TelegramPerson(TelegramChat):
     """A person chatting with the bot through the fake Telegram, like ``tests.driver.Driver``.
 
     Each step is a real update: the channel polls it, the engine handles it, and the
@@ -147,50 +148,6 @@ class TelegramPerson:
     def __post_init__(self) -> None:
         self._seen = 0
 
-    @property
-    def user(self) -> str:
-        return str(self.user_id)
-
-    async def send(self, text: str) -> list[Sent]:
-        self.fake.user_sends(self.user_id, text, self.language_code)
-        return await self.settle()
-
-    async def press(self, action: str) -> list[Sent]:
-        """Press the newest button carrying ``action``."""
-        for sent in reversed(self.fake.chat(self.user_id)):
-            if any(b.get("callback_data") == action for b in sent.buttons):
-                self.fake.user_clicks(
-                    self.user_id, sent.message_id, action, language_code=self.language_code
-                )
-                return await self.settle()
-        raise AssertionError(f"no button with {action!r}")
-
-    async def click(self, label: str) -> list[Sent]:
-        return await self.press(self.button(label).action)
-
-    def button(self, label: str) -> Choice:
-        choices = self.last.choices
-        exact = [c for c in choices if c.label == label]
-        found = exact or [c for c in choices if c.label.startswith(label)]
-        if len(found) != 1:
-            raise AssertionError(f"no button {label!r} in {[c.label for c in choices]}")
-        return found[0]
-
-    @property
-    def last_sent(self) -> Sent:
-        return self.fake.last(self.user_id)
-
-    @property
-    def last(self) -> Outbound:
-        """The newest message as the engine's Outbound: plain text and its buttons."""
-        sent = self.last_sent
-        choices = tuple(_choice(b["text"], b["callback_data"]) for b in sent.buttons)
-        return Outbound(sent.plain, choices)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(m.plain for m in self.fake.chat(self.user_id)[self._seen :])
-
     async def settle(self) -> list[Sent]:
         """Let the channel take the queued updates and deliver every reply; the new messages."""
         before = len(self.fake.chat(self.user_id))
@@ -198,11 +155,6 @@ class TelegramPerson:
         await self.telegram.poll_once()
         await drain(self.dispatcher)
         return self.fake.chat(self.user_id)[before:]
-
-
-def _choice(label: str, data: str) -> Choice:
-    selected = label.startswith("☑ ")
-    return Choice(data, label.removeprefix("☑ "), selected)
 
 
 @pytest.fixture

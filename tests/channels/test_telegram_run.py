@@ -34,7 +34,7 @@ from c2cbot.channels.telegram.spec import TelegramOptions
 from c2cbot.channels.telegram.writing import render
 from c2cbot.config import Settings
 from c2cbot.domain.reference import load_reference
-from c2cbot.flows.messages import Choice, Outbound
+from c2cbot.flows.messages import Outbound
 from c2cbot.flows.schema import Conversation, Kind
 from c2cbot.flows.walk import question_at
 from c2cbot.runtime import Bot
@@ -57,6 +57,7 @@ from tests.flows.walker import (
     state_of,
     walk_conversation,
 )
+from tests.support.chat import TelegramChat
 from tests.support.outbox import enqueue as queue
 from tests.support.waiting import eventually
 
@@ -116,7 +117,7 @@ class DatabaseOnly:
 
 
 @dataclass
-class LivePerson:
+class LivePerson(TelegramChat):
     """A person chatting through the fake Telegram with a bot that runs on its own.
 
     It has the driver interface the flow walker uses (``send``, ``press``, ``click``,
@@ -133,53 +134,6 @@ class LivePerson:
     channel: str = "telegram"
     within: float = SETTLE
     _seen: int = field(default=0, init=False)
-
-    @property
-    def user(self) -> str:
-        return str(self.user_id)
-
-    async def send(self, text: str) -> list[Sent]:
-        self.fake.user_sends(self.user_id, text, self.language_code)
-        return await self.settle()
-
-    async def press(self, action: str) -> list[Sent]:
-        """Press the newest button carrying ``action``."""
-        for sent in reversed(self.fake.chat(self.user_id)):
-            if any(b.get("callback_data") == action for b in sent.buttons):
-                self.fake.user_clicks(
-                    self.user_id, sent.message_id, action, language_code=self.language_code
-                )
-                return await self.settle()
-        raise AssertionError(f"no button with {action!r} in chat {self.user_id}")
-
-    async def click(self, label: str) -> list[Sent]:
-        return await self.press(self.button(label).action)
-
-    def button(self, label: str) -> Choice:
-        choices = self.last.choices
-        found = [c for c in choices if c.label == label] or [
-            c for c in choices if c.label.startswith(label)
-        ]
-        if len(found) != 1:
-            raise AssertionError(f"no button {label!r} in {[c.label for c in choices]}")
-        return found[0]
-
-    @property
-    def last_sent(self) -> Sent:
-        return self.fake.last(self.user_id)
-
-    @property
-    def last(self) -> Outbound:
-        sent = self.last_sent
-        choices = tuple(
-            Choice(b["callback_data"], b["text"].removeprefix("☑ "), b["text"].startswith("☑ "))
-            for b in sent.buttons
-        )
-        return Outbound(sent.plain, choices)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(m.plain for m in self.fake.chat(self.user_id)[self._seen :])
 
     def waiting_updates(self) -> list[dict[str, Any]]:
         return [u for u in self.fake.pending if sender_of(u) == self.user_id]
