@@ -34,6 +34,7 @@ from c2cbot.store.models import (
     PartnershipCity,
     Stakeholder,
 )
+from c2cbot.store.schedule_settings import own_zone
 
 FALLBACK_ZONE = "UTC"
 
@@ -65,14 +66,8 @@ async def meeting_zone(
     picked = [c.timezone for c in cities if c.id == city_id]
     if picked:
         return picked[0]
-    query = (
-        select(Stakeholder.timezone, City.timezone)
-        .outerjoin(City, City.id == Stakeholder.city_id)
-        .where(Stakeholder.id == stakeholder_id)
-    )
-    row = (await session.execute(query)).one_or_none()
-    if row is not None and (row[0] or row[1]):
-        return str(row[0] or row[1])
+    if zone := await own_zone(session, stakeholder_id):
+        return zone
     return cities[0].timezone if cities else FALLBACK_ZONE
 
 

@@ -127,16 +127,21 @@ async def set_kpi_frequency(
     return True
 
 
-async def local_zone(session: AsyncSession, stakeholder_id: int) -> str:
-    """The person's own zone, their city's, their first partnership's first city's, or UTC."""
+async def own_zone(session: AsyncSession, stakeholder_id: int) -> str | None:
+    """The person's own time zone, else their city's; None when neither is known."""
     query = (
         select(Stakeholder.timezone, City.timezone)
         .outerjoin(City, City.id == Stakeholder.city_id)
         .where(Stakeholder.id == stakeholder_id)
     )
     row = (await session.execute(query)).one_or_none()
-    if row is not None and (row[0] or row[1]):
-        return str(row[0] or row[1])
+    return str(row[0] or row[1]) if row is not None and (row[0] or row[1]) else None
+
+
+async def local_zone(session: AsyncSession, stakeholder_id: int) -> str:
+    """The person's own zone, their city's, their first partnership's first city's, or UTC."""
+    if zone := await own_zone(session, stakeholder_id):
+        return zone
     shared = (
         select(City.timezone)
         .join(PartnershipCity, PartnershipCity.city_id == City.id)
