@@ -98,7 +98,8 @@ def test_an_unknown_completion_hook_is_named_with_the_ones_there_are(tmp_path: P
         load_all(tmp_path)
     assert str(raised.value) == (
         "tiny.yaml: on_complete: no on_complete hook is called 'kpi_plan' "
-        "(there are: criteria_summary, kpi_plans, meeting_notes, onboarded)"
+        "(there are: act_targets, kpi_plans, meeting_notes, onboarded, partner_agreement, "
+        "plan_activities, progress_rhythm)"
     )
 
 
@@ -108,8 +109,11 @@ def test_the_shipped_files_name_their_steps_hooks() -> None:
     completing = {c.id: c.on_complete for c in conversations.values() if c.on_complete}
     assert completing == {
         "onboarding": "onboarded",
-        "partner": "criteria_summary",
+        "partner": "partner_agreement",
+        "plan": "plan_activities",
+        "do": "progress_rhythm",
         "measure": "kpi_plans",
+        "act": "act_targets",
         "meeting": "meeting_notes",
     }
     for kpi in ("kpi_count", "kpi_money"):

@@ -193,7 +193,7 @@ async def test_cancel_stops_and_keeps_the_answers(
     ("step", "key", "number", "total", "next_key"),
     [
         ("aim", "challenges", 2, 12, "has_strategy"),
-        ("plan", "activities#1.owner", 4, 7, "activities#1.funding"),
+        ("plan", "activities#1.owner", 4, 8, "activities#1.funding"),
     ],
 )
 async def test_status_names_the_conversation_and_keeps_the_position(

@@ -75,6 +75,8 @@ COMPUTED_OPTIONS = {
     OptionSource.KPI_CATALOGUE: 22,
     OptionSource.KPI_KINDS: 4,
 }
+OF_THE_PARTNERSHIP = {OptionSource.PARTNERSHIP_MEMBERS, OptionSource.PARTNERSHIP_KPIS}
+"""Options that depend on who and what the partnership has: at least one is shown."""
 
 
 @functools.cache
@@ -261,7 +263,10 @@ class Walker:
         start = ids.index(self._tops[0])
         if self._first_number == start + 1 and self._tops == ids[start : start + len(self._tops)]:
             assert number == ids.index(position.question) + 1, message.text
-        assert len(message.choices) == button_count(question, position), (position, message)
+        if question.options_from in OF_THE_PARTNERSHIP and not position.more:
+            assert len(message.choices) > int(question.optional), (position, message)
+        else:
+            assert len(message.choices) == button_count(question, position), (position, message)
 
     def _should_skip(self, question: Question, position: Position) -> bool:
         return (
@@ -295,6 +300,9 @@ class Walker:
     async def _choose(self, question: Question) -> None:
         if question.options_from is OptionSource.LANGUAGES:
             await self.driver.press(self._button_ending(f":{self.language}").action)
+            return
+        if question.options_from in OF_THE_PARTNERSHIP:
+            await self._press(self.picks.get(question.id, 0))
             return
         index = self.picks.get(question.id, self._choices_made % 2)
         self._choices_made += 1

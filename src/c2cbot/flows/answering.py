@@ -68,6 +68,9 @@ def parse_choice(options: Sequence[Option], text: str) -> Option:
     for option in options:
         if wanted in (option.id, option.label.casefold()):
             return option
+    starting = [o for o in options if len(wanted) > 1 and o.label.casefold().startswith(wanted)]
+    if len(starting) == 1:  # "Wang Fang" for "Wang Fang (Shanghai)"
+        return starting[0]
     labels = [o.label.casefold() for o in options]
     close = difflib.get_close_matches(wanted, labels, n=2, cutoff=0.75)
     if len(close) == 1:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
+from c2cbot.domain import display
 from c2cbot.domain.kpis import KPI_CATALOGUE, KPI_KIND_NAMES
 from c2cbot.domain.people import HELIX_NAMES
 from c2cbot.domain.text import N_
 from c2cbot.flows.answering import Option
-from c2cbot.flows.ports import People
+from c2cbot.flows.ports import Ledger
 from c2cbot.flows.schema import Kind, OptionSource, Question
 from c2cbot.flows.texts import Texts
 
@@ -16,7 +17,7 @@ RATING_OPTIONS = tuple(Option(str(n), str(n)) for n in range(1, 6))
 
 
 async def options_for(
-    question: Question, texts: Texts, language: str, people: People, partnership_id: int | None
+    question: Question, texts: Texts, language: str, ledger: Ledger, partnership_id: int | None
 ) -> list[Option]:
     """Options in the reader's language; empty for questions answered by typing."""
     _ = lambda text: texts.gettext(language, text)  # noqa: E731
@@ -26,8 +27,10 @@ async def options_for(
         return list(RATING_OPTIONS)
     if question.options:
         return [Option(o.id, _(o.label)) for o in question.options]
-    if question.options_from is OptionSource.PARTNERSHIP_CITIES:
-        return await _cities(people, partnership_id, language)
+    if question.options_from in _OF_PARTNERSHIP:
+        if partnership_id is None:
+            return []
+        return await _OF_PARTNERSHIP[question.options_from](ledger, partnership_id, language)
     return _computed(question.options_from, texts, language)
 
 
@@ -44,11 +47,33 @@ def _computed(source: OptionSource | None, texts: Texts, language: str) -> list[
     return []
 
 
-async def _cities(people: People, partnership_id: int | None, language: str) -> list[Option]:
-    if partnership_id is None:
-        return []
-    places = await people.partnership_cities(partnership_id)
+async def _cities(ledger: Ledger, partnership_id: int, language: str) -> list[Option]:
+    places = await ledger.people.partnership_cities(partnership_id)
     return [Option(str(p.id), _city_name(p.names, language)) for p in places]
+
+
+async def _members(ledger: Ledger, partnership_id: int, language: str) -> list[Option]:
+    """Members of both cities, named with their city, so an activity's owner is picked."""
+    found = await ledger.plan.members(partnership_id)
+    return [Option(str(m.stakeholder_id), m.name + _in_city(m.city_names, language)) for m in found]
+
+
+def _in_city(names: Mapping[str, str], language: str) -> str:
+    return display.parenthesised(_city_name(names, language), language) if names else ""
+
+
+async def _kpis(ledger: Ledger, partnership_id: int, _language: str) -> list[Option]:
+    """The KPIs the partnership measures, named as its plans name them."""
+    return [Option(t.kpi_key, t.name) for t in await ledger.plan.kpi_targets(partnership_id)]
+
+
+_OF_PARTNERSHIP: Mapping[
+    OptionSource | None, Callable[[Ledger, int, str], Awaitable[list[Option]]]
+] = {
+    OptionSource.PARTNERSHIP_CITIES: _cities,
+    OptionSource.PARTNERSHIP_MEMBERS: _members,
+    OptionSource.PARTNERSHIP_KPIS: _kpis,
+}
 
 
 def _city_name(names: Mapping[str, str], language: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.flows.messages import Choice, Outbound
+from c2cbot.flows.plan_ports import PartnershipPlan
 
 
 @dataclass(frozen=True)
@@ -388,6 +389,9 @@ class Ledger(Protocol):
 
     @property
     def kpi_plans(self) -> KpiPlans: ...
+
+    @property
+    def plan(self) -> PartnershipPlan: ...
 
     @property
     def schedules(self) -> Schedules: ...

@@ -41,6 +41,8 @@ class OptionSource(StrEnum):
     PARTNERSHIP_CITIES = "partnership_cities"
     KPI_CATALOGUE = "kpi_catalogue"
     KPI_KINDS = "kpi_kinds"
+    PARTNERSHIP_MEMBERS = "partnership_members"
+    PARTNERSHIP_KPIS = "partnership_kpis"
 
 
 class ProfileField(StrEnum):

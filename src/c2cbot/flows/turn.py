@@ -205,11 +205,14 @@ class Turn:
         await self.ask()
 
     def already_satisfied(self, conversation: Conversation, position: Position) -> bool:
-        """A question with nothing to ask: its ``ask_if`` fails, or an invite once joined."""
-        question = walk.question_at(conversation, position)
-        if question.ask_if and not position.more and not hooks.ASK_IF[question.ask_if](self):
+        """Nothing to ask: the question's or its group's ``ask_if`` fails, or an invite once
+        joined. A group whose ``ask_if`` fails is passed over whole, "add another?" too."""
+        asked = [walk.question_at(conversation, Position(position.question))]
+        if position.sub is not None:
+            asked.append(walk.question_at(conversation, position))
+        if any(q.ask_if and not hooks.ASK_IF[q.ask_if](self) for q in asked):
             return True
-        return self._joined(question)
+        return self._joined(asked[-1])
 
     def _joined(self, question: Question) -> bool:
         return question.type is Kind.INVITE and self.partnership_id is not None
@@ -251,7 +254,7 @@ class Turn:
 
     async def options(self, question: Question) -> list[Option]:
         return await options_for(
-            question, self.texts, self.language, self.ledger.people, self.partnership_id
+            question, self.texts, self.language, self.ledger, self.partnership_id
         )
 
     async def ask(self, update: bool = False) -> None:

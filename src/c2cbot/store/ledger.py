@@ -32,6 +32,7 @@ from c2cbot.store.ledger_planning import (
     SqlHeldDigests,
     SqlKpiPlans,
     SqlMeetings,
+    SqlPartnershipPlan,
     SqlPrompts,
     SqlSchedules,
 )
@@ -155,6 +156,10 @@ class SqlLedger:
     @cached_property
     def kpi_plans(self) -> SqlKpiPlans:
         return SqlKpiPlans(self._tx)
+
+    @cached_property
+    def plan(self) -> SqlPartnershipPlan:
+        return SqlPartnershipPlan(self._tx)
 
     @cached_property
     def schedules(self) -> SqlSchedules:

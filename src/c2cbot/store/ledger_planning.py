@@ -8,11 +8,14 @@ that the scheduler and the command line call too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.flows.messages import Choice, Outbound
+from c2cbot.flows.plan_ports import KpiTarget, Member, PlannedActivity, PlanSaved
 from c2cbot.flows.ports import (
     DigestChat,
     EarlierValue,
@@ -27,6 +30,7 @@ from c2cbot.store import (
     meeting_digests,
     meetings,
     per_message,
+    plan_records,
     prompt_answers,
     schedule_settings,
 )
@@ -138,3 +142,31 @@ class SqlDigestTimes(LedgerPart):
         self, channel: str, chat_id: str, weekday: int, at: str, zone: str | None
     ) -> str | None:
         return await digest_times.set_digest_time(self.session, channel, chat_id, weekday, at, zone)
+
+
+class SqlPartnershipPlan(LedgerPart):
+    """``flows.plan_ports.PartnershipPlan``: the records coordinators' step answers set."""
+
+    async def members(self, partnership_id: int) -> list[Member]:
+        return await plan_records.members(self.session, partnership_id)
+
+    async def record_mou(self, partnership_id: int, signed: date, expires: date | None) -> None:
+        await plan_records.record_mou(self.session, partnership_id, signed, expires)
+
+    async def record_plan(
+        self,
+        partnership_id: int,
+        planned_by: int,
+        activities: list[PlannedActivity],
+        review_on: date | None,
+        now: datetime,
+    ) -> PlanSaved:
+        return await plan_records.record_plan(
+            self.session, partnership_id, planned_by, activities, review_on, now
+        )
+
+    async def kpi_targets(self, partnership_id: int) -> list[KpiTarget]:
+        return await plan_records.kpi_targets(self.session, partnership_id)
+
+    async def set_kpi_targets(self, partnership_id: int, targets: Mapping[str, Decimal]) -> int:
+        return await plan_records.set_kpi_targets(self.session, partnership_id, targets)

@@ -355,6 +355,11 @@ class Activity(Base):
     status: Mapped[str] = mapped_column(String(12), default="planned")
     percent_done: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20), default="plan")
+    funding: Mapped[str | None] = mapped_column(String(20))
+    expected_result: Mapped[str | None] = mapped_column(Text)
+    planned_by: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime]
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="SET NULL"), index=True
