@@ -210,7 +210,8 @@ async def test_status_names_the_conversation_and_keeps_the_position(
     await at(member, conversations, step, key)
     asked = member.last
     replies = await member.send("/status")
-    assert replies[0].text == says(
+    where, *standing = replies[0].text.split("\n")
+    assert where == says(
         bot,
         "en",
         "You are in “{title}”, question {number} of {total}.",
@@ -218,6 +219,7 @@ async def test_status_names_the_conversation_and_keeps_the_position(
         number=number,
         total=total,
     )
+    assert standing == ["Step 2 of 4: Do", "Work path: Continual improvement"]
     assert replies[1].text == asked.text
     assert (await position_of(member)) == position_for(key)
     await Walker(member, conversation, "en").step(position_for(key))  # carries on where it was

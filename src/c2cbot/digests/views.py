@@ -21,7 +21,7 @@ from c2cbot.domain.digests import (
     Participant,
     WeeklyFacts,
 )
-from c2cbot.domain.steps import LOOPS, STEP_NAMES, Loop, Step
+from c2cbot.domain.steps import LOOPS, STEP_NAMES, Loop, Step, number_on
 from c2cbot.domain.text import N_
 
 KPI_REPORTS = N_("KPI reports")
@@ -94,8 +94,8 @@ def track(facts: WeeklyFacts) -> Track:
     loop = LOOPS.get(facts.loop)
     if loop is None:
         return Track(None, None, ())
-    number = loop.steps.index(facts.step) + 1 if facts.step in loop.steps else None
-    return Track(loop, number, tuple((_mark(facts, s), s) for s in loop.steps))
+    marks = tuple((_mark(facts, s), s) for s in loop.steps)
+    return Track(loop, number_on(loop, facts.step), marks)
 
 
 def _mark(facts: WeeklyFacts, step: Step) -> str:

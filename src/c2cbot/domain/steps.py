@@ -83,6 +83,14 @@ LOOPS: dict[str, Loop] = {
 }
 
 
+def number_on(loop: Loop, step: str) -> int | None:
+    """Where ``step`` lies on ``loop``, counted from 1; ``None`` for a step off the loop.
+
+    The weekly digest, ``/steps`` and ``/status`` all say "step N of M" with this number.
+    """
+    return loop.steps.index(Step(step)) + 1 if step in {s.value for s in loop.steps} else None
+
+
 def next_step(loop: Loop, current: Step) -> Step | None:
     """The step after ``current`` on ``loop``; ``None`` when a one-way loop is finished."""
     if current not in loop.steps:

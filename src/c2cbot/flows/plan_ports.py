@@ -53,6 +53,9 @@ class KpiTarget:
 class PartnershipPlan(Protocol):
     """The partnership's records that coordinators' step answers set."""
 
+    async def standing(self, partnership_id: int) -> tuple[str, str]:
+        """The partnership's work path (loop key) and its current step."""
+
     async def members(self, partnership_id: int) -> list[Member]: ...
 
     async def record_mou(self, partnership_id: int, signed: date, expires: date | None) -> None: ...

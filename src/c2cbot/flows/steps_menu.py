@@ -16,6 +16,7 @@ from c2cbot.flows.actions import OpenStep
 from c2cbot.flows.answering import Option
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.messages import Choice, Outbound
+from c2cbot.flows.standing import where_it_stands
 
 ONBOARDING = "onboarding"
 JOIN_FIRST = N_("Please join a partnership first: send /start followed by your invite code.")
@@ -35,7 +36,9 @@ async def show(turn: ChatTurn) -> None:
         for step in Step
         if step.value in turn.conversations
     )
-    turn.replies.append(Outbound(turn.translate(WHICH_STEP), choices))
+    standing = await where_it_stands(turn)
+    header = turn.translate(WHICH_STEP)
+    turn.replies.append(Outbound(f"{standing}\n\n{header}" if standing else header, choices))
 
 
 async def idle(turn: ChatTurn, text: str) -> None:

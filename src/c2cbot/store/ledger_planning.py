@@ -147,6 +147,9 @@ class SqlDigestTimes(LedgerPart):
 class SqlPartnershipPlan(LedgerPart):
     """``flows.plan_ports.PartnershipPlan``: the records coordinators' step answers set."""
 
+    async def standing(self, partnership_id: int) -> tuple[str, str]:
+        return await plan_records.standing(self.session, partnership_id)
+
     async def members(self, partnership_id: int) -> list[Member]:
         return await plan_records.members(self.session, partnership_id)
 

@@ -42,6 +42,11 @@ def _names(en: str | None, zh: str | None, de: str | None) -> dict[str, str]:
     return {"en": en, "zh": zh or en, "de": de or en}
 
 
+async def standing(session: AsyncSession, partnership_id: int) -> tuple[str, str]:
+    partnership = await session.get_one(Partnership, partnership_id)
+    return partnership.loop, partnership.step
+
+
 async def record_mou(
     session: AsyncSession, partnership_id: int, signed: date, expires: date | None
 ) -> None:

@@ -7,6 +7,8 @@ from c2cbot.flows import steps_menu, walk
 from c2cbot.flows.actions import OpenStep
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
+from c2cbot.flows.messages import Outbound
+from c2cbot.flows.standing import where_it_stands
 from c2cbot.flows.walk import Position
 
 NOT_IN_CONVERSATION = N_("You are not in a conversation right now.")
@@ -29,7 +31,11 @@ async def status(turn: ChatTurn, _argument: str) -> None:
         await steps_menu.show(turn)
         return
     number, total = turn.progress(conversation, position)
-    turn.say(WHERE, title=turn.translate(conversation.title), number=number, total=total)
+    where = turn.translate(
+        WHERE, title=turn.translate(conversation.title), number=number, total=total
+    )
+    standing = await where_it_stands(turn)
+    turn.replies.append(Outbound(f"{where}\n{standing}" if standing else where))
     await turn.reask()
 
 
