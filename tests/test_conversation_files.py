@@ -120,3 +120,12 @@ def test_the_shipped_files_name_their_steps_hooks() -> None:
         hooked = {q.id: (q.after, q.ask_if) for q in conversations[kpi].questions}
         assert hooked["value"] == ("kpi_jump_check", None)
         assert hooked["confirm"] == (None, "kpi_jumped")
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    """YAML would keep the second ``help`` silently; the loader names the line instead."""
+    text = yaml.safe_dump(GOOD).replace("  prompt:", "  help: one\n  help: two\n  prompt:", 1)
+    (tmp_path / "tiny.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConversationError) as raised:
+        load_all(tmp_path)
+    assert "'help' is given twice" in str(raised.value)

@@ -50,7 +50,7 @@ def load_all(directory: Path) -> dict[str, Conversation]:
 
 def load_file(path: Path) -> tuple[Conversation | None, list[Problem]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
         conversation = Conversation.model_validate(data)
     except yaml.YAMLError as error:
         return None, [Problem(path.name, "yaml", str(error))]
@@ -62,6 +62,22 @@ def load_file(path: Path) -> tuple[Conversation | None, list[Problem]]:
     if conversation.id != path.stem:
         problems.append(Problem(path.name, "id", f"id {conversation.id!r} differs from file name"))
     return conversation, problems
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice: YAML keeps the last one silently, so a
+    second ``help:`` would hide the first from people and from the translators."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _location(data: object, loc: tuple[int | str, ...]) -> str:
