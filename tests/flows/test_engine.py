@@ -348,12 +348,13 @@ WRONG_INPUT = [
     ),
     ("plan", "activities#0?", "perhaps", YES_OR_NO, {}),
     ("commit", "budget", "-5 EUR", "An amount cannot be negative.", {}),
-    (
+    (  # Alice is in Gothenburg: "$" is not her own currency, so she is asked which
         "commit",
         "budget",
-        "15000",
-        "Which currency? Please add it, for example 12000 EUR or 5万元.",
-        {},
+        "$15000",
+        "“{sign}” can mean several currencies ({codes}). Please write the currency's code, "
+        "for example 500000 {example}.",
+        {"sign": "$", "codes": "USD, HKD, AUD, CAD, NZD, SGD, TWD", "example": "USD"},
     ),
     (
         "aim",

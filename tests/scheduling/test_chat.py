@@ -17,10 +17,12 @@ from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
 from c2cbot.scheduling import jobs
 from c2cbot.store.database import Database
+from c2cbot.store.exports import answer_rows
 from c2cbot.store.ledger import SqlStore
-from c2cbot.store.models import KpiPlan, KpiValue, Partnership, Prompt, Stakeholder
+from c2cbot.store.models import City, KpiPlan, KpiValue, Partnership, Prompt, Stakeholder
 from tests.driver import Driver
-from tests.scheduling.conftest import World, build_world, prompts, utc
+from tests.flows.walker import Walker
+from tests.scheduling.conftest import World, add_person, build_world, prompts, utc
 
 
 async def _asked(database: Database, texts: Catalogues, world: World) -> dict[int, int]:
@@ -128,12 +130,39 @@ async def test_money_comes_in_the_plans_or_the_citys_currency(
     await li.send("/skip")
     await sven.press(f"p:{asked[world.sven]}")
     await sven.send("1")
-    await sven.send("2500")
+    await sven.send("€500")  # Gothenburg's figures are kept in Swedish kronor
+    assert "SEK" in sven.text and "EUR" in sven.text
+    await sven.send("500 000 kr")  # "kr" is also NOK, DKK and ISK: Gothenburg means SEK
     await sven.send("/skip")
     assert (await _values(database))[-2:] == [
         {"status": "value", "value": {"amount": "15000", "currency": "CNY"}},
-        {"status": "value", "value": {"amount": "2500", "currency": "EUR"}},
+        {"status": "value", "value": {"amount": "500000", "currency": "SEK"}},
     ]
+
+
+async def test_a_step_amount_is_in_the_writers_currency_and_exported_with_it(
+    database: Database, bot: Bot
+) -> None:
+    """Commit's budget: Gothenburg in kronor, Hong Kong in HK dollars, typed or implied."""
+    world = await build_world(database, plan_created=None)
+    async with database.transaction() as session:
+        hong_kong = await session.scalar(select(City.id).where(City.key == "hong_kong"))
+        assert hong_kong is not None
+        await add_person(session, world.partnership_id, "ka-ming", "en", hong_kong, None, "member")
+    budgets = [("sven", "500 000 kr"), ("ka-ming", "HK$2m"), ("ka-ming", "300 000")]
+    for name, typed in budgets:
+        person = Driver(bot, name)
+        await person.press("s:commit")
+        await Walker(person, bot.conversations["commit"], "en").run(until="budget")
+        await person.send(typed)
+    async with database.sessions() as session:
+        rows = [row async for row in answer_rows(session) if row["question"] == "budget"]
+    assert [(r["city"], r["value"]) for r in rows] == [
+        ("Gothenburg", {"amount": "500000", "currency": "SEK"}),
+        ("Hong Kong", {"amount": "2000000", "currency": "HKD"}),
+        ("Hong Kong", {"amount": "300000", "currency": "HKD"}),
+    ]
+    assert [r["display"] for r in rows] == ["SEK500,000.00", "HK$2,000,000.00", "HK$300,000.00"]
 
 
 async def _paused_until(database: Database, stakeholder_id: int) -> date | None:

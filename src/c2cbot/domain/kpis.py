@@ -27,9 +27,6 @@ KPI_KIND_NAMES: dict[KpiKind, str] = {
 #: Lowest and highest value of a RATING KPI.
 RATING_SCALE: tuple[int, int] = (1, 5)
 
-#: Currencies a MONEY KPI may be reported in; the currency is stored with each value.
-CURRENCIES: tuple[str, ...] = ("EUR", "CNY")
-
 
 @dataclass(frozen=True)
 class Kpi:

@@ -22,9 +22,11 @@ Dates are read in ``domain/dates.py``.
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 
+from c2cbot.domain import currencies
 from c2cbot.domain.text import N_
 
 __all__ = [
@@ -47,8 +49,7 @@ _ONE = Decimal(1)
 _TOO_LONG = N_("That answer is too long. Please send a short value.")
 _NUMBER_HINT = N_("Please send a number, for example 12000 or 1.2万.")
 _CURRENCY_HINT = N_(
-    "Please name the currency as EUR (€, 欧元), CNY (RMB, ¥, 元, 人民币), USD ($, 美元) "
-    "or GBP (£, 英镑), for example €1.5m or 5万元."
+    "Please name the currency by its code or sign, for example €1.5m, 5万元, 500 000 SEK or HK$2m."
 )
 _RATING_HINT = N_("Please send a rating from {low} to {high}.")
 
@@ -81,29 +82,6 @@ _MULTIPLIERS: dict[str, int] = {
     "mrd.": 9,
 }
 
-_CURRENCIES: dict[str, str] = {
-    "eur": "EUR",
-    "euro": "EUR",
-    "euros": "EUR",
-    "€": "EUR",
-    "欧元": "EUR",
-    "cny": "CNY",
-    "rmb": "CNY",
-    "yuan": "CNY",
-    "¥": "CNY",
-    "元": "CNY",
-    "块": "CNY",
-    "块钱": "CNY",
-    "人民币": "CNY",
-    "usd": "USD",
-    "us$": "USD",
-    "$": "USD",
-    "美元": "USD",
-    "gbp": "GBP",
-    "£": "GBP",
-    "英镑": "GBP",
-}
-
 _YES_NO: dict[str, bool] = {
     **dict.fromkeys(
         ["yes", "y", "yeah", "yep", "true", "ok", "okay", "ja", "oui", "sí", "si"], True
@@ -120,7 +98,7 @@ _FILLED_STARS = frozenset("★⭐🌟")
 _STAR_CHARACTERS = _FILLED_STARS | frozenset("☆ ")
 
 
-def _alternatives(words: dict[str, int] | dict[str, str]) -> str:
+def _alternatives(words: Mapping[str, object]) -> str:
     """Longest first, so ``mn`` wins over ``m`` and ``块钱`` over ``块``."""
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
@@ -131,10 +109,10 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CURRENCY_FIRST = re.compile(
-    rf"(?P<currency>{_alternatives(_CURRENCIES)}) ?(?P<rest>.*)", re.IGNORECASE
+    rf"(?P<currency>{_alternatives(currencies.WRITTEN)}) ?(?P<rest>.*)", re.IGNORECASE
 )
 _CURRENCY_LAST = re.compile(
-    rf"(?P<rest>.*?) ?(?P<currency>{_alternatives(_CURRENCIES)})", re.IGNORECASE
+    rf"(?P<rest>.*?) ?(?P<currency>{_alternatives(currencies.WRITTEN)})", re.IGNORECASE
 )
 _CODE_FIRST = re.compile(r"(?P<code>[^\W\d_]+|\S) ?(?P<rest>.+)")
 _CODE_LAST = re.compile(r"(?P<rest>.+?) ?(?P<code>[^\W\d_]+|\S)")
@@ -191,19 +169,33 @@ def parse_money(
     text: str,
     *,
     default_currency: str | None = None,
+    home_currency: str | None = None,
     low: Decimal | None = None,
     high: Decimal | None = None,
 ) -> Money:
-    """Budgets arrive as "€1.5m", "RMB 5万" or "5万元"; an amount must never lose its currency."""
+    """Budgets arrive as "€1.5m", "RMB 5万", "5万元" or "500 000 kr"; an amount must never
+    lose its currency. A sign several currencies share ("kr", "$", "¥") means the writer's
+    own (``home_currency``) when it can; an amount without one is in ``default_currency``."""
     sign, rest = _split_sign(cleaned(text).replace("\u2212", "-"))
-    currency, amount_text = _split_currency(rest)
+    written, amount_text = _split_currency(rest)
     amount = _read_amount(sign + amount_text)
     if amount < 0:
         raise InvalidValue(N_("An amount cannot be negative."))
-    if (currency := currency or default_currency) is None:
+    currency = _currency_meant(written, home_currency) if written else default_currency
+    if currency is None:
         raise InvalidValue(N_("Which currency? Please add it, for example 12000 EUR or 5万元."))
     _check_range(amount, low, high)
     return Money(amount, currency)
+
+
+def _currency_meant(written: str, home: str | None) -> str:
+    currency = currencies.meant(written, home)
+    if currency is None:
+        codes = currencies.written_currencies(written)
+        raise InvalidValue(
+            currencies.AMBIGUOUS, sign=written, codes=", ".join(codes), example=codes[0]
+        )
+    return currency
 
 
 def parse_rating(text: str, low: int = 1, high: int = 5) -> int:
@@ -343,17 +335,28 @@ def _split_sign(text: str) -> tuple[str, str]:
 
 
 def _split_currency(text: str) -> tuple[str | None, str]:
+    """The currency as written ("kr", "HK$", "元") and the rest of the text."""
     first, rest = _strip_currency(_CURRENCY_FIRST, text)
     last, rest = _strip_currency(_CURRENCY_LAST, rest)
-    if first and last and first != last:
-        raise InvalidValue(N_("Please send an amount in one currency only."))
+    if first and last:
+        return _narrower(first, last), rest
     return first or last, rest
+
+
+def _narrower(first: str, last: str) -> str:
+    """ "¥5万元" names one currency twice (元 says which ¥); "€5 kr" names two."""
+    meanings = currencies.written_currencies
+    if not set(meanings(first)) & set(meanings(last)):
+        raise InvalidValue(N_("Please send an amount in one currency only."))
+    return min((first, last), key=lambda written: len(meanings(written)))
 
 
 def _strip_currency(pattern: re.Pattern[str], text: str) -> tuple[str | None, str]:
     match = pattern.fullmatch(text)
-    currency = _CURRENCIES.get(match["currency"].lower()) if match else None
-    return (currency, match["rest"]) if match and currency else (None, text)
+    written = match["currency"] if match else None
+    if match and written and currencies.written_currencies(written):
+        return written, match["rest"]
+    return None, text
 
 
 def _read_amount(text: str) -> Decimal:

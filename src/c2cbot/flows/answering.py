@@ -111,8 +111,11 @@ def check_selection(question: Question, picked: Sequence[str]) -> None:
         raise InvalidValue(N_("Please pick at least {count}."), count=question.min_selected)
 
 
-def parse_typed(question: Question, text: str, texts: Texts, language: str) -> Parsed:
-    """Answers to number, money, date, rating, yes/no and text questions."""
+def parse_typed(
+    question: Question, text: str, texts: Texts, language: str, home_currency: str | None = None
+) -> Parsed:
+    """Answers to number, money, date, rating, yes/no and text questions; money without a
+    currency, or with a sign several share ("kr"), is in the writer's ``home_currency``."""
     low, high = _bound(question.min), _bound(question.max)
     if question.type is Kind.NUMBER:
         number = values.parse_number(text, integer=question.integer, low=low, high=high)
@@ -121,7 +124,13 @@ def parse_typed(question: Question, text: str, texts: Texts, language: str) -> P
             _with_unit(texts.format_number(language, number), question, texts, language),
         )
     if question.type is Kind.MONEY:
-        money = values.parse_money(text, default_currency=question.currency, low=low, high=high)
+        money = values.parse_money(
+            text,
+            default_currency=question.currency or home_currency,
+            home_currency=home_currency,
+            low=low,
+            high=high,
+        )
         shown = texts.format_money(language, money.amount, money.currency)
         return Parsed({"amount": str(money.amount), "currency": money.currency}, shown)
     if question.type is Kind.DATE:

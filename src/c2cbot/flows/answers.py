@@ -134,7 +134,10 @@ async def _interpret(
         chosen = answering.parse_multi(options, values.normalise(text))
         answering.check_selection(question, [o.id for o in chosen])
         return Parsed([o.id for o in chosen], join_list((o.label for o in chosen), turn.language))
-    return kpi_review.parse_typed(question, text, turn.context, turn.texts, turn.language)
+    home = None
+    if question.type is Kind.MONEY:
+        home = await turn.ledger.people.home_currency(turn.person.stakeholder_id)
+    return kpi_review.parse_typed(question, text, turn.context, turn.texts, turn.language, home)
 
 
 async def _mark_answered(turn: ChatTurn, parsed: Parsed) -> None:

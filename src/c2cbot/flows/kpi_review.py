@@ -34,14 +34,19 @@ _KIND_OF = {Kind.NUMBER: "count", Kind.MONEY: "money"}
 
 
 def parse_typed(
-    question: Question, text: str, context: dict[str, Any], texts: Texts, language: str
+    question: Question,
+    text: str,
+    context: dict[str, Any],
+    texts: Texts,
+    language: str,
+    home_currency: str | None = None,
 ) -> Parsed:
     """``answering.parse_typed``; a KPI prompt's money defaults to, and must be, its currency."""
     currency = str(context.get("currency") or "")
     if question.type is not Kind.MONEY or not currency or "prompt_id" not in context:
-        return answering.parse_typed(question, text, texts, language)
+        return answering.parse_typed(question, text, texts, language, home_currency)
     kept = question.model_copy(update={"currency": currency})
-    parsed = answering.parse_typed(kept, text, texts, language)
+    parsed = answering.parse_typed(kept, text, texts, language, home_currency or currency)
     given = parsed.value["currency"]
     if given != currency:
         raise InvalidValue(WRONG_CURRENCY, expected=currency, given=given)

@@ -90,6 +90,9 @@ class People(Protocol):
 
     async def partnership_cities(self, partnership_id: int) -> list[Place]: ...
 
+    async def home_currency(self, stakeholder_id: int) -> str | None:
+        """The currency of the person's city today (CLDR), for amounts typed without one."""
+
 
 class States(Protocol):
     async def load_state(self, stakeholder_id: int) -> dict[str, Any]: ...

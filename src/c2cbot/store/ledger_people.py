@@ -25,6 +25,7 @@ from c2cbot.store.models import (
     Stakeholder,
 )
 from c2cbot.store.partnership_names import titles_of
+from c2cbot.store.prompt_answers import city_currency
 
 
 class SqlPeople(LedgerPart):
@@ -125,6 +126,9 @@ class SqlPeople(LedgerPart):
         await self.session.flush()
         titles = await titles_of(self.session, partnership.id)
         return Joined(partnership.id, partnership.name, existing.role, titles)
+
+    async def home_currency(self, stakeholder_id: int) -> str | None:
+        return await city_currency(self.session, stakeholder_id, self._clock().date())
 
     async def partnership_cities(self, partnership_id: int) -> list[Place]:
         query = (

@@ -7,12 +7,13 @@ kept together or not at all.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.domain.currencies import country_currency
 from c2cbot.store.models import (
     Activity,
     City,
@@ -74,12 +75,14 @@ async def _kpi_conversation(
     """``kpi_count``, ``kpi_money``, ``kpi_rating`` or ``kpi_text``, by the plan's kind.
 
     Money is asked in the plan's currency, else in the currency of the reporter's city
-    (CNY in China, EUR in Europe), so each person's figures stay comparable over time.
+    (SEK in Gothenburg, CNY in Shanghai, from CLDR on the day the prompt fell due), so each
+    person's figures stay comparable over time.
     """
     plan = await session.get(KpiPlan, prompt.subject_id)
     if plan is None:
         return None
-    currency = plan.currency or await _home_currency(session, prompt.stakeholder_id)
+    on = prompt.due_at.date()
+    currency = plan.currency or await city_currency(session, prompt.stakeholder_id, on)
     context = {
         "kpi": plan.name,
         "period": prompt.period_key,
@@ -89,17 +92,15 @@ async def _kpi_conversation(
     return f"kpi_{plan.kind}", context
 
 
-#: The currency figures are reported in on each side of the partnership.
-SIDE_CURRENCY = {"cn": "CNY", "eu": "EUR"}
-
-
-async def _home_currency(session: AsyncSession, stakeholder_id: int) -> str | None:
+async def city_currency(session: AsyncSession, stakeholder_id: int, on: date) -> str | None:
+    """The legal tender of the person's city's country on ``on`` (SEK in Gothenburg)."""
     query = (
-        select(City.side)
+        select(City.country)
         .join(Stakeholder, Stakeholder.city_id == City.id)
         .where(Stakeholder.id == stakeholder_id)
     )
-    return SIDE_CURRENCY.get(str(await session.scalar(query)))
+    country = await session.scalar(query)
+    return country_currency(country, on) if country else None
 
 
 async def _progress_conversation(
