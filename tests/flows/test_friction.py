@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from c2cbot.domain.ratings import SCALE_WORDS, RatingScale
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.walk import Position
 from c2cbot.runtime import Bot
@@ -86,6 +85,8 @@ def test_each_rating_question_names_its_own_scale(
     conversations: dict[str, Conversation], conversation: str, key: str, words: tuple[str, str]
 ) -> None:
     """The scale a question's help used to spell out is the words of its options now."""
+    from c2cbot.domain.ratings import SCALE_WORDS, RatingScale  # new with the scales
+
     question = next(q for q in conversations[conversation].questions if q.id == key)
     scale = SCALE_WORDS[question.scale or RatingScale.QUALITY]
     assert (scale[0], scale[-1]) == words
