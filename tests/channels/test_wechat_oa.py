@@ -820,7 +820,8 @@ async def test_options_are_numbered_for_wechat(
     await served.channel.send("o_num", Outbound("哪些挑战？", choices, language=ZH))
     shown = fake.texts("o_num")[0]
     assert shown.startswith("哪些挑战？\n\n1. 气候与能源\n2. 城市交通\n\n")
-    assert "/skip" in shown and "3." not in shown  # Skip is a hint, not an option
+    # Skip is no option, and the question's own hint says /skip: the channel adds none.
+    assert "/skip" not in shown and "3." not in shown
 
 
 # ----- (i) secrets stay out of logs and errors

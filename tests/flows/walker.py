@@ -293,7 +293,7 @@ class Walker:
         elif kind is Kind.YESNO:
             await self._press(self.picks.get(question.id, 0))
         elif kind is Kind.RATING:
-            await self.driver.click(RATING_PICKED)
+            await self._press(int(RATING_PICKED) - 1)  # its words ("A lot"), not its number
         else:
             await self.driver.send(self._typed_value(question))
 

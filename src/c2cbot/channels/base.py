@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from c2cbot.domain.text import N_
-from c2cbot.flows.actions import is_skip
 from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.texts import Texts
 
@@ -87,20 +86,20 @@ class Channel(Protocol):
 
 NUMBER_HINT = N_("Reply with the number of your answer.")
 NUMBERS_HINT = N_("Reply with the numbers of all that apply, for example 1 3 4.")
-SKIP_HINT = N_("Send /skip to leave this one out.")
 
 
 def as_numbered_text(message: Outbound, texts: Texts) -> str:
-    """Options as numbered lines, for channels without buttons; answers by number or text."""
+    """Options as numbered lines, for channels without buttons; answers by number or text.
+
+    A "Skip" button has no line: the question's own hint already says "/skip" (said
+    here as well, it came twice), and the channel has nothing to tap.
+    """
     options = message.options
     if not options:
         return message.text
-    _ = lambda text: texts.gettext(message.language, text)  # noqa: E731
+    hint = texts.gettext(message.language, NUMBERS_HINT if message.multi else NUMBER_HINT)
     lines = [f"{n}. {c.label}" for n, c in enumerate(options, 1)]
-    hints = [_(NUMBERS_HINT if message.multi else NUMBER_HINT)]
-    if any(is_skip(c.action) for c in message.controls):
-        hints.append(_(SKIP_HINT))
-    return "\n\n".join([message.text, "\n".join(lines), " ".join(hints)])
+    return "\n\n".join([message.text, "\n".join(lines), hint])
 
 
 def split_bytes(text: str, limit: int = 2048) -> list[str]:

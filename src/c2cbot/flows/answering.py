@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from c2cbot.domain import dates, values
+from c2cbot.domain.ratings import stars
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows.schema import Kind, Question
@@ -40,6 +41,10 @@ class Parsed:
 # and isolates, which can disguise text; joiners (U+200C, U+200D) and LRM/RLM stay.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069]")
 _LIST_SPLIT = re.compile(r"\s*[,，、;；]\s*")
+# Said on every channel: neither "tap" (WeChat has no buttons) nor "number" (Telegram's
+# buttons carry none) fits them all.
+NOT_AN_OPTION = N_("Please choose one of the options.")
+NOT_OPTIONS = N_("“{typed}” is not one of the options. Please choose one or more of them.")
 
 
 def clean_text(text: str) -> str:
@@ -75,7 +80,16 @@ def parse_choice(options: Sequence[Option], text: str) -> Option:
     close = difflib.get_close_matches(wanted, labels, n=2, cutoff=0.75)
     if len(close) == 1:
         return options[labels.index(close[0])]
-    raise InvalidValue(N_("Please pick one of the options: tap it or reply with its number."))
+    raise InvalidValue(NOT_AN_OPTION)
+
+
+def parse_rating(options: Sequence[Option], text: str) -> Parsed:
+    """A rating typed as its number ("4", "４"), its words ("Good") or as "4/5"."""
+    try:
+        rating = int(parse_choice(options, text).id)
+    except InvalidValue:
+        rating = values.parse_rating(text)
+    return Parsed(rating, stars(rating))
 
 
 def parse_multi(options: Sequence[Option], text: str) -> list[Option]:
@@ -103,7 +117,10 @@ def _longest_option(options: Sequence[Option], pieces: list[str], start: int) ->
         exact = [o for o in options if o.label.casefold() == joined.casefold()]
         if exact:
             return exact[0], end
-    return parse_choice(options, pieces[start]), start + 1
+    try:
+        return parse_choice(options, pieces[start]), start + 1
+    except InvalidValue:
+        raise InvalidValue(NOT_OPTIONS, typed=pieces[start]) from None
 
 
 def check_selection(question: Question, picked: Sequence[str]) -> None:
@@ -138,7 +155,7 @@ def parse_typed(
         return Parsed(day.isoformat(), texts.format_date(language, day))
     if question.type is Kind.RATING:
         rating = values.parse_rating(text)
-        return Parsed(rating, "★" * rating + "☆" * (5 - rating))
+        return Parsed(rating, stars(rating))
     if question.type is Kind.YESNO:
         return yes_no(values.parse_yes_no(text), texts, language)
     return parse_text(question, text)

@@ -10,7 +10,7 @@ from c2cbot.domain import values
 from c2cbot.domain.display import join_list, period_label
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import answering, hooks, kpi_review, walk
+from c2cbot.flows import answering, hooks, kpi_review, readback, too_long, walk
 from c2cbot.flows.actions import FinishPicking, Pick, Toggle
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.commanding import ChatTurn
@@ -29,7 +29,11 @@ async def typed(turn: ChatTurn, text: str) -> None:
     assert conversation is not None and position is not None
     question = walk.question_at(conversation, position)
     try:
-        parsed = await _interpret(turn, question, position, text)
+        kept = too_long.kept_part(turn, typed=text)
+        if kept is None and too_long.too_long(question, position, text):
+            too_long.offer(turn, question, text)  # the question stays open
+            return
+        parsed = kept or await _interpret(turn, question, position, text)
         if parsed is not None and question.check and not position.more:
             parsed = await hooks.CHECKS[question.check](turn, position, parsed)
     except InvalidValue as problem:
@@ -39,6 +43,7 @@ async def typed(turn: ChatTurn, text: str) -> None:
     if parsed is None:
         await turn.ask()  # the invite code was refused: ask for it again
     else:
+        readback.read_back(turn, question, position, parsed)
         await turn.accept(conversation, position, question, parsed)
 
 
@@ -47,6 +52,9 @@ async def picked(turn: ChatTurn, action: Pick) -> None:
     conversation, position = turn.conversation, turn.position
     assert conversation is not None and position is not None
     question = walk.question_at(conversation, position)
+    if action.option == too_long.KEEP and (kept := too_long.kept_part(turn, picked=action)):
+        await turn.accept(conversation, position, question, kept)  # "Keep the first part"
+        return
     kind = Kind.YESNO if position.more else question.type
     options = (
         await turn.options(question) if not position.more else [Option("yes", ""), Option("no", "")]
@@ -134,6 +142,8 @@ async def _interpret(
         chosen = answering.parse_multi(options, values.normalise(text))
         answering.check_selection(question, [o.id for o in chosen])
         return Parsed([o.id for o in chosen], join_list((o.label for o in chosen), turn.language))
+    if question.type is Kind.RATING:
+        return answering.parse_rating(options, text)
     home = None
     if question.type is Kind.MONEY:
         home = await turn.ledger.people.home_currency(turn.person.stakeholder_id)

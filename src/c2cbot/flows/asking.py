@@ -11,6 +11,7 @@ from c2cbot.flows.actions import FinishPicking, Pick, QuestionCommand, Toggle
 from c2cbot.flows.answering import Option
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.schema import Conversation, Kind, Question
+from c2cbot.flows.text_limits import limit_hint
 from c2cbot.flows.walk import Position
 
 Translate = Callable[..., str]
@@ -18,9 +19,9 @@ Translate = Callable[..., str]
 HINTS = {
     Kind.MONEY: N_("Type the amount with its currency, for example €15,000 or 1.2万元."),
     Kind.DATE: N_("For example 2026-12-01, 1.12.2026 or 2026年12月1日."),
-    Kind.RATING: N_("1 means very poor, 5 means excellent."),
-    Kind.MULTI: N_("Tap all that apply, then Done – or reply with their numbers, such as 1 3 4."),
+    Kind.MULTI: N_("You can choose more than one."),
 }
+"""Hints fit every channel: buttons or numbered lines are the channel's to explain."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Asking:
         hint = _(HINTS[question.type]) if question.type in HINTS else ""
         if question.type is Kind.NUMBER:
             hint = self._range()
+        if question.type is Kind.TEXT:
+            hint = limit_hint(question, _)
         if question.optional:
             between = "" if is_chinese(self.language) else " "  # no space after "。"
             hint = between.join(p for p in (hint, _(N_("You can /skip this one."))) if p)

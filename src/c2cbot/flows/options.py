@@ -7,13 +7,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from c2cbot.domain import display
 from c2cbot.domain.kpis import KPI_CATALOGUE, KPI_KIND_NAMES
 from c2cbot.domain.people import HELIX_NAMES
+from c2cbot.domain.ratings import SCALE_WORDS, RatingScale
 from c2cbot.domain.text import N_
 from c2cbot.flows.answering import Option
 from c2cbot.flows.ports import Ledger
 from c2cbot.flows.schema import Kind, OptionSource, Question
 from c2cbot.flows.texts import Texts
-
-RATING_OPTIONS = tuple(Option(str(n), str(n)) for n in range(1, 6))
 
 
 async def options_for(
@@ -24,7 +23,8 @@ async def options_for(
     if question.type is Kind.YESNO:
         return [Option("yes", _(N_("Yes"))), Option("no", _(N_("No")))]
     if question.type is Kind.RATING:
-        return list(RATING_OPTIONS)
+        words = SCALE_WORDS[question.scale or RatingScale.QUALITY]
+        return [Option(str(n), _(word)) for n, word in enumerate(words, 1)]
     if question.options:
         return [Option(o.id, _(o.label)) for o in question.options]
     if question.options_from in _OF_PARTNERSHIP:

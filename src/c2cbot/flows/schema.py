@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from c2cbot.domain.ratings import RatingScale
 from c2cbot.domain.steps import Step
 
 QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
@@ -101,6 +102,8 @@ class Question(_Strict):
     unit: str | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     min_selected: int = Field(default=1, ge=0)
+    scale: RatingScale | None = None
+    """A rating's words for its five options; ``quality`` (very poor … excellent) if unset."""
     sets: ProfileField | None = None
     score_group: Literal["potential", "similarity", "opportunity", "willingness"] | None = None
     questions: list[Question] | None = None
@@ -119,6 +122,8 @@ class Question(_Strict):
             raise ValueError(f"{self.type} question needs options or options_from")
         if not choice and (self.options or self.options_from):
             raise ValueError(f"a {self.type} question takes no options")
+        if self.scale is not None and self.type is not Kind.RATING:
+            raise ValueError("only a rating question takes a scale")
         if self.options and self.options_from:
             raise ValueError("give options or options_from, not both")
         if self.options and len({o.id for o in self.options}) != len(self.options):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from c2cbot.domain.text import N_
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.commands.declaration import Audience, ChatCommand
-from c2cbot.flows.messages import Outbound
 
 INVITE_USES = 20
 INVITE_MADE = N_(
-    "Invite code: {code}\n"
-    "It works for {uses} people until {date}. They send /start {code} to me, "
-    "or open the link below."
+    "Invite code: {code}\nIt works for {uses} people until {date}. They send /start {code} to me."
 )
+INVITE_LINK = N_("Or they open this link: {link}")
+"""Said only where the channel has a link that joins with the code (Telegram's t.me
+link): the browser chat and WeChat have none, and the text promised one anyway."""
 
 
 async def invite(turn: ChatTurn, _argument: str) -> None:
@@ -24,7 +24,7 @@ async def invite(turn: ChatTurn, _argument: str) -> None:
     when = turn.texts.format_date(turn.language, invitation.expires_at.date())
     turn.say(INVITE_MADE, code=invitation.code, uses=invitation.uses, date=when)
     if turn.inbound.private_link:
-        turn.replies.append(Outbound(f"{turn.inbound.private_link}?start={invitation.code}"))
+        turn.say(INVITE_LINK, link=f"{turn.inbound.private_link}?start={invitation.code}")
     await turn.reask(menu=False)
 
 
