@@ -16,7 +16,16 @@ from typing import Any
 from c2cbot.domain import values
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
-from c2cbot.flows import answers, hooks, offers, prompt_offers, steps_menu, walk
+from c2cbot.flows import (
+    answers,
+    correction_views,
+    corrections,
+    hooks,
+    offers,
+    prompt_offers,
+    steps_menu,
+    walk,
+)
 from c2cbot.flows.actions import FinishPicking, OpenPrompt, Pick, QuestionCommand, Toggle, decode
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
@@ -209,7 +218,7 @@ class Turn:
         question = walk.question_at(conversation, position)
         if question.ask_if and not position.more and not hooks.ASK_IF[question.ask_if](self):
             return True
-        return self._joined(question)
+        return self._joined(question) or corrections.passes_over(self.state, position)
 
     def _joined(self, question: Question) -> bool:
         return question.type is Kind.INVITE and self.partnership_id is not None
@@ -221,7 +230,8 @@ class Turn:
         return walk.progress(conversation, position, asked, values_so_far, self._joined)
 
     async def _complete(self, conversation: Conversation) -> None:
-        if conversation.outro:
+        corrected = await corrections.settle(self, conversation)
+        if conversation.outro and not corrected:
             self.say(conversation.outro, **self.context)
         if conversation.on_complete:
             await hooks.ON_COMPLETE[conversation.on_complete](self, conversation)
@@ -235,6 +245,8 @@ class Turn:
             done += [conversation.id] if conversation.id not in done else []
             await self._advance_partnership(conversation.step)
         self.state.update(conv=None, pos=None, trail=[], values={}, picked=[])
+        if await corrections.resume(self):
+            return
         if not (isinstance(prompt_id, int) and await prompt_offers.offer_waiting(self)):
             await steps_menu.show(self)
 
@@ -260,7 +272,8 @@ class Turn:
         before = asking.question.before
         if before and not update and not asking.position.more:
             await hooks.BEFORE[before](self)  # the meeting's notes read back before "confirm"
-        self.replies.append(asking.message(self.state.get("picked") or [], update))
+        message = asking.message(self.state.get("picked") or [], update)
+        self.replies.append(await correction_views.with_current(self, asking, message))
 
     async def asking(self, update: bool) -> Asking:
         conversation, position = self.conversation, self.position

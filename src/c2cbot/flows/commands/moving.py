@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from c2cbot.domain.text import N_
-from c2cbot.flows import steps_menu, walk
+from c2cbot.flows import correction_views, corrections, steps_menu, walk
 from c2cbot.flows.actions import OpenStep
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
@@ -31,6 +31,7 @@ async def status(turn: ChatTurn, _argument: str) -> None:
     number, total = turn.progress(conversation, position)
     turn.say(WHERE, title=turn.translate(conversation.title), number=number, total=total)
     await turn.reask()
+    await correction_views.offer_changes(turn)  # last, so a typed number picks from it
 
 
 async def back(turn: ChatTurn, _argument: str) -> None:
@@ -67,7 +68,8 @@ async def cancel(turn: ChatTurn, _argument: str) -> None:
     if turn.conversation:
         turn.state.update(conv=None, pos=None, trail=[], picked=[])
         turn.say(STOPPED)
-    await steps_menu.show(turn)
+    if not await corrections.resume(turn):
+        await steps_menu.show(turn)
 
 
 COMMANDS = (
