@@ -157,7 +157,11 @@ async def test_status_jumps_back_to_one_question_and_returns(
     walker_keys = await _answer_aim_until(member, conversations, "has_strategy")
     assert walker_keys
     await member.send("/status")
-    assert "To change an earlier answer of this step, choose its question." in member.text
+    assert (
+        "To change an earlier answer of this step, choose the step again in /steps." in member.text
+    )
+    await member.send("/steps")
+    await start_step(member, "aim")  # the step again, in the middle of it: its answers
     await member.click("How do you want your city")
     assert "How do you want your city to be" in member.text
     await member.send("A greener city for everyone.")

@@ -2,7 +2,8 @@
 
 - Opening a step that has answers shows them as a list: each question with its current
   answer, to change just that one, and "go through all answers".
-- /status inside a step shows the same list, to jump back to one question.
+- Choosing the step again in the middle of it shows the same list, to jump back to one
+  question and return; /status says so.
 - A question whose answer is being corrected shows that answer and a "Keep" button; on
   channels without buttons the line names /keep (and /keep all for a whole list).
 """
@@ -27,7 +28,7 @@ YOUR_ANSWERS = N_(
     "or go through all of them."
 )
 GO_THROUGH = N_("Go through all answers")
-CHANGE_ONE = N_("To change an earlier answer of this step, choose its question.")
+CHANGE_ONE = N_("To change an earlier answer of this step, choose the step again in /steps.")
 CURRENT = N_("Your answer so far: {answer}")
 KEEP_HINT = N_("Send /keep to keep it.")
 KEEP_LIST_HINT = N_("Send /keep all to keep the whole list as it is.")
@@ -50,14 +51,16 @@ async def open_step(turn: ChatTurn, step: str) -> None:
     turn.replies.append(Outbound(text, choices))
 
 
-async def offer_changes(turn: ChatTurn) -> None:
-    """Under /status in a step: its questions answered so far, to go back to one."""
+def how_to_change(turn: ChatTurn) -> str:
+    """For /status inside a step: how to go back to one answer (the steps menu lists them).
+
+    Not a list of its own: the question asked must stay the last message, so that a
+    number typed on WeChat still answers it.
+    """
     conversation = turn.conversation
-    if conversation is None or conversation.step is None or turn.partnership_id is None:
-        return
-    choices = await _questions(turn, conversation, turn.state.get("values") or {})
-    if choices:
-        turn.replies.append(Outbound(turn.translate(CHANGE_ONE), tuple(choices)))
+    if conversation is None or conversation.step is None or not turn.state.get("trail"):
+        return ""
+    return turn.translate(CHANGE_ONE)
 
 
 async def _questions(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from c2cbot.domain.display import is_chinese
 from c2cbot.domain.text import N_
-from c2cbot.flows import correction_views, corrections, steps_menu, walk
+from c2cbot.flows import corrections, steps_menu, walk
 from c2cbot.flows.actions import OpenStep
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
+from c2cbot.flows.correction_views import how_to_change
+from c2cbot.flows.messages import Outbound
 from c2cbot.flows.walk import Position
 
 NOT_IN_CONVERSATION = N_("You are not in a conversation right now.")
@@ -29,9 +32,12 @@ async def status(turn: ChatTurn, _argument: str) -> None:
         await steps_menu.show(turn)
         return
     number, total = turn.progress(conversation, position)
-    turn.say(WHERE, title=turn.translate(conversation.title), number=number, total=total)
+    where = turn.translate(
+        WHERE, title=turn.translate(conversation.title), number=number, total=total
+    )
+    between = "" if is_chinese(turn.language) else " "  # no space after "。"
+    turn.replies.append(Outbound(between.join(filter(None, (where, how_to_change(turn))))))
     await turn.reask()
-    await correction_views.offer_changes(turn)  # last, so a typed number picks from it
 
 
 async def back(turn: ChatTurn, _argument: str) -> None:
