@@ -181,7 +181,9 @@ async def test_cancel_stops_and_keeps_the_answers(
     assert (state["conv"], state["pos"]) == (None, None)
     assert [r.question for r in await answers_of(member, "aim")] == ["vision", "challenges"]
 
-    await start_step(member, "aim")  # starting again begins at the first question
+    await start_step(member, "aim")  # starting again lists the answers given so far
+    assert [c.action for c in member.last.choices] == ["e:aim:0", "e:aim:1", "e:aim:2"]
+    await member.click("Go through all answers")  # from the first question, each one kept
     assert (await position_of(member)) == Position("vision")
     assert [r.question for r in await answers_of(member, "aim")] == ["vision", "challenges"]
 
@@ -210,15 +212,18 @@ async def test_status_names_the_conversation_and_keeps_the_position(
     await at(member, conversations, step, key)
     asked = member.last
     replies = await member.send("/status")
-    where, *standing = replies[0].text.split("\n")
-    assert where == says(
-        bot,
-        "en",
-        "You are in “{title}”, question {number} of {total}.",
-        title=conversation.title,
-        number=number,
-        total=total,
+    said, *standing = replies[0].text.split("\n")
+    assert said.startswith(
+        says(
+            bot,
+            "en",
+            "You are in “{title}”, question {number} of {total}.",
+            title=conversation.title,
+            number=number,
+            total=total,
+        )
     )
+    assert said.endswith("choose the step again in /steps.")
     assert standing == ["Step 2 of 4: Do", "Work path: Continual improvement"]
     assert replies[1].text == asked.text
     assert (await position_of(member)) == position_for(key)

@@ -148,8 +148,9 @@ async def test_a_step_amount_is_in_the_writers_currency_and_exported_with_it(
     async with database.transaction() as session:
         hong_kong = await session.scalar(select(City.id).where(City.key == "hong_kong"))
         assert hong_kong is not None
-        await add_person(session, world.partnership_id, "ka-ming", "en", hong_kong, None, "member")
-    budgets = [("sven", "500 000 kr"), ("ka-ming", "HK$2m"), ("ka-ming", "300 000")]
+        for name in ("ka-ming", "wing"):
+            await add_person(session, world.partnership_id, name, "en", hong_kong, None, "member")
+    budgets = [("sven", "500 000 kr"), ("ka-ming", "HK$2m"), ("wing", "300 000")]
     for name, typed in budgets:
         person = Driver(bot, name)
         await person.press("s:commit")

@@ -22,7 +22,7 @@ from c2cbot.store.database import Database
 from c2cbot.store.models import Activity, Answer, KpiPlan, Partnership
 from tests.driver import Driver
 from tests.flows.walker import position_of
-from tests.scheduling.conftest import World, build_world, says, utc
+from tests.scheduling.conftest import World, add_person, build_world, says, utc
 from tests.scheduling.test_step_outputs_scheduled import DO, PARTNER, PLAN
 
 TODAY = utc(2027, 3, 1, 9)  # Monday 1 March 2027, 10:00 in Gothenburg
@@ -98,18 +98,24 @@ async def test_an_owner_who_is_not_a_member_and_bad_plan_dates_are_refused(
     assert await position_of(wang) is None
 
 
-async def test_answering_plan_again_updates_its_activities(
+async def test_another_coordinator_naming_the_same_activity_updates_it(
     database: Database, bot: Bot, texts: Catalogues
 ) -> None:
     world = await build_world(database, plan_created=None)
-    wang = Driver(bot, "wang")
-    for owner in ("Sven", "Li"):
-        await wang.press("s:plan")
-        await _answer(wang, [*PLAN[:4], owner, *PLAN[5:]])
+    async with database.transaction() as session:
+        zhou = await add_person(
+            session, world.partnership_id, "zhou", "zh_Hans", world.shanghai, None, "coordinator"
+        )
+    for name, owner in (("wang", "Sven"), ("zhou", "Li")):
+        coordinator = Driver(bot, name)
+        await coordinator.press("s:plan")
+        await _answer(coordinator, [*PLAN[:4], owner, *PLAN[5:]])
     async with database.sessions() as session:
         activities = list(await session.scalars(select(Activity)))
-    assert [(a.title, a.owner_id) for a in activities] == [("联合零碳社区试点", world.li)]
-    assert "新增0项，更新1项" in wang.text
+    assert [(a.title, a.owner_id, a.planned_by) for a in activities] == [
+        ("联合零碳社区试点", world.li, zhou)
+    ]
+    assert "新增0项，更新1项" in coordinator.text
 
 
 async def test_a_members_answers_change_no_record(

@@ -10,6 +10,8 @@ code                    action                 made by
 ======================  =====================  =============================================
 ``l:de``                ``PickLanguage``       /language
 ``s:aim``               ``OpenStep``           the steps menu
+``e:plan:4``            ``EditAnswer``         a step's answers (its fourth question;
+                                               ``e:plan:0``: go through them all)
 ``p:42``                ``OpenPrompt``         a scheduled prompt's "Answer now"
 ``pa:14``               ``PauseFor``           /pause
 ``sc:f``, ``sc:f:7``    ``ChangeSchedule``     /schedule (``f`` follow-ups, ``r`` reminders,
@@ -19,6 +21,8 @@ code                    action                 made by
 ``7:+water``            ``Toggle``             a multiple-choice question
 ``7:=``                 ``FinishPicking``      "Done" under a multiple choice
 ``7:/skip``             ``QuestionCommand``    "Skip" under an optional question
+``7:/keep``             ``QuestionCommand``    "Keep" under an answer being corrected
+                                               (``7:/keep all``: a whole list)
 ======================  =====================  =============================================
 
 A question's buttons carry the number of the question they were made for, so a button
@@ -53,6 +57,17 @@ class OpenStep:
 
     def encode(self) -> str:
         return _within(f"s:{self.conversation}")
+
+
+@dataclass(frozen=True)
+class EditAnswer:
+    """Change one answer of a step (its question's number, from 1), or 0: review them all."""
+
+    conversation: str
+    number: int
+
+    def encode(self) -> str:
+        return _within(f"e:{self.conversation}:{self.number}")
 
 
 @dataclass(frozen=True)
@@ -146,7 +161,7 @@ class FinishPicking:
 
 @dataclass(frozen=True)
 class QuestionCommand:
-    """A command offered as a button under a question: "skip" (or "back")."""
+    """A command offered as a button under a question: "skip", "keep", "keep all", "back"."""
 
     seq: int
     command: str
@@ -159,13 +174,14 @@ QuestionButton = Pick | Toggle | FinishPicking | QuestionCommand
 Action = (
     PickLanguage
     | OpenStep
+    | EditAnswer
     | OpenPrompt
     | PauseFor
     | ChangeSchedule
     | GroupLanguages
     | QuestionButton
 )
-_QUESTION_COMMANDS = ("skip", "back")
+_QUESTION_COMMANDS = ("skip", "back", "keep", "keep all")
 
 
 def decode(data: str | None) -> Action | None:
@@ -179,12 +195,15 @@ def decode(data: str | None) -> Action | None:
         return OpenStep(payload)
     if kind == "g":
         return GroupLanguages(tuple(payload.split("+")))
+    if kind == "e":
+        return _edit(payload)
     return _numbered(kind, payload) if kind in ("p", "pa") else _schedule(kind, payload)
 
 
 def is_control(data: str) -> bool:
-    """Buttons that are not answers ("Done", "Skip"): channels show them apart from options."""
-    return isinstance(decode(data), FinishPicking) or is_skip(data)
+    """Buttons that are not answers ("Done", "Skip", "Keep"): channels show them apart from
+    options, and without buttons they are typed as their command."""
+    return isinstance(decode(data), FinishPicking | QuestionCommand)
 
 
 def is_skip(data: str) -> bool:
@@ -201,6 +220,12 @@ def _question_button(seq: int, payload: str) -> QuestionButton:
     if payload.startswith("/") and payload[1:] in _QUESTION_COMMANDS:
         return QuestionCommand(seq, payload[1:])
     return Pick(seq, payload)
+
+
+def _edit(payload: str) -> EditAnswer | None:
+    conversation, _, number = payload.rpartition(":")
+    question = _number(number)
+    return EditAnswer(conversation, question) if conversation and question is not None else None
 
 
 def _numbered(kind: str, payload: str) -> Action | None:

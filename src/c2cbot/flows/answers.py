@@ -10,7 +10,7 @@ from c2cbot.domain import values
 from c2cbot.domain.display import join_list, period_label
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import answering, hooks, kpi_review, readback, too_long, walk
+from c2cbot.flows import answering, corrections, hooks, kpi_review, readback, too_long, walk
 from c2cbot.flows.actions import FinishPicking, Pick, Toggle
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.commanding import ChatTurn
@@ -123,6 +123,7 @@ async def open_prompt(turn: ChatTurn, prompt_id: int) -> None:
     shown = {k: turn.translate(v) for k, v in context.items() if k in ("kpi", "unit") and v}
     if context.get("period"):
         shown["period"] = period_label(str(context["period"]), turn.language)
+    corrections.hold_edit(turn.state)  # an answer being corrected waits for the report
     await turn.start(conversation_id, {**context, **shown, "prompt_id": prompt_id})
 
 

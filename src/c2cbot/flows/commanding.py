@@ -44,6 +44,7 @@ class ChatTurn(CommandTurn, Protocol):
 
     state: dict[str, Any]
     inbound: Inbound
+    inbound_id: int
     conversations: Mapping[str, Conversation]
 
     @property

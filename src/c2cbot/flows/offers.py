@@ -10,13 +10,13 @@ opens the second step instead of becoming that step's answer.
 from __future__ import annotations
 
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import answering, answers, steps_menu
-from c2cbot.flows.actions import OpenPrompt, OpenStep, decode
+from c2cbot.flows import answering, answers, corrections, steps_menu
+from c2cbot.flows.actions import EditAnswer, OpenPrompt, OpenStep, decode
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.messages import Inbound
 from c2cbot.flows.ports import KpiPlans
 
-Offered = OpenPrompt | OpenStep
+Offered = OpenPrompt | OpenStep | EditAnswer
 _SHORT = 24  # longer text is an answer, never a pick from a menu
 
 
@@ -24,6 +24,8 @@ async def open_offered(turn: ChatTurn, offered: Offered) -> None:
     """Open what the typed reply picked: the prompt's conversation, or the step."""
     if isinstance(offered, OpenPrompt):
         await answers.open_prompt(turn, offered.prompt_id)
+    elif isinstance(offered, EditAnswer):
+        await corrections.edit(turn, offered)  # a step's answer to change
     else:
         await steps_menu.open_step(turn, offered)
 
@@ -33,7 +35,7 @@ async def picked(ledger: KpiPlans, inbound: Inbound, text: str) -> Offered | Non
     if not text or len(text) > _SHORT:
         return None
     offered = await ledger.last_offer(inbound.channel, inbound.chat_id)
-    if not any(isinstance(decode(choice.action), OpenPrompt | OpenStep) for choice in offered):
+    if not any(isinstance(decode(choice.action), Offered) for choice in offered):
         return None
     # A step is typed by its name, without the progress the menu shows after it.
     options = [answering.Option(c.action, c.label.partition(steps_menu.MARK)[0]) for c in offered]
@@ -41,4 +43,4 @@ async def picked(ledger: KpiPlans, inbound: Inbound, text: str) -> Offered | Non
         chosen = decode(answering.parse_choice(options, text).id)
     except InvalidValue:
         return None
-    return chosen if isinstance(chosen, OpenPrompt | OpenStep) else None
+    return chosen if isinstance(chosen, Offered) else None

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
+from c2cbot.flows.answer_history import CityAnswers, CurrentAnswer
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.plan_ports import PartnershipPlan
 
@@ -106,7 +107,14 @@ class Answers(Protocol):
     async def record(self, answer: AnswerRecord) -> None: ...
 
     async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
-        """Question ids answered so far, per conversation, by this person for this partnership."""
+        """Question ids with a current answer, per conversation, of this person here."""
+
+    async def current(
+        self, stakeholder_id: int, partnership_id: int, conversation: str
+    ) -> list[CurrentAnswer]: ...
+
+    async def by_city(self, partnership_id: int) -> list[CityAnswers]:
+        """What each city of the partnership has answered, for the steps menu."""
 
     async def advance_step(self, partnership_id: int, finished: str) -> str | None:
         """Move the partnership past ``finished`` on its loop; the new step, if it moved."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import answering, walk
+from c2cbot.flows import answering, correction_views, step_progress, walk
 from c2cbot.flows.actions import OpenStep
 from c2cbot.flows.answering import Option
 from c2cbot.flows.commanding import ChatTurn
@@ -37,8 +37,9 @@ async def show(turn: ChatTurn) -> None:
         if step.value in turn.conversations
     )
     standing = await where_it_stands(turn)
-    header = turn.translate(WHICH_STEP)
-    turn.replies.append(Outbound(f"{standing}\n\n{header}" if standing else header, choices))
+    cities = await step_progress.both_cities(turn)
+    parts = (standing, turn.translate(WHICH_STEP), cities)
+    turn.replies.append(Outbound("\n\n".join(part for part in parts if part), choices))
 
 
 async def idle(turn: ChatTurn, text: str) -> None:
@@ -48,7 +49,7 @@ async def idle(turn: ChatTurn, text: str) -> None:
         return
     step = _step_named(turn, text)
     if step is not None:
-        await turn.start(step)
+        await correction_views.open_step(turn, step)
     else:
         await show(turn)
 
@@ -60,7 +61,7 @@ async def open_step(turn: ChatTurn, action: OpenStep) -> None:
     """A step's button in the menu; forged data naming another conversation (a KPI report
     without its prompt, onboarding again) only shows the menu."""
     if action.conversation in STEPS:
-        await turn.start(action.conversation)
+        await correction_views.open_step(turn, action.conversation)
     else:
         await show(turn)
 

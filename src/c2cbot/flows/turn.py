@@ -16,7 +16,16 @@ from typing import Any
 from c2cbot.domain import values
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
-from c2cbot.flows import answers, hooks, offers, prompt_offers, steps_menu, walk
+from c2cbot.flows import (
+    answers,
+    correction_views,
+    corrections,
+    hooks,
+    offers,
+    prompt_offers,
+    steps_menu,
+    walk,
+)
 from c2cbot.flows.actions import FinishPicking, OpenPrompt, Pick, QuestionCommand, Toggle, decode
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
@@ -212,7 +221,7 @@ class Turn:
             asked.append(walk.question_at(conversation, position))
         if any(q.ask_if and not hooks.ASK_IF[q.ask_if](self) for q in asked):
             return True
-        return self._joined(asked[-1])
+        return self._joined(asked[-1]) or corrections.passes_over(self.state, position)
 
     def _joined(self, question: Question) -> bool:
         return question.type is Kind.INVITE and self.partnership_id is not None
@@ -224,7 +233,8 @@ class Turn:
         return walk.progress(conversation, position, asked, values_so_far, self._joined)
 
     async def _complete(self, conversation: Conversation) -> None:
-        if conversation.outro:
+        corrected = await corrections.settle(self, conversation)
+        if conversation.outro and not corrected:
             self.say(conversation.outro, **self.context)
         if conversation.on_complete:
             await hooks.ON_COMPLETE[conversation.on_complete](self, conversation)
@@ -238,6 +248,8 @@ class Turn:
             done += [conversation.id] if conversation.id not in done else []
             await self._advance_partnership(conversation.step)
         self.state.update(conv=None, pos=None, trail=[], values={}, picked=[])
+        if await corrections.resume(self):
+            return
         if not (isinstance(prompt_id, int) and await prompt_offers.offer_waiting(self)):
             await steps_menu.show(self)
 
@@ -263,7 +275,8 @@ class Turn:
         before = asking.question.before
         if before and not update and not asking.position.more:
             await hooks.BEFORE[before](self)  # the meeting's notes read back before "confirm"
-        self.replies.append(asking.message(self.state.get("picked") or [], update))
+        message = asking.message(self.state.get("picked") or [], update)
+        self.replies.append(await correction_views.with_current(self, asking, message))
 
     async def asking(self, update: bool) -> Asking:
         conversation, position = self.conversation, self.position

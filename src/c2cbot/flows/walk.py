@@ -34,6 +34,17 @@ class Position:
     def from_json(cls, data: list[Any]) -> Position:
         return cls(data[0], data[1], data[2], bool(data[3]))
 
+    @classmethod
+    def from_key(cls, key: str) -> Position:
+        """The position whose ``key`` this is: "vision", "activities#1.title", "activities#0?"."""
+        if "#" not in key:
+            return cls(key)
+        group, rest = key.split("#", 1)
+        if rest.endswith("?"):
+            return cls(group, int(rest[:-1]), more=True)
+        item, sub = rest.split(".", 1)
+        return cls(group, int(item), sub)
+
 
 Values = Mapping[str, Any]
 
@@ -48,6 +59,21 @@ def question_at(conversation: Conversation, position: Position) -> Question:
 
 def first(conversation: Conversation, values: Values) -> Position | None:
     return _enter_top(conversation, 0, values)
+
+
+def entering(conversation: Conversation, index: int, values: Values) -> Position | None:
+    """The first position asked from the top-level question ``index`` on."""
+    return _enter_top(conversation, index, values)
+
+
+def walked(conversation: Conversation, values: Values) -> list[Position]:
+    """Every position a person passes with ``values`` as answers, in order (pure)."""
+    passed: list[Position] = []
+    position = first(conversation, values)
+    while position is not None:
+        passed.append(position)
+        position = after(conversation, position, values)
+    return passed
 
 
 def after(conversation: Conversation, position: Position, values: Values) -> Position | None:

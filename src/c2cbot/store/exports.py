@@ -1,4 +1,11 @@
-"""Answers as rows for export: who answered what, where and when — never a token."""
+"""Answers as rows for export: who answered what, where and when — never a token.
+
+Every row is exported, so corrections keep their history. ``current`` says which rows
+count now: "yes" on the newest answer of a person to a step's question (and group item),
+"no" on the answers it replaced and on withdrawals (rows without a value, added when a
+corrected answer made a question stop applying). Answers outside the steps (KPI and
+progress reports, meeting notes, onboarding) stand each for itself and leave it empty.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from c2cbot.flows.answer_history import is_withdrawn
+from c2cbot.store.current_answers import newest_first
 from c2cbot.store.models import Answer, City, Organisation, Partnership, Stakeholder
 
 COLUMNS = (
@@ -27,6 +36,7 @@ COLUMNS = (
     "display",
     "language",
     "answered_at",
+    "current",
 )
 
 
@@ -44,6 +54,7 @@ async def answer_rows(
             Stakeholder.name,
             Stakeholder.helix_role,
             Organisation.name,
+            newest_first(),
         )
         .join(Stakeholder, Stakeholder.id == Answer.stakeholder_id)
         .outerjoin(Partnership, Partnership.id == Answer.partnership_id)
@@ -54,9 +65,8 @@ async def answer_rows(
     )
     if partnership_id is not None:
         query = query.where(Answer.partnership_id == partnership_id)
-    async for answer, partnership, city_name, person, helix, organisation in await session.stream(
-        query
-    ):
+    rows = await session.stream(query)
+    async for answer, partnership, city_name, person, helix, organisation, rank in rows:
         yield {
             "answer_id": answer.id,
             "partnership": partnership,
@@ -73,4 +83,11 @@ async def answer_rows(
             "display": answer.display,
             "language": answer.language,
             "answered_at": answer.answered_at.isoformat(),
+            "current": _current(answer, rank),
         }
+
+
+def _current(answer: Answer, rank: int) -> str | None:
+    if answer.step is None:
+        return None
+    return "yes" if rank == 1 and not is_withdrawn(answer.value) else "no"

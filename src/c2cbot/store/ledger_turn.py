@@ -6,16 +6,16 @@ These parts run for every inbound message, so they use the prebuilt Core stateme
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from c2cbot.domain.steps import LOOPS, Step, next_step
+from c2cbot.flows.answer_history import CityAnswers, CurrentAnswer
 from c2cbot.flows.ports import AnswerRecord
-from c2cbot.store import per_message
+from c2cbot.store import current_answers, per_message
 from c2cbot.store.ledger_base import LedgerPart, Tx
-from c2cbot.store.models import Answer, Partnership
+from c2cbot.store.models import Partnership
 
 
 class SqlInbox(LedgerPart):
@@ -72,15 +72,17 @@ class SqlAnswers(LedgerPart):
         await self._core(per_message.INSERT_ANSWER, stamped)
 
     async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
-        query = (
-            select(Answer.conversation, Answer.question)
-            .distinct()
-            .where(Answer.stakeholder_id == stakeholder_id, Answer.partnership_id == partnership_id)
+        return await current_answers.answered(self.session, stakeholder_id, partnership_id)
+
+    async def current(
+        self, stakeholder_id: int, partnership_id: int, conversation: str
+    ) -> list[CurrentAnswer]:
+        return await current_answers.current(
+            self.session, stakeholder_id, partnership_id, conversation
         )
-        found: dict[str, set[str]] = defaultdict(set)
-        for conversation, question in await self.session.execute(query):
-            found[conversation].add(question.split(".", 1)[0])
-        return found
+
+    async def by_city(self, partnership_id: int) -> list[CityAnswers]:
+        return await current_answers.by_city(self.session, partnership_id)
 
     async def advance_step(self, partnership_id: int, finished: str) -> str | None:
         partnership = await self.session.get_one(Partnership, partnership_id, with_for_update=True)

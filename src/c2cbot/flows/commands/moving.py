@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from c2cbot.domain.display import is_chinese
 from c2cbot.domain.text import N_
-from c2cbot.flows import steps_menu, walk
+from c2cbot.flows import corrections, steps_menu, walk
 from c2cbot.flows.actions import OpenStep
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.commands.declaration import Audience, Button, ChatCommand
+from c2cbot.flows.correction_views import how_to_change
 from c2cbot.flows.messages import Outbound
 from c2cbot.flows.standing import where_it_stands
 from c2cbot.flows.walk import Position
@@ -34,8 +36,10 @@ async def status(turn: ChatTurn, _argument: str) -> None:
     where = turn.translate(
         WHERE, title=turn.translate(conversation.title), number=number, total=total
     )
+    between = "" if is_chinese(turn.language) else " "  # no space after "。"
+    said = between.join(filter(None, (where, how_to_change(turn))))
     standing = await where_it_stands(turn)
-    turn.replies.append(Outbound(f"{where}\n{standing}" if standing else where))
+    turn.replies.append(Outbound(f"{said}\n{standing}" if standing else said))
     await turn.reask()
 
 
@@ -73,7 +77,8 @@ async def cancel(turn: ChatTurn, _argument: str) -> None:
     if turn.conversation:
         turn.state.update(conv=None, pos=None, trail=[], picked=[])
         turn.say(STOPPED)
-    await steps_menu.show(turn)
+    if not await corrections.resume(turn):
+        await steps_menu.show(turn)
 
 
 COMMANDS = (
