@@ -224,7 +224,11 @@ async def test_status_names_the_conversation_and_keeps_the_position(
         )
     )
     assert said.endswith("choose the step again in /steps.")
-    assert standing == ["Step 2 of 4: Do", "Work path: Continual improvement"]
+    assert standing == [
+        "Gothenburg–Shanghai",
+        "Step 2 of 4: Do",
+        "Work path: Continual improvement",
+    ]
     assert replies[1].text == asked.text
     assert (await position_of(member)) == position_for(key)
     await Walker(member, conversation, "en").step(position_for(key))  # carries on where it was

@@ -81,7 +81,13 @@ async def test_the_conversation_follows_the_kpi_kind(database: Database, texts: 
         assert await prompt_answers.open_prompt(session, prompt.id, world.li) is None
     assert opened == (
         "kpi_money",
-        {"kpi": "Joint projects", "period": "2026-04", "unit": "projects", "currency": "EUR"},
+        {
+            "kpi": "Joint projects",
+            "period": "2026-04",
+            "unit": "projects",
+            "currency": "EUR",
+            "partnership_id": world.partnership_id,  # answered there, whichever is open
+        },
     )
 
 

@@ -13,6 +13,7 @@ code                    action                 made by
 ``e:plan:4``            ``EditAnswer``         a step's answers (its fourth question;
                                                ``e:plan:0``: go through them all)
 ``p:42``                ``OpenPrompt``         a scheduled prompt's "Answer now"
+``pt:3``                ``ChoosePartnership``  /partnership (one of the person's own)
 ``pa:14``               ``PauseFor``           /pause
 ``sc:f``, ``sc:f:7``    ``ChangeSchedule``     /schedule (``f`` follow-ups, ``r`` reminders,
 ``sc:k:3:yearly``                              ``k:<plan>`` a KPI's frequency)
@@ -78,6 +79,16 @@ class OpenPrompt:
 
     def encode(self) -> str:
         return _within(f"p:{self.prompt_id}")
+
+
+@dataclass(frozen=True)
+class ChoosePartnership:
+    """One of the person's partnerships, chosen under /partnership to work on."""
+
+    partnership_id: int
+
+    def encode(self) -> str:
+        return _within(f"pt:{self.partnership_id}")
 
 
 @dataclass(frozen=True)
@@ -176,6 +187,7 @@ Action = (
     | OpenStep
     | EditAnswer
     | OpenPrompt
+    | ChoosePartnership
     | PauseFor
     | ChangeSchedule
     | GroupLanguages
@@ -197,7 +209,7 @@ def decode(data: str | None) -> Action | None:
         return GroupLanguages(tuple(payload.split("+")))
     if kind == "e":
         return _edit(payload)
-    return _numbered(kind, payload) if kind in ("p", "pa") else _schedule(kind, payload)
+    return _numbered(kind, payload) if kind in _NUMBERED else _schedule(kind, payload)
 
 
 def is_control(data: str) -> bool:
@@ -228,11 +240,16 @@ def _edit(payload: str) -> EditAnswer | None:
     return EditAnswer(conversation, question) if conversation and question is not None else None
 
 
+_NUMBERED: dict[str, type[OpenPrompt | PauseFor | ChoosePartnership]] = {
+    "p": OpenPrompt,
+    "pa": PauseFor,
+    "pt": ChoosePartnership,
+}
+
+
 def _numbered(kind: str, payload: str) -> Action | None:
     number = _number(payload)
-    if number is None:
-        return None
-    return OpenPrompt(number) if kind == "p" else PauseFor(number)
+    return None if number is None else _NUMBERED[kind](number)
 
 
 def _schedule(kind: str, payload: str) -> ChangeSchedule | None:

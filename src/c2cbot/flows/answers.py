@@ -10,7 +10,16 @@ from c2cbot.domain import values
 from c2cbot.domain.display import join_list, period_label
 from c2cbot.domain.text import N_
 from c2cbot.domain.values import InvalidValue
-from c2cbot.flows import answering, corrections, hooks, kpi_review, readback, too_long, walk
+from c2cbot.flows import (
+    answering,
+    corrections,
+    hooks,
+    kpi_review,
+    partnerships,
+    readback,
+    too_long,
+    walk,
+)
 from c2cbot.flows.actions import FinishPicking, Pick, Toggle
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.commanding import ChatTurn
@@ -120,6 +129,8 @@ async def open_prompt(turn: ChatTurn, prompt_id: int) -> None:
         await turn.reask()
         return
     conversation_id, context = opened
+    if context.get("partnership_id") not in (None, turn.partnership_id):
+        await partnerships.switch_to(turn, int(context["partnership_id"]))  # answer it there
     shown = {k: turn.translate(v) for k, v in context.items() if k in ("kpi", "unit") and v}
     if context.get("period"):
         shown["period"] = period_label(str(context["period"]), turn.language)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import answering, answers, corrections, steps_menu
-from c2cbot.flows.actions import EditAnswer, OpenPrompt, OpenStep, decode
+from c2cbot.flows.actions import ChoosePartnership, EditAnswer, OpenPrompt, OpenStep, decode
 from c2cbot.flows.commanding import ChatTurn
+from c2cbot.flows.commands import partnership
 from c2cbot.flows.messages import Inbound
 from c2cbot.flows.ports import KpiPlans
 
-Offered = OpenPrompt | OpenStep | EditAnswer
+Offered = OpenPrompt | OpenStep | EditAnswer | ChoosePartnership
 _SHORT = 24  # longer text is an answer, never a pick from a menu
 
 
@@ -26,6 +27,8 @@ async def open_offered(turn: ChatTurn, offered: Offered) -> None:
         await answers.open_prompt(turn, offered.prompt_id)
     elif isinstance(offered, EditAnswer):
         await corrections.edit(turn, offered)  # a step's answer to change
+    elif isinstance(offered, ChoosePartnership):
+        await partnership.choose(turn, offered)  # one of the person's partnerships
     else:
         await steps_menu.open_step(turn, offered)
 

@@ -14,6 +14,19 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class Standing:
+    """Where a partnership stands: its name by language, work path (loop key) and step."""
+
+    titles: Mapping[str, str]
+    name: str
+    loop: str
+    step: str
+
+    def title(self, language: str) -> str:
+        return self.titles.get(language) or self.name
+
+
+@dataclass(frozen=True)
 class Member:
     """A member of the partnership, as an activity's owner is chosen from them."""
 
@@ -53,8 +66,8 @@ class KpiTarget:
 class PartnershipPlan(Protocol):
     """The partnership's records that coordinators' step answers set."""
 
-    async def standing(self, partnership_id: int) -> tuple[str, str]:
-        """The partnership's work path (loop key) and its current step."""
+    async def standing(self, partnership_id: int) -> Standing:
+        """The partnership's name, work path and current step."""
 
     async def members(self, partnership_id: int) -> list[Member]: ...
 

@@ -91,6 +91,12 @@ class People(Protocol):
 
     async def partnership_cities(self, partnership_id: int) -> list[Place]: ...
 
+    async def memberships(self, stakeholder_id: int) -> list[Joined]:
+        """Every partnership the person is a member of, the one they joined first first."""
+
+    async def choose_partnership(self, stakeholder_id: int, partnership_id: int) -> Joined | None:
+        """Make ``partnership_id`` the one the chat is about; ``None`` if not a member."""
+
     async def home_currency(self, stakeholder_id: int) -> str | None:
         """The currency of the person's city today (CLDR), for amounts typed without one."""
 

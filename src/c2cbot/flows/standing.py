@@ -17,18 +17,20 @@ WORK_PATH = N_("Work path: {loop}")
 
 
 async def where_it_stands(turn: CommandTurn) -> str | None:
-    """ "Step 2 of 4: Do" and the work path, for the person's partnership, if they have one."""
+    """The partnership's name, "Step 2 of 4: Do" and its work path, if the person has
+    one: people in several partnerships always see which one they are working on."""
     if turn.partnership_id is None:
         return None
-    loop_key, step = await turn.ledger.plan.standing(turn.partnership_id)
-    step_name = translate(turn, STEP_NAMES[Step(step)])
-    loop = LOOPS.get(loop_key)
-    if loop is None:
-        return translate(turn, CURRENT_STEP, step=step_name)
-    number = number_on(loop, step)
-    place = (
-        translate(turn, ON_THE_LOOP, number=number, total=len(loop.steps), step=step_name)
-        if number
-        else translate(turn, CURRENT_STEP, step=step_name)
-    )
-    return place + "\n" + translate(turn, WORK_PATH, loop=translate(turn, loop.name))
+    standing = await turn.ledger.plan.standing(turn.partnership_id)
+    step_name = translate(turn, STEP_NAMES[Step(standing.step)])
+    loop = LOOPS.get(standing.loop)
+    number = number_on(loop, standing.step) if loop else None
+    lines = [standing.title(turn.language)]
+    if loop and number:
+        total = len(loop.steps)
+        lines.append(translate(turn, ON_THE_LOOP, number=number, total=total, step=step_name))
+    else:
+        lines.append(translate(turn, CURRENT_STEP, step=step_name))
+    if loop:
+        lines.append(translate(turn, WORK_PATH, loop=translate(turn, loop.name)))
+    return "\n".join(lines)

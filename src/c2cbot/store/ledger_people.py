@@ -24,7 +24,7 @@ from c2cbot.store.models import (
     PartnershipCity,
     Stakeholder,
 )
-from c2cbot.store.partnership_names import titles_of
+from c2cbot.store.partnership_names import partnership_titles, titles_of
 from c2cbot.store.prompt_answers import city_currency
 
 
@@ -123,9 +123,38 @@ class SqlPeople(LedgerPart):
             self.session.add(existing)
         elif rank(invite.role) > rank(existing.role):
             existing.role = invite.role
+        (await self.session.get_one(Stakeholder, stakeholder_id)).active_partnership_id = (
+            partnership.id  # joining one more partnership makes it the one worked on
+        )
         await self.session.flush()
         titles = await titles_of(self.session, partnership.id)
         return Joined(partnership.id, partnership.name, existing.role, titles)
+
+    async def memberships(self, stakeholder_id: int) -> list[Joined]:
+        query = (
+            select(Membership.partnership_id, Membership.role, Partnership.name)
+            .join(Partnership, Partnership.id == Membership.partnership_id)
+            .where(Membership.stakeholder_id == stakeholder_id)
+            .order_by(Membership.joined_at, Membership.id)
+        )
+        rows = (await self.session.execute(query)).all()
+        titles = await partnership_titles(self.session, [row.partnership_id for row in rows])
+        return [
+            Joined(row.partnership_id, row.name, row.role, titles.get(row.partnership_id, {}))
+            for row in rows
+        ]
+
+    async def choose_partnership(self, stakeholder_id: int, partnership_id: int) -> Joined | None:
+        chosen = [
+            m for m in await self.memberships(stakeholder_id) if m.partnership_id == partnership_id
+        ]
+        if not chosen:
+            return None
+        (
+            await self.session.get_one(Stakeholder, stakeholder_id)
+        ).active_partnership_id = partnership_id
+        await self.session.flush()
+        return chosen[0]
 
     async def home_currency(self, stakeholder_id: int) -> str | None:
         return await city_currency(self.session, stakeholder_id, self._clock().date())

@@ -15,7 +15,7 @@ from typing import Any
 
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.flows.messages import Choice, Outbound
-from c2cbot.flows.plan_ports import KpiTarget, Member, PlannedActivity, PlanSaved
+from c2cbot.flows.plan_ports import KpiTarget, Member, PlannedActivity, PlanSaved, Standing
 from c2cbot.flows.ports import (
     DigestChat,
     EarlierValue,
@@ -147,7 +147,7 @@ class SqlDigestTimes(LedgerPart):
 class SqlPartnershipPlan(LedgerPart):
     """``flows.plan_ports.PartnershipPlan``: the records coordinators' step answers set."""
 
-    async def standing(self, partnership_id: int) -> tuple[str, str]:
+    async def standing(self, partnership_id: int) -> Standing:
         return await plan_records.standing(self.session, partnership_id)
 
     async def members(self, partnership_id: int) -> list[Member]:

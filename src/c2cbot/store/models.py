@@ -101,6 +101,9 @@ class Stakeholder(Base):
     helix_role: Mapped[str | None] = mapped_column(String(20))
     timezone: Mapped[str | None] = mapped_column(String(64))
     paused_until: Mapped[date | None]
+    active_partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime]
 
 

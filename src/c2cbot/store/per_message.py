@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from c2cbot.store.models import (
@@ -55,6 +55,19 @@ _latest_membership = (
     .correlate(Stakeholder)
     .scalar_subquery()
 )
+_chosen_membership = (
+    select(Membership.id)
+    .where(
+        Membership.stakeholder_id == Stakeholder.id,
+        Membership.partnership_id == Stakeholder.active_partnership_id,
+    )
+    .limit(1)
+    .correlate(Stakeholder)
+    .scalar_subquery()
+)
+# The partnership a person chose with /partnership, else the one they joined last. (SQLite
+# cannot read the outer row in a subquery's ORDER BY here, hence two lookups.)
+_current_membership = func.coalesce(_chosen_membership, _latest_membership)
 
 KNOWN = (
     select(
@@ -69,7 +82,7 @@ KNOWN = (
         Membership.role,
     )
     .join(Stakeholder, Stakeholder.id == ChannelIdentity.stakeholder_id)
-    .outerjoin(Membership, Membership.id == _latest_membership)
+    .outerjoin(Membership, Membership.id == _current_membership)
     .where(
         ChannelIdentity.channel == bindparam("channel"),
         ChannelIdentity.external_id == bindparam("external_id"),

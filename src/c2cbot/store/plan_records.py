@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.domain.values import normalise
-from c2cbot.flows.plan_ports import KpiTarget, Member, PlannedActivity, PlanSaved
+from c2cbot.flows.plan_ports import KpiTarget, Member, PlannedActivity, PlanSaved, Standing
 from c2cbot.store.models import Activity, City, KpiPlan, Membership, Partnership, Stakeholder
+from c2cbot.store.partnership_names import titles_of
 
 
 async def members(session: AsyncSession, partnership_id: int) -> list[Member]:
@@ -42,9 +43,10 @@ def _names(en: str | None, zh: str | None, de: str | None) -> dict[str, str]:
     return {"en": en, "zh": zh or en, "de": de or en}
 
 
-async def standing(session: AsyncSession, partnership_id: int) -> tuple[str, str]:
+async def standing(session: AsyncSession, partnership_id: int) -> Standing:
     partnership = await session.get_one(Partnership, partnership_id)
-    return partnership.loop, partnership.step
+    titles = await titles_of(session, partnership_id)
+    return Standing(titles, partnership.name, partnership.loop, partnership.step)
 
 
 async def record_mou(

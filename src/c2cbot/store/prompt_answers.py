@@ -38,11 +38,15 @@ async def open_prompt(
         return None
     if prompt.status not in (*OPEN, CLOSED):
         return None
+    opened = None
     if prompt.kind == KPI:
-        return await _kpi_conversation(session, prompt)
-    if prompt.kind in ACTIVITY_KINDS:
-        return await _progress_conversation(session, prompt)
-    return None
+        opened = await _kpi_conversation(session, prompt)
+    elif prompt.kind in ACTIVITY_KINDS:
+        opened = await _progress_conversation(session, prompt)
+    if opened is None:
+        return None
+    conversation, context = opened
+    return conversation, {**context, "partnership_id": prompt.partnership_id}
 
 
 async def next_waiting(

@@ -13,7 +13,17 @@ from collections.abc import Callable, Iterable, Sequence
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import Action
 from c2cbot.flows.commanding import ChatTurn, GroupChat, coordinates
-from c2cbot.flows.commands import correcting, digest, invite, language, leave, link, meeting, moving
+from c2cbot.flows.commands import (
+    correcting,
+    digest,
+    invite,
+    language,
+    leave,
+    link,
+    meeting,
+    moving,
+    partnership,
+)
 from c2cbot.flows.commands import schedule as schedules
 from c2cbot.flows.commands import start as starting
 from c2cbot.flows.commands.declaration import (
@@ -60,6 +70,7 @@ CHAT: tuple[ChatCommand, ...] = (
     ChatCommand("help", HELP_DESCRIPTION, Audience.EVERYONE, _help),
     *language.COMMANDS,
     *moving.COMMANDS,
+    *partnership.COMMANDS,
     *correcting.COMMANDS,
     *invite.COMMANDS,
     *leave.COMMANDS,
