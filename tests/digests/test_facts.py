@@ -284,3 +284,47 @@ def test_stored_kpi_values_become_numbers() -> None:
     assert kpi_number({"status": "unknown"}, Decimal(3)) is None
     assert kpi_number({"status": "value", "value": "a written answer"}, None) is None
     assert kpi_number({"status": "value", "value": "NaN"}, None) is None
+
+
+async def test_money_reported_in_two_currencies_makes_two_trends(database: Database) -> None:
+    """Bonn reports euros and Chengdu yuan for one budget KPI: never summed or mixed."""
+    pid = await _bonn_chengdu(database)
+    async with database.transaction() as session:
+        bonn, chengdu = await _city(session, "bonn"), await _city(session, "chengdu")
+        people = [
+            Stakeholder(name=n, language="en", city_id=c, created_at=SET_UP)
+            for n, c in (("Anna", bonn), ("Li", chengdu))
+        ]
+        plan = KpiPlan(
+            partnership_id=pid,
+            kpi_key="budget",
+            name="Budget",
+            kind="money",
+            frequency="quarterly",
+            target=Decimal(100_000),
+            created_at=SET_UP,
+        )
+        session.add_all([*people, plan])
+        await session.flush()
+        for who, amount, currency, period in (
+            (people[0], "40000", "EUR", "2026-Q3"),
+            (people[1], "300000", "CNY", "2026-Q3"),
+            (people[0], "60000", "EUR", "2026-Q4"),
+        ):
+            money = {"amount": amount, "currency": currency}
+            session.add(
+                KpiValue(
+                    kpi_plan_id=plan.id,
+                    period_key=period,
+                    value={"status": "value", "value": money},
+                    reported_by=who.id,
+                    reported_at=IN_WEEK,
+                )
+            )
+    async with database.transaction() as session:
+        facts = (await weekly_facts(session, [pid], WEEK_END))[pid]
+    trends = {(t.currency, t.values, t.target) for t in facts.kpis if t.kpi_key == "budget"}
+    assert trends == {
+        ("CNY", (("2026-Q3", Decimal(300_000)),), None),
+        ("EUR", (("2026-Q3", Decimal(40_000)), ("2026-Q4", Decimal(60_000))), None),
+    }

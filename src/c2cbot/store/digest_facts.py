@@ -200,18 +200,43 @@ async def _kpis(
         )
         .order_by(KpiValue.kpi_plan_id, KpiValue.period_key, KpiValue.reported_at)
     )
-    by_plan: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    by_plan: dict[tuple[int, str | None], dict[str, dict[str, Any]]] = defaultdict(dict)
     for partnership_id, plan_id, period, value, reported_at, city in (
         await session.execute(values_query)
     ).all():
-        by_plan[plan_id][period] = value  # the latest report of a period wins
+        by_plan[(plan_id, _currency_of(value))][period] = value  # a period's latest wins
         if city is not None and reported_at >= start:
             _add(found[partnership_id].reports_by_city, city, 1)
     for plan in plans:
-        found[plan.partnership_id].kpis.append(_trend(plan, by_plan.get(plan.id, {})))
+        found[plan.partnership_id].kpis += _trends(plan, by_plan)
 
 
-def _trend(plan: KpiPlan, periods: dict[str, dict[str, Any]]) -> KpiTrend:
+def _currency_of(stored: dict[str, Any]) -> str | None:
+    value = stored.get("value")
+    return str(value.get("currency")) if isinstance(value, dict) else None
+
+
+def _trends(
+    plan: KpiPlan, by_plan: dict[tuple[int, str | None], dict[str, dict[str, Any]]]
+) -> list[KpiTrend]:
+    """One trend per currency a money KPI was reported in, never a sum of kronor and yuan:
+    a plan without a currency of its own is reported in each city's. Nothing is converted,
+    so the target only stands next to figures in the plan's currency (or the only one)."""
+    currencies = sorted((c for (plan_id, c) in by_plan if plan_id == plan.id), key=str)
+    if plan.kind != "money" or len(currencies) <= 1:
+        only = currencies[0] if currencies else None
+        target = plan.target if plan.currency in (None, only) else None
+        return [_trend(plan, by_plan.get((plan.id, only), {}), only or plan.currency, target)]
+    return [
+        _trend(plan, by_plan[(plan.id, c)], c, plan.target if c == plan.currency else None)
+        for c in currencies
+        if plan.currency in (None, c)
+    ]
+
+
+def _trend(
+    plan: KpiPlan, periods: dict[str, dict[str, Any]], currency: str | None, target: Decimal | None
+) -> KpiTrend:
     values: list[tuple[str, Decimal | None]] = []
     previous: Decimal | None = None
     for period in sorted(periods):
@@ -223,9 +248,9 @@ def _trend(plan: KpiPlan, periods: dict[str, dict[str, Any]]) -> KpiTrend:
         name=plan.name,
         kind=plan.kind,
         unit=plan.unit,
-        currency=plan.currency,
+        currency=currency,
         baseline=plan.baseline,
-        target=plan.target,
+        target=target,
         values=tuple(values),
     )
 
