@@ -522,7 +522,9 @@ async def test_several_replies_share_one_passive_reply_and_the_rest_goes_by_api(
     reply = await user.say("你好")
     assert reply.text == "一" * 300 + "\n\n" + "二" * 300
     await served.channel.idle()  # the answer is recorded as sent: the third may go
-    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    await drain(
+        Dispatcher(bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back)
+    )
     assert fake.texts("o_many") == [reply.text, "三" * 300]
     assert [r.kind for r in user.received] == ["passive", "custom"]
 
@@ -540,7 +542,9 @@ async def test_a_chat_with_unsent_messages_gets_its_replies_after_them(
     served = await make_oa(after_a_prompt)
     user = served.user("o_order", sealed=True)
     assert (await user.say("你好")).body == "success"
-    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    await drain(
+        Dispatcher(bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back)
+    )
     assert fake.texts("o_order") == ["请更新本月进展", "第一条", "第二条"]
     assert {r.kind for r in user.received} == {"custom"}
 
@@ -590,7 +594,9 @@ async def test_a_slow_engine_gets_success_in_time_and_replies_go_once_by_api(
     # taking 0.4 s on a loaded CI machine) may delay the answer, so the bound is looser.
     assert again.body == "success" and again.elapsed < 1.5
     await served.channel.idle()
-    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    await drain(
+        Dispatcher(bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back)
+    )
     sent = await count(bot, OutboxMessage, OutboxMessage.status == "sent")
     assert sent == await count(bot, OutboxMessage) >= 4
     assert len(fake.calls("message/custom/send")) == sent == len(user.received)
@@ -617,7 +623,9 @@ async def test_when_the_engine_is_behind_a_callback_answers_at_once(
     gate.set()
     assert (await waiting).text is not None  # the first one still answers in place
     await served.channel.idle()
-    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    await drain(
+        Dispatcher(bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back)
+    )
     assert {r.kind for r in first.received} == {"passive"}
     assert {r.kind for r in second.received} == {"custom"}
     assert len(second.received) == await count(
@@ -643,7 +651,9 @@ async def test_replies_committed_after_the_deadline_go_by_the_api_once(
     user = served.user("o_late", sealed=True)
     assert (await user.follow(invite)).body == "success"
     await served.channel.idle()  # the held replies go back to the dispatcher
-    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    await drain(
+        Dispatcher(bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back)
+    )
     rows = await count(bot, OutboxMessage, OutboxMessage.status == "sent")
     assert rows == await count(bot, OutboxMessage) >= 1
     assert len(user.received) == rows and {r.kind for r in user.received} == {"custom"}
@@ -757,7 +767,9 @@ async def test_outside_the_window_without_template_is_a_visible_dead_letter(
     assert raised.value.permanent and not raised.value.unreachable
     assert "48-hour" in str(raised.value)
     await enqueue(bot, "o_far", ["请更新您的目标"])
-    await drain(Dispatcher(bot.outbox, {"wechat": served.channel}))
+    await drain(
+        Dispatcher(bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back)
+    )
     [dead] = await bot.outbox.dead_letters()
     assert dead.chat_id == "o_far" and "48-hour" in (dead.error or "")
     assert fake.calls("message/template/send") == []
@@ -951,7 +963,9 @@ async def test_a_chinese_conversation_in_plaintext_mode(
     bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
 ) -> None:
     served = await make_oa()
-    dispatcher = Dispatcher(bot.outbox, {"wechat": served.channel})
+    dispatcher = Dispatcher(
+        bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back
+    )
     person = Person(bot, served.user("o_plain_zh"), lambda: drain(dispatcher))
     await chat_in_chinese(bot, person, invite)
     kinds = {r.kind for r in person.wechat.received}
@@ -988,7 +1002,9 @@ async def test_media_gets_a_polite_reply_and_emoji_and_long_texts_are_fine(
     bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
 ) -> None:
     served = await make_oa()
-    dispatcher = Dispatcher(bot.outbox, {"wechat": served.channel})
+    dispatcher = Dispatcher(
+        bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back
+    )
     person = Person(bot, served.user("o_media"), lambda: drain(dispatcher))
     await person.wechat.follow(invite)
     for kind in ("image", "voice", "location", "video", "link", "file"):
