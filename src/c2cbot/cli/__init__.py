@@ -14,11 +14,14 @@ from pydantic import ValidationError
 from c2cbot.channels.telegram.channel import TelegramSetupError
 from c2cbot.channels.wecom.errors import WeComError
 from c2cbot.cli import (
+    cities,
     conversations,
     database,
     digests,
     exports,
     invites,
+    partnerships,
+    people,
     scheduler,
     serving,
     wecom_groups,
@@ -31,7 +34,10 @@ from c2cbot.scheduling import commands as scheduling
 __all__ = ["BadInput", "CommandError", "main"]
 
 # In the order `c2cbot --help` lists them.
-FAMILIES = (serving, database, conversations, invites, exports, wecom_groups, digests, scheduler)
+FAMILIES = (
+    *(serving, database, conversations, invites, exports, wecom_groups, digests, scheduler),
+    *(partnerships, cities, people),
+)
 FAILURES = (CommandError, ConversationError, TelegramSetupError, WeComError, scheduling.UnknownJob)
 
 
@@ -57,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if isinstance(error, BadInput) else 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `c2cbot partnerships list | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
