@@ -1,12 +1,13 @@
 """``c2cbot cities add|list``: cities beside the reference data, checked against CLDR and IANA.
 
-Adding prints the currency CLDR gives the city's country, so the operator sees what
-amounts typed in that city will be read as before anyone types one.
+Adding prints the currency CLDR gives the city's country, so the operator sees which
+currency the city's money is in and can tell a wrong country at once.
 """
 
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from c2cbot.cli.common import BadInput, Commands, opened
 from c2cbot.cli.tables import add_json_option, print_json, print_table
@@ -52,22 +53,23 @@ async def add_command(settings: Settings, arguments: argparse.Namespace) -> None
             row = await add_city(session, city)
     except (CityProblem, Refused) as error:
         raise BadInput(str(error)) from None
-    data = _row(row, 0)
+    data = _row(row, 0, today)
     if arguments.json:
         print_json(data)
         return
     print(f"added city {row.key}: {row.name_en} {row.name_zh} ({row.country}, {row.side})")
-    print(f"time zone {row.timezone}; amounts are read in {data['currency'] or 'no currency'}")
+    print(f"time zone {row.timezone}; currency {data['currency']}")
 
 
 async def list_cities(settings: Settings, arguments: argparse.Namespace) -> None:
     async with opened(settings) as database, database.sessions() as session:
         cities = await cities_with_partnerships(session)
-    rows = [_row(city, count) for city, count in cities]
+    today = system_clock().date()
+    rows = [_row(city, count, today) for city, count in cities]
     print_json(rows) if arguments.json else print_table(rows, COLUMNS)
 
 
-def _row(city: City, partnerships: int) -> dict[str, object]:
+def _row(city: City, partnerships: int, today: date) -> dict[str, object]:
     return {
         "key": city.key,
         "name_en": city.name_en,
@@ -76,6 +78,6 @@ def _row(city: City, partnerships: int) -> dict[str, object]:
         "country": city.country,
         "side": city.side,
         "timezone": city.timezone,
-        "currency": currency_of(city.country, system_clock().date()),
+        "currency": currency_of(city.country, today),
         "partnerships": partnerships,
     }
