@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import jinja2
@@ -281,11 +281,19 @@ WECOM_GROUP_WELCOME = N_(
 )
 
 
-async def link_wecom_group(bot: Bot, partnership_id: int, address: str, name: str) -> None:
-    """Link a WeCom app chat to a partnership and post a welcome through the outbox."""
-    language = "zh_Hans"
-    welcome = bot.texts.gettext(language, WECOM_GROUP_WELCOME).format(name=name)
+async def link_wecom_group(
+    bot: Bot,
+    partnership_id: int,
+    address: str,
+    name: str,
+    languages: Sequence[str] = ("zh_Hans",),
+) -> None:
+    """Link a WeCom app chat to a partnership in ``languages`` (its digests' pair) and post
+    a welcome in each of them, one under the other, through the outbox."""
+    welcome = "\n\n".join(
+        bot.texts.gettext(language, WECOM_GROUP_WELCOME).format(name=name) for language in languages
+    )
     async with SqlStore(bot.database).transaction() as ledger:
-        await ledger.chats.link_group(wecom.NAME, address, partnership_id, [language], None)
-        welcomed = [Outbound(welcome, language=language)]
+        await ledger.chats.link_group(wecom.NAME, address, partnership_id, list(languages), None)
+        welcomed = [Outbound(welcome, language=languages[0])]
         await ledger.outbox.enqueue_all(wecom.NAME, address, None, welcomed)

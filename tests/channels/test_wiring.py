@@ -131,6 +131,7 @@ async def test_the_cli_creates_and_links_a_wecom_group_that_then_gets_posts(
             group = (await session.execute(select(GroupChat))).scalar_one()
             queued = (await session.execute(select(OutboxMessage))).scalars().all()
         await reader.close()
-        assert group.chat_id == f"group:{chatid}" and group.languages == ["zh_Hans"]
+        assert group.chat_id == f"group:{chatid}"
+        assert group.languages == ["en", "zh_Hans"]  # Gothenburg reads English beside Chinese
         assert [m.chat_id for m in queued] == [f"group:{chatid}"]  # the welcome, to be posted
         assert chatid in out.decode()
