@@ -29,7 +29,7 @@ async def test_help_shows_coordinators_their_commands_and_members_theirs(
 ) -> None:
     coordinator_help = (await member.send("/help"))[0].text
     member_help = (await bob.send("/help"))[0].text
-    assert FOR_COORDINATORS == ["invite", "schedule"]
+    assert FOR_COORDINATORS == ["invite", "members", "invites", "schedule"]
     for name in FOR_COORDINATORS:
         assert f"\n/{name} – " in coordinator_help
         assert f"\n/{name} – " not in member_help

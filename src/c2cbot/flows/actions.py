@@ -14,6 +14,7 @@ code                    action                 made by
                                                ``e:plan:0``: go through them all)
 ``p:42``                ``OpenPrompt``         a scheduled prompt's "Answer now"
 ``pt:3``                ``ChoosePartnership``  /partnership (one of the person's own)
+``iv:K7QX2M9A``         ``RevokeInvite``       /invites (coordinators)
 ``pa:14``               ``PauseFor``           /pause
 ``sc:f``, ``sc:f:7``    ``ChangeSchedule``     /schedule (``f`` follow-ups, ``r`` reminders,
 ``sc:k:3:yearly``                              ``k:<plan>`` a KPI's frequency)
@@ -89,6 +90,16 @@ class ChoosePartnership:
 
     def encode(self) -> str:
         return _within(f"pt:{self.partnership_id}")
+
+
+@dataclass(frozen=True)
+class RevokeInvite:
+    """An invite code of the partnership, tapped under /invites to stop it working."""
+
+    code: str
+
+    def encode(self) -> str:
+        return _within(f"iv:{self.code}")
 
 
 @dataclass(frozen=True)
@@ -188,6 +199,7 @@ Action = (
     | EditAnswer
     | OpenPrompt
     | ChoosePartnership
+    | RevokeInvite
     | PauseFor
     | ChangeSchedule
     | GroupLanguages
@@ -209,6 +221,8 @@ def decode(data: str | None) -> Action | None:
         return GroupLanguages(tuple(payload.split("+")))
     if kind == "e":
         return _edit(payload)
+    if kind == "iv":
+        return RevokeInvite(payload) if payload.isalnum() else None
     return _numbered(kind, payload) if kind in _NUMBERED else _schedule(kind, payload)
 
 

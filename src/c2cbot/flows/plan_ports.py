@@ -33,6 +33,7 @@ class Member:
     stakeholder_id: int
     name: str
     city_names: Mapping[str, str]  # the city's name by language ("en", "zh", "de")
+    role: str = "member"
 
 
 @dataclass(frozen=True)

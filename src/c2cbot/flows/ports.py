@@ -137,6 +137,7 @@ class Invitation:
     code: str
     expires_at: datetime
     uses: int
+    role: str = "member"
 
 
 class Chats(Protocol):
@@ -159,6 +160,12 @@ class Chats(Protocol):
         """False when the group is not linked to any partnership."""
 
     async def role_in(self, stakeholder_id: int, partnership_id: int) -> str | None: ...
+
+    async def open_invites(self, partnership_id: int, now: datetime) -> list[Invitation]:
+        """The partnership's codes that can still be redeemed, newest first."""
+
+    async def revoke_invite(self, partnership_id: int, code: str, now: datetime) -> bool:
+        """Make one of the partnership's codes expire now; ``False`` if it is not one."""
 
     async def create_invite(
         self, partnership_id: int, role: str, uses: int, created_by: int, now: datetime

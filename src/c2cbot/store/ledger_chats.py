@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from c2cbot.flows.ports import Invitation, InviteProblem, Joined
+from c2cbot.store.invite_records import code_as_typed, revoke_invite
 from c2cbot.store.invites import create_invite, member_of, valid_invite
 from c2cbot.store.ledger_base import LedgerPart
-from c2cbot.store.models import ChannelIdentity, GroupChat, Partnership
+from c2cbot.store.models import ChannelIdentity, GroupChat, InviteCode, Partnership
 from c2cbot.store.partnership_names import titles_of
 
 
@@ -68,6 +69,26 @@ class SqlChats(LedgerPart):
     async def role_in(self, stakeholder_id: int, partnership_id: int) -> str | None:
         membership = await member_of(self.session, partnership_id, stakeholder_id)
         return membership.role if membership else None
+
+    async def open_invites(self, partnership_id: int, now: datetime) -> list[Invitation]:
+        query = (
+            select(InviteCode)
+            .where(
+                InviteCode.partnership_id == partnership_id,
+                InviteCode.expires_at > now,
+                InviteCode.uses_left > 0,
+            )
+            .order_by(InviteCode.created_at.desc(), InviteCode.code)
+        )
+        found = await self.session.scalars(query)
+        return [Invitation(i.code, i.expires_at, i.uses_left, i.role) for i in found]
+
+    async def revoke_invite(self, partnership_id: int, code: str, now: datetime) -> bool:
+        invite = await self.session.get(InviteCode, code_as_typed(code), with_for_update=True)
+        if invite is None or invite.partnership_id != partnership_id:
+            return False
+        await revoke_invite(self.session, invite.code, now)
+        return True
 
     async def create_invite(
         self, partnership_id: int, role: str, uses: int, created_by: int, now: datetime

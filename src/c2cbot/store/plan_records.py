@@ -25,14 +25,21 @@ from c2cbot.store.partnership_names import titles_of
 async def members(session: AsyncSession, partnership_id: int) -> list[Member]:
     """Members with a name, by city then name, so the list reads the same every time."""
     query = (
-        select(Stakeholder.id, Stakeholder.name, City.name_en, City.name_zh, City.name_de)
+        select(
+            Stakeholder.id,
+            Stakeholder.name,
+            City.name_en,
+            City.name_zh,
+            City.name_de,
+            Membership.role,
+        )
         .join(Membership, Membership.stakeholder_id == Stakeholder.id)
         .outerjoin(City, City.id == Stakeholder.city_id)
         .where(Membership.partnership_id == partnership_id, Stakeholder.name.is_not(None))
         .order_by(City.side.desc(), City.name_en, Stakeholder.name, Stakeholder.id)
     )
     return [
-        Member(row.id, row.name, _names(row.name_en, row.name_zh, row.name_de))
+        Member(row.id, row.name, _names(row.name_en, row.name_zh, row.name_de), row.role)
         for row in await session.execute(query)
     ]
 

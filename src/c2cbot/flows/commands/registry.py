@@ -21,6 +21,7 @@ from c2cbot.flows.commands import (
     leave,
     link,
     meeting,
+    members,
     moving,
     partnership,
 )
@@ -73,6 +74,7 @@ CHAT: tuple[ChatCommand, ...] = (
     *partnership.COMMANDS,
     *correcting.COMMANDS,
     *invite.COMMANDS,
+    *members.COMMANDS,
     *leave.COMMANDS,
     *schedules.COMMANDS,
     *meeting.COMMANDS,
