@@ -59,7 +59,9 @@ class Follower:
 async def follower(bot: Bot, make_oa: MakeOA, invite: str) -> Follower:
     """A coordinator onboarded in Chinese on WeChat, at the first question of Aim."""
     served = await make_oa()
-    dispatcher = Dispatcher(bot.outbox, {"wechat": served.channel})
+    dispatcher = Dispatcher(
+        bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back
+    )
 
     async def settle() -> None:
         """Deliver until nothing waits: passive replies are marked sent just after the
