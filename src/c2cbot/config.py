@@ -40,6 +40,13 @@ class Settings(ChannelSettings, BaseSettings):
     translate_api_key: SecretStr | None = None
     translate_timeout: float = Field(default=3.0, gt=0, le=30)
 
+    # Who answers for people's data, as /privacy names them (GDPR Art. 13, PIPL Art. 17).
+    privacy_controller: str | None = Field(default=None, max_length=200)
+    privacy_contact: str | None = Field(default=None, max_length=200)
+    # How long technical records are kept before the retention job removes them.
+    retention_inbound_days: int = Field(default=30, ge=1, le=3650)
+    retention_outbox_days: int = Field(default=90, ge=1, le=3650)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

@@ -30,6 +30,7 @@ from c2cbot.flows.engine import Engine
 from c2cbot.flows.journal import Journal
 from c2cbot.flows.loader import load_all
 from c2cbot.flows.messages import Outbound
+from c2cbot.flows.notice import PrivacyFacts
 from c2cbot.i18n import Catalogues
 from c2cbot.metrics import Metrics
 from c2cbot.scheduling.scheduler import Scheduling
@@ -100,6 +101,7 @@ class Bot:
             ChatDigests(self.texts),
             clock,
             observer=self.metrics,
+            privacy=privacy_facts(settings),
         )
         self.vault = SqlTokenVault(self.database)
         self.journal = Journal(SqlJournal(self.database))
@@ -297,3 +299,15 @@ async def link_wecom_group(
         await ledger.chats.link_group(wecom.NAME, address, partnership_id, list(languages), None)
         welcomed = [Outbound(welcome, language=languages[0])]
         await ledger.outbox.enqueue_all(wecom.NAME, address, None, welcomed)
+
+
+def privacy_facts(settings: Settings) -> PrivacyFacts:
+    """What /privacy tells people about this deployment, from its settings."""
+    translation = settings.translate_url.host if settings.translate_url else None
+    return PrivacyFacts(
+        settings.privacy_controller,
+        settings.privacy_contact,
+        translation,
+        settings.retention_inbound_days,
+        settings.retention_outbox_days,
+    )

@@ -15,6 +15,7 @@ code                    action                 made by
 ``p:42``                ``OpenPrompt``         a scheduled prompt's "Answer now"
 ``pt:3``                ``ChoosePartnership``  /partnership (one of the person's own)
 ``iv:K7QX2M9A``         ``RevokeInvite``       /invites (coordinators)
+``fg``                  ``ForgetMe``           /forget, confirmed
 ``pa:14``               ``PauseFor``           /pause
 ``sc:f``, ``sc:f:7``    ``ChangeSchedule``     /schedule (``f`` follow-ups, ``r`` reminders,
 ``sc:k:3:yearly``                              ``k:<plan>`` a KPI's frequency)
@@ -100,6 +101,14 @@ class RevokeInvite:
 
     def encode(self) -> str:
         return _within(f"iv:{self.code}")
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    """The confirmation under /forget: erase my data now."""
+
+    def encode(self) -> str:
+        return "fg"
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,7 @@ Action = (
     | OpenPrompt
     | ChoosePartnership
     | RevokeInvite
+    | ForgetMe
     | PauseFor
     | ChangeSchedule
     | GroupLanguages
@@ -210,6 +220,8 @@ _QUESTION_COMMANDS = ("skip", "back", "keep", "keep all")
 
 def decode(data: str | None) -> Action | None:
     """The action a button carries; ``None`` for data no button of ours ever carried."""
+    if data == "fg":
+        return ForgetMe()
     kind, _, payload = (data or "").partition(":")
     if _number(kind) is not None:
         return _question_button(int(kind), payload)

@@ -16,6 +16,7 @@ from c2cbot.domain.people import BotRole, may_invite
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
 from c2cbot.flows.messages import Inbound, Outbound
+from c2cbot.flows.notice import PrivacyFacts
 from c2cbot.flows.ports import DigestPreviews, Ledger, Person
 from c2cbot.flows.schema import Conversation, Question
 from c2cbot.flows.texts import Texts
@@ -46,6 +47,7 @@ class ChatTurn(CommandTurn, Protocol):
     inbound: Inbound
     inbound_id: int
     conversations: Mapping[str, Conversation]
+    privacy: PrivacyFacts
 
     @property
     def conversation(self) -> Conversation | None: ...

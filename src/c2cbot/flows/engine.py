@@ -16,6 +16,7 @@ from c2cbot.flows.commits import GroupCommit
 from c2cbot.flows.groups import GroupTurn
 from c2cbot.flows.locks import KeyedLocks
 from c2cbot.flows.messages import Inbound, Outbound
+from c2cbot.flows.notice import DEFAULT_PRIVACY, PrivacyFacts
 from c2cbot.flows.ports import DigestPreviews, Ledger, Observer, Person, Store
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.texts import Texts
@@ -33,8 +34,10 @@ class Engine:
         digests: DigestPreviews,
         clock: Clock = system_clock,
         observer: Observer | None = None,
+        privacy: PrivacyFacts = DEFAULT_PRIVACY,
     ) -> None:
         self._store = store
+        self._privacy = privacy
         self._conversations = conversations
         self._texts, self._digests = texts, digests
         self._clock = clock
@@ -91,6 +94,7 @@ class Engine:
             self._texts,
             self._digests,
             self._clock(),
+            self._privacy,
         )
         await turn.run()
         await ledger.states.save_state(person.stakeholder_id, turn.partnership_id, turn.state)

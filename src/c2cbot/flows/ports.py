@@ -97,6 +97,12 @@ class People(Protocol):
     async def choose_partnership(self, stakeholder_id: int, partnership_id: int) -> Joined | None:
         """Make ``partnership_id`` the one the chat is about; ``None`` if not a member."""
 
+    async def personal_data(self, stakeholder_id: int) -> dict[str, Any]:
+        """Everything kept about the person (profile, channels, partnerships, answers)."""
+
+    async def erase(self, stakeholder_id: int) -> str:
+        """Erase the person (``store/erasure.py``); what was removed, counted, for the log."""
+
     async def home_currency(self, stakeholder_id: int) -> str | None:
         """The currency of the person's city today (CLDR), for amounts typed without one."""
 

@@ -32,6 +32,7 @@ from c2cbot.flows.asking import Asking
 from c2cbot.flows.commanding import coordinator_role
 from c2cbot.flows.commands import registry
 from c2cbot.flows.messages import Inbound, Outbound
+from c2cbot.flows.notice import DEFAULT_PRIVACY, PrivacyFacts
 from c2cbot.flows.options import options_for
 from c2cbot.flows.ports import AnswerRecord, DigestPreviews, Ledger, Person
 from c2cbot.flows.schema import Conversation, Kind, Question
@@ -58,10 +59,11 @@ class Turn:
         texts: Texts,
         digests: DigestPreviews,
         now: datetime,
+        privacy: PrivacyFacts = DEFAULT_PRIVACY,
     ) -> None:
         self.ledger, self.person, self.state, self.inbound = ledger, person, state, inbound
         self.inbound_id, self.conversations, self.texts = inbound_id, conversations, texts
-        self.digests, self.now = digests, now
+        self.digests, self.now, self.privacy = digests, now, privacy
         self.language = person.language
         self.partnership_id = person.partnership_id
         self.role = person.role

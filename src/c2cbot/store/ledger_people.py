@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from c2cbot.flows.ports import InviteProblem, Joined, Person, Place
 from c2cbot.store import per_message
+from c2cbot.store.erasure import erase_person
 from c2cbot.store.invites import member_of, rank, valid_invite
 from c2cbot.store.ledger_base import LedgerPart
 from c2cbot.store.models import (
@@ -25,6 +26,7 @@ from c2cbot.store.models import (
     Stakeholder,
 )
 from c2cbot.store.partnership_names import partnership_titles, titles_of
+from c2cbot.store.personal_data import personal_data
 from c2cbot.store.prompt_answers import city_currency
 
 
@@ -155,6 +157,12 @@ class SqlPeople(LedgerPart):
         ).active_partnership_id = partnership_id
         await self.session.flush()
         return chosen[0]
+
+    async def personal_data(self, stakeholder_id: int) -> dict[str, Any]:
+        return (await personal_data(self.session, stakeholder_id)).as_json()
+
+    async def erase(self, stakeholder_id: int) -> str:
+        return (await erase_person(self.session, stakeholder_id)).summary()
 
     async def home_currency(self, stakeholder_id: int) -> str | None:
         return await city_currency(self.session, stakeholder_id, self._clock().date())

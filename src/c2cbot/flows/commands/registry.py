@@ -24,6 +24,7 @@ from c2cbot.flows.commands import (
     members,
     moving,
     partnership,
+    privacy,
 )
 from c2cbot.flows.commands import schedule as schedules
 from c2cbot.flows.commands import start as starting
@@ -72,6 +73,7 @@ CHAT: tuple[ChatCommand, ...] = (
     *language.COMMANDS,
     *moving.COMMANDS,
     *partnership.COMMANDS,
+    *privacy.COMMANDS,
     *correcting.COMMANDS,
     *invite.COMMANDS,
     *members.COMMANDS,

@@ -1,0 +1,71 @@
+"""The privacy notice: who answers for people's data, what is kept, who sees it, where it
+goes and for how long, and people's rights. /privacy shows it on every channel.
+
+The facts come from the operator's settings (``C2C_PRIVACY_*``, ``C2C_RETENTION_*``,
+whether a translation server is configured); the sentences are in the catalogues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from c2cbot.domain.text import N_
+
+
+@dataclass(frozen=True)
+class PrivacyFacts:
+    """What the notice says that differs from one deployment to another."""
+
+    controller: str | None = None  # None: "the operator of this service", translated
+    contact: str | None = None
+    translation_server: str | None = None  # its host, when meeting notes are translated
+    inbound_days: int = 30
+    outbox_days: int = 90
+
+
+DEFAULT_PRIVACY = PrivacyFacts()
+
+TITLE = N_("How your data is handled")
+OPERATOR = N_("the operator of this service")
+WHO = N_("Responsible for your data: {controller}.")
+CONTACT = N_("Questions and requests: {contact}.")
+WHAT = N_(
+    "What is kept: your name, city, organisation and role; the answers you give and the "
+    "figures you report, with the time; the messages I send you."
+)
+WHO_SEES = N_(
+    "Who sees it: the members of your partnership in both cities; coordinators also see "
+    "who has not answered yet. Digests in the partnership's group chats name who did what."
+)
+WHERE = N_(
+    "Where it goes: this chat runs through {operator}, which carries your messages; "
+    "the service keeps your data in its own database."
+)
+TRANSLATION = N_("Meeting notes are sent to the translation server {server} to be translated.")
+HOW_LONG = N_(
+    "How long: technical records of messages {inbound} days, sent messages {outbox} days; "
+    "your profile and answers until you erase them."
+)
+RIGHTS = N_(
+    "Your rights: /mydata shows everything kept about you, and /forget erases it. Your "
+    "answers stay in the partnership's record without your name."
+)
+OPERATORS = {
+    "telegram": N_("Telegram"),
+    "wechat": N_("Tencent (WeChat)"),
+    "wecom": N_("Tencent (WeCom)"),
+    "web": N_("this service's own website"),
+}
+
+
+def notice(_: Callable[..., str], facts: PrivacyFacts, channel: str) -> str:
+    """The whole notice in the reader's language (``_`` translates), one paragraph each."""
+    operator = _(OPERATORS.get(channel, OPERATORS["web"]))
+    lines = [_(TITLE), _(WHO, controller=facts.controller or _(OPERATOR))]
+    lines += [_(CONTACT, contact=facts.contact)] if facts.contact else []
+    lines += [_(WHAT), _(WHO_SEES), _(WHERE, operator=operator)]
+    if facts.translation_server:
+        lines.append(_(TRANSLATION, server=facts.translation_server))
+    lines += [_(HOW_LONG, inbound=facts.inbound_days, outbox=facts.outbox_days), _(RIGHTS)]
+    return "\n\n".join(lines)
