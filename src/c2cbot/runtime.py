@@ -38,6 +38,7 @@ from c2cbot.store.database import Database
 from c2cbot.store.journal import SqlJournal
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
+from c2cbot.store.retention import Retention
 from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.web.app import build_app
 from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
@@ -118,6 +119,7 @@ class Bot:
             clock,
             reminder_days=settings.reminder_days,
             translator=self.translator,
+            retention=Retention(settings.retention_inbound_days, settings.retention_outbox_days),
         )
         self.dispatcher = Dispatcher(
             self.outbox,

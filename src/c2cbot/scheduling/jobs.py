@@ -27,6 +27,7 @@ from c2cbot.scheduling.weekly_digests import send_weekly
 from c2cbot.store import planning_snapshot, prompts
 from c2cbot.store.database import Database
 from c2cbot.store.prompts import Planned
+from c2cbot.store.retention import DEFAULT_RETENTION, Retention
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class Context:
     clock: Clock = system_clock
     reminder_days: int = DEFAULT_REMINDER_DAYS
     translator: Translator | None = None
+    retention: Retention = DEFAULT_RETENTION
 
 
 _RUNNING: dict[str, Context] = {}

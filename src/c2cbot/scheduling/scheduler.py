@@ -41,6 +41,7 @@ from c2cbot.scheduling import jobs
 from c2cbot.store.database import Database
 from c2cbot.store.job_store import job_store_url
 from c2cbot.store.leadership import Leadership, lead
+from c2cbot.store.retention import DEFAULT_RETENTION, Retention
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ JOB_SPECS: tuple[JobSpec, ...] = (
     JobSpec("mou_and_plan_reviews", {"hour": 0, "minute": 15}),
     JobSpec("weekly_digests", {"minute": "*/15"}),
     JobSpec("meeting_digests", {"second": "*/20"}, "c2cbot.scheduling.meeting_digests"),
+    JobSpec("prune_records", {"hour": 2, "minute": 40}, "c2cbot.scheduling.retention"),
 )
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
@@ -206,8 +208,9 @@ class Scheduling:
         standby_every: float = 30.0,
         check_every: float = 30.0,
         translator: Translator | None = None,
+        retention: Retention = DEFAULT_RETENTION,
     ) -> None:
-        self._context = jobs.Context(database, texts, clock, reminder_days, translator)
+        self._context = jobs.Context(database, texts, clock, reminder_days, translator, retention)
         self._standby_every, self._check_every = standby_every, check_every
         self._leadership: Leadership | None = None
         self._scheduler: _ThreadedStoreScheduler | None = None

@@ -279,7 +279,7 @@ class Answer(Base):
     language: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(20))
     inbound_id: Mapped[int | None] = mapped_column(
-        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), index=True
     )
     answered_at: Mapped[datetime]
 

@@ -1,7 +1,9 @@
-"""the partnership a person works on, chosen with /partnership
+"""the partnership a person works on, chosen with /partnership; answers by inbound message
 
 People in several partnerships (Milan and Nice have five each) pick which one the chat is
-about; without a choice, the one they joined last.
+about; without a choice, the one they joined last. The index on ``answers.inbound_id``
+lets the retention job delete old dedupe keys without scanning every answer (the
+foreign key sets the answers' reference to NULL).
 
 Revision ID: 0010
 Revises: 0009
@@ -29,9 +31,11 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
+    op.create_index(op.f("ix_answers_inbound_id"), "answers", ["inbound_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_answers_inbound_id"), table_name="answers")
     with op.batch_alter_table("stakeholders") as batch:
         batch.drop_constraint(
             batch.f("fk_stakeholders_active_partnership_id_partnerships"), type_="foreignkey"

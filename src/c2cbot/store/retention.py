@@ -1,0 +1,75 @@
+"""How long technical records are kept, and removing older ones in small batches.
+
+Dedupe keys of handled messages, journal rows the engine never cleared, and sent (or
+dead) outbox rows carry people's words and chat ids; they are needed for days, not
+forever (``C2C_RETENTION_INBOUND_DAYS``, ``C2C_RETENTION_OUTBOX_DAYS``). Each batch is its
+own short transaction, so pruning a large table never holds a long lock: the bot keeps
+answering meanwhile. Unsent messages and the newest row of each chat (the last offer a
+typed number refers to) are never pruned by age alone: a chat's newest row is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, select
+
+from c2cbot.store.database import Database
+from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
+
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Days each kind of record is kept (the settings' values)."""
+
+    inbound_days: int = 30
+    outbox_days: int = 90
+
+
+DEFAULT_RETENTION = Retention()
+
+
+async def prune(database: Database, retention: Retention, now: datetime) -> dict[str, int]:
+    """Remove what is older than its retention; how many rows of each kind went."""
+    inbound_cutoff = now - timedelta(days=retention.inbound_days)
+    outbox_cutoff = now - timedelta(days=retention.outbox_days)
+    newest_per_chat = select(func.max(OutboxMessage.id)).group_by(
+        OutboxMessage.channel, OutboxMessage.chat_id
+    )
+    return {
+        "inbound": await _in_batches(
+            database, InboundMessage.id, lambda: InboundMessage.received_at < inbound_cutoff
+        ),
+        "journal": await _in_batches(
+            database, JournalEntry.id, lambda: JournalEntry.received_at < inbound_cutoff
+        ),
+        "outbox": await _in_batches(
+            database,
+            OutboxMessage.id,
+            lambda: (
+                (OutboxMessage.created_at < outbox_cutoff)
+                & OutboxMessage.status.in_(("sent", "dead"))
+                & OutboxMessage.id.not_in(newest_per_chat)
+            ),
+        ),
+    }
+
+
+async def _in_batches(
+    database: Database, key: Any, older: Callable[[], ColumnElement[bool]]
+) -> int:
+    """Delete rows matching ``older`` a batch at a time, each batch committed alone."""
+    removed = 0
+    while True:
+        async with database.transaction() as session:
+            ids = list(await session.scalars(select(key).where(older()).limit(BATCH)))
+            if ids:
+                await session.execute(delete(key.class_).where(key.in_(ids)))
+        removed += len(ids)
+        if len(ids) < BATCH:
+            return removed

@@ -1,0 +1,66 @@
+"""Old technical records are removed in small batches; what is still needed stays."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from c2cbot.scheduling.retention import prune_records
+from c2cbot.store.database import Database
+from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
+from c2cbot.store.retention import BATCH, Retention
+
+NOW = datetime(2027, 6, 1, 3, 0, tzinfo=UTC)
+OLD = NOW - timedelta(days=120)
+RECENT = NOW - timedelta(days=2)
+MANY = 5 * BATCH + 17  # several batches, the last one short
+
+
+async def _count(database: Database, model: type) -> int:
+    async with database.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _outbox(chat: str, status: str, at: datetime) -> dict[str, object]:
+    return {
+        "channel": "web",
+        "chat_id": chat,
+        "payload": {"text": "x"},
+        "status": status,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+
+
+async def test_a_large_table_is_pruned_in_batches_and_recent_rows_stay(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        old = [{"channel": "web", "dedupe_key": f"o{n}", "received_at": OLD} for n in range(MANY)]
+        new = [{"channel": "web", "dedupe_key": f"n{n}", "received_at": RECENT} for n in range(9)]
+        await session.execute(insert(InboundMessage), old + new)
+        await session.execute(
+            insert(JournalEntry),
+            [{"channel": "web", "dedupe_key": "j", "inbound": {}, "received_at": OLD}],
+        )
+        rows = [_outbox("c4", "pending", OLD)]  # unsent, and not its chat's newest row
+        rows += [_outbox(f"c{n % 40}", "sent", OLD) for n in range(2 * BATCH)]
+        rows += [_outbox("c1", "pending", OLD), _outbox("c2", "dead", OLD)]
+        rows += [_outbox("c3", "sent", RECENT)]
+        await session.execute(insert(OutboxMessage), rows)
+
+    removed = await prune_records(
+        database, texts=object(), now=NOW, retention=Retention(30, 90)  # type: ignore[arg-type]
+    )
+
+    assert await _count(database, InboundMessage) == 9
+    assert await _count(database, JournalEntry) == 0
+    async with database.sessions() as session:
+        left = (await session.execute(select(OutboxMessage.chat_id, OutboxMessage.status))).all()
+    kept = sorted(left)
+    # Unsent rows, recent rows and each chat's newest row stay; the rest goes.
+    assert {("c1", "pending"), ("c2", "dead"), ("c3", "sent"), ("c4", "pending")} <= set(kept)
+    assert len({chat for chat, _ in kept}) == 40 and len(kept) == 41  # newest per chat, c4
+    assert removed == MANY + 1 + (2 * BATCH + 4 - 41)
