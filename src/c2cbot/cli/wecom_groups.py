@@ -19,8 +19,8 @@ from c2cbot.config import Settings
 from c2cbot.domain.cities import group_languages
 from c2cbot.domain.people import Side
 from c2cbot.runtime import Bot, link_wecom_group
+from c2cbot.store.meetings import partnership_cities
 from c2cbot.store.partnership_lookup import PartnershipNotFound, find_partnership
-from c2cbot.store.partnership_records import partnership_cities
 
 
 def register(commands: Commands) -> None:

@@ -28,9 +28,8 @@ from typing import Any
 from c2cbot.domain.text import N_
 from c2cbot.flows import walk
 from c2cbot.flows.actions import EditAnswer
-from c2cbot.flows.answer_history import CurrentAnswer, withdrawal
+from c2cbot.flows.answer_history import CurrentAnswer, answer_record, withdrawal
 from c2cbot.flows.commanding import ChatTurn
-from c2cbot.flows.ports import AnswerRecord
 from c2cbot.flows.schema import Conversation, Kind
 from c2cbot.flows.walk import Position
 
@@ -190,23 +189,9 @@ async def settle(turn: ChatTurn, conversation: Conversation) -> bool:
 
 
 async def _withdraw(turn: ChatTurn, conversation: Conversation, position: Position) -> None:
-    question = walk.question_at(conversation, position)
-    name = question.id if position.sub is None else f"{position.question}.{position.sub}"
-    await turn.ledger.answers.record(
-        AnswerRecord(
-            stakeholder_id=turn.person.stakeholder_id,
-            partnership_id=turn.partnership_id,
-            conversation=conversation.id,
-            step=conversation.step,
-            question=name,
-            item=position.item,
-            value=withdrawal(question.type.value),
-            display="",
-            language=turn.language,
-            channel=turn.inbound.channel,
-            inbound_id=turn.inbound_id,
-        )
-    )
+    kind = walk.question_at(conversation, position).type.value
+    record = answer_record(turn, conversation, position, withdrawal(kind), "")
+    await turn.ledger.answers.record(record)
 
 
 def pause(state: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from c2cbot.flows import (
     walk,
 )
 from c2cbot.flows.actions import FinishPicking, OpenPrompt, Pick, QuestionCommand, Toggle, decode
+from c2cbot.flows.answer_history import answer_record
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
 from c2cbot.flows.commanding import coordinator_role
@@ -312,21 +313,8 @@ class Turn:
 def _record(
     turn: Turn, conversation: Conversation, position: Position, question: Question, parsed: Parsed
 ) -> AnswerRecord:
-    """The answer as stored: who, in which partnership, step and channel, in which language."""
-    name = question.id if position.sub is None else f"{position.question}.{position.sub}"
-    return AnswerRecord(
-        stakeholder_id=turn.person.stakeholder_id,
-        partnership_id=turn.partnership_id,
-        conversation=conversation.id,
-        step=conversation.step,
-        question=name,
-        item=position.item,
-        value={"type": question.type.value, "value": parsed.value},
-        display=parsed.display,
-        language=turn.language,
-        channel=turn.inbound.channel,
-        inbound_id=turn.inbound_id,
-    )
+    value = {"type": question.type.value, "value": parsed.value}
+    return answer_record(turn, conversation, position, value, parsed.display)
 
 
 class _Keep(dict[str, object]):

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from c2cbot.domain.partnerships import DASH
 from c2cbot.domain.people import Side
 from c2cbot.domain.steps import LOOPS, Loop
+from c2cbot.store.meetings import partnership_cities
 from c2cbot.store.models import (
     City,
     GroupChat,
@@ -187,14 +188,3 @@ async def _members(session: AsyncSession, partnership_id: int) -> list[Member]:
         .order_by(City.name_en, Membership.role, Stakeholder.name, Stakeholder.id)
     )
     return [Member(*row) for row in await session.execute(query)]
-
-
-async def partnership_cities(session: AsyncSession, partnership_id: int) -> list[City]:
-    """A partnership's cities, European first, by English name."""
-    query = (
-        select(City)
-        .join(PartnershipCity, PartnershipCity.city_id == City.id)
-        .where(PartnershipCity.partnership_id == partnership_id)
-        .order_by(City.side.desc(), City.name_en)
-    )
-    return list((await session.execute(query)).scalars())
