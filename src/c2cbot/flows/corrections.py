@@ -28,8 +28,9 @@ from typing import Any
 from c2cbot.domain.text import N_
 from c2cbot.flows import walk
 from c2cbot.flows.actions import EditAnswer
-from c2cbot.flows.answer_history import CurrentAnswer, answer_record, withdrawal
+from c2cbot.flows.answer_history import CurrentAnswer, withdrawal
 from c2cbot.flows.commanding import ChatTurn
+from c2cbot.flows.recording import answer_record
 from c2cbot.flows.schema import Conversation, Kind
 from c2cbot.flows.walk import Position
 

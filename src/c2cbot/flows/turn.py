@@ -27,7 +27,6 @@ from c2cbot.flows import (
     walk,
 )
 from c2cbot.flows.actions import FinishPicking, OpenPrompt, Pick, QuestionCommand, Toggle, decode
-from c2cbot.flows.answer_history import answer_record
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
 from c2cbot.flows.commanding import coordinator_role
@@ -36,6 +35,7 @@ from c2cbot.flows.messages import Inbound, Outbound
 from c2cbot.flows.notice import DEFAULT_PRIVACY, PrivacyFacts
 from c2cbot.flows.options import options_for
 from c2cbot.flows.ports import AnswerRecord, DigestPreviews, Ledger, Person
+from c2cbot.flows.recording import answer_record
 from c2cbot.flows.schema import Conversation, Kind, Question
 from c2cbot.flows.texts import Texts
 from c2cbot.flows.walk import Position
