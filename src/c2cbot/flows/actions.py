@@ -14,6 +14,7 @@ code                    action                 made by
                                                ``e:plan:0``: go through them all)
 ``p:42``                ``OpenPrompt``         a scheduled prompt's "Answer now"
 ``pa:14``               ``PauseFor``           /pause
+``ch:12``               ``PreferChannel``      /channel (12: a channel identity's id)
 ``sc:f``, ``sc:f:7``    ``ChangeSchedule``     /schedule (``f`` follow-ups, ``r`` reminders,
 ``sc:k:3:yearly``                              ``k:<plan>`` a KPI's frequency)
 ``g:en+zh_Hans``        ``GroupLanguages``     /link in a group
@@ -88,6 +89,16 @@ class PauseFor:
 
     def encode(self) -> str:
         return _within(f"pa:{self.days}")
+
+
+@dataclass(frozen=True)
+class PreferChannel:
+    """One of the person's linked channels, chosen under /channel for their prompts."""
+
+    identity_id: int
+
+    def encode(self) -> str:
+        return _within(f"ch:{self.identity_id}")
 
 
 class ScheduleSetting(StrEnum):
@@ -177,11 +188,17 @@ Action = (
     | EditAnswer
     | OpenPrompt
     | PauseFor
+    | PreferChannel
     | ChangeSchedule
     | GroupLanguages
     | QuestionButton
 )
 _QUESTION_COMMANDS = ("skip", "back", "keep", "keep all")
+_NUMBERED: dict[str, type[OpenPrompt | PauseFor | PreferChannel]] = {
+    "p": OpenPrompt,
+    "pa": PauseFor,
+    "ch": PreferChannel,
+}
 
 
 def decode(data: str | None) -> Action | None:
@@ -197,7 +214,7 @@ def decode(data: str | None) -> Action | None:
         return GroupLanguages(tuple(payload.split("+")))
     if kind == "e":
         return _edit(payload)
-    return _numbered(kind, payload) if kind in ("p", "pa") else _schedule(kind, payload)
+    return _numbered(kind, payload) if kind in _NUMBERED else _schedule(kind, payload)
 
 
 def is_control(data: str) -> bool:
@@ -232,7 +249,7 @@ def _numbered(kind: str, payload: str) -> Action | None:
     number = _number(payload)
     if number is None:
         return None
-    return OpenPrompt(number) if kind == "p" else PauseFor(number)
+    return _NUMBERED[kind](number)
 
 
 def _schedule(kind: str, payload: str) -> ChangeSchedule | None:

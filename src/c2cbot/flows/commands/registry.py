@@ -13,7 +13,18 @@ from collections.abc import Callable, Iterable, Sequence
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import Action
 from c2cbot.flows.commanding import ChatTurn, GroupChat, coordinates
-from c2cbot.flows.commands import correcting, digest, invite, language, leave, link, meeting, moving
+from c2cbot.flows.commands import (
+    connect,
+    correcting,
+    digest,
+    invite,
+    language,
+    leave,
+    link,
+    meeting,
+    moving,
+    prompt_channel,
+)
 from c2cbot.flows.commands import schedule as schedules
 from c2cbot.flows.commands import start as starting
 from c2cbot.flows.commands.declaration import (
@@ -63,6 +74,8 @@ CHAT: tuple[ChatCommand, ...] = (
     *correcting.COMMANDS,
     *invite.COMMANDS,
     *leave.COMMANDS,
+    *connect.COMMANDS,
+    *prompt_channel.COMMANDS,
     *schedules.COMMANDS,
     *meeting.COMMANDS,
     *digest.COMMANDS,
