@@ -46,7 +46,7 @@ async def test_what_both_had_is_kept_once_and_ids_in_rows_follow(database: Datab
     assert world.plan_id is not None
     async with database.transaction() as session:
         twin = await add_person(
-            session, world.partnership_id, "sven-wechat", "en", world.gothenburg, None, "coordinator"
+            session, world.partnership_id, "sven2", "en", world.gothenburg, None, "coordinator"
         )
         await session.flush()
         asked = _prompt("kpi", world.sven, world.partnership_id, world.plan_id, "sent")
