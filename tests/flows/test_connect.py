@@ -72,8 +72,8 @@ async def code_from(driver: Driver) -> str:
     return str(found[-1])
 
 
-def refused(bot: Bot, outcome: LinkOutcome, **params: object) -> str:
-    return says(bot, "en", connect.REFUSED[outcome], **params)
+def refused(bot: Bot, outcome: LinkOutcome, language: str = "en", **params: object) -> str:
+    return says(bot, language, connect.REFUSED[outcome], **params)
 
 
 async def count(database: Database, model: type[object]) -> int:
@@ -280,7 +280,7 @@ async def test_someone_else_is_not_merged(
     await onboard(li, conversations, ZH, invite, picks={"city": 1})
     before, answers = await owners(bot), await count(database, Answer)
     await li.send(f"/connect {await code_from(member)}")
-    assert refused(bot, LinkOutcome.SOMEONE_ELSE) in li.text
+    assert refused(bot, LinkOutcome.SOMEONE_ELSE, ZH) in li.text  # in her own language
     assert await owners(bot) == before
     assert await count(database, Answer) == answers
     assert await count(database, Stakeholder) == 2
