@@ -27,6 +27,7 @@ from c2cbot.store.digest_facts import weekly_facts
 from c2cbot.store.models import (
     Answer,
     ChannelIdentity,
+    ConnectCode,
     Membership,
     OutboxMessage,
     Prompt,
@@ -79,6 +80,8 @@ async def test_a_shanghai_official_reads_the_notice_sees_her_data_and_erases_it(
     assert [p["partnership"] for p in data["partnerships"]] == ["Gothenburg–Shanghai"]
     assert [a["answer"] for a in data["answers"]] == ["城市更新与低碳交通"]
 
+    await li.send("/connect")  # a code someone could still link with, were it kept
+    assert await _count(database, ConnectCode, ConnectCode.stakeholder_id == world.li) == 1
     await li.send("/forget")
     assert says(texts, "zh_Hans", privacy.ASK_FORGET) in li.text
     assert await _count(database, ChannelIdentity, ChannelIdentity.stakeholder_id == world.li)
@@ -91,6 +94,7 @@ async def test_a_shanghai_official_reads_the_notice_sees_her_data_and_erases_it(
     # Nothing of hers is left to send to, or to ask: no identity, membership or prompt.
     assert await _count(database, ChannelIdentity, ChannelIdentity.stakeholder_id == world.li) == 0
     assert await _count(database, Membership, Membership.stakeholder_id == world.li) == 0
+    assert await _count(database, ConnectCode, ConnectCode.stakeholder_id == world.li) == 0
     waiting = Prompt.stakeholder_id == world.li, Prompt.status.in_(("planned", "sent"))
     assert await _count(database, Prompt, *waiting) == 0
     sent_before = len(await outbox(database, "li"))

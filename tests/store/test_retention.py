@@ -52,7 +52,10 @@ async def test_a_large_table_is_pruned_in_batches_and_recent_rows_stay(
         await session.execute(insert(OutboxMessage), rows)
 
     removed = await prune_records(
-        database, texts=object(), now=NOW, retention=Retention(30, 90)  # type: ignore[arg-type]
+        database,
+        texts=object(),
+        now=NOW,
+        retention=Retention(30, 90),  # type: ignore[arg-type]
     )
 
     assert await _count(database, InboundMessage) == 9

@@ -60,7 +60,13 @@ def image_of(message: Outbound) -> bytes | None:
 
 
 class DeliveryError(Exception):
-    """Sending failed; ``permanent`` failures are not retried, ``retry_after`` is honoured."""
+    """Sending failed; ``permanent`` failures are not retried, ``retry_after`` is honoured.
+
+    ``unreachable``: this chat will never take a message again (blocked, unfollowed).
+    ``elsewhere``: this channel cannot reach the person now (that, or WeChat's 48-hour
+    window closed), so the message goes to another of their linked channels if they have
+    one (``store/rerouting.py``).
+    """
 
     def __init__(
         self,
@@ -69,11 +75,13 @@ class DeliveryError(Exception):
         permanent: bool = False,
         retry_after: float | None = None,
         unreachable: bool = False,
+        elsewhere: bool = False,
     ) -> None:
         super().__init__(reason)
-        self.permanent = permanent or unreachable
+        self.permanent = permanent or unreachable or elsewhere
         self.retry_after = retry_after
         self.unreachable = unreachable
+        self.elsewhere = elsewhere or unreachable
 
 
 class Channel(Protocol):

@@ -60,6 +60,7 @@ class Queue(Protocol):
     async def retry(self, message_id: int, attempts: int, at: datetime, error: str) -> None: ...
     async def dead(self, message_id: int, attempts: int, error: str) -> None: ...
     async def unreachable(self, channel: str, chat_id: str) -> None: ...
+    async def reroute(self, message_id: int, reason: str, now: datetime) -> bool: ...
     async def recover_abandoned(self, now: datetime) -> None: ...
 
 
@@ -196,6 +197,9 @@ class Dispatcher:
         attempts = message.attempts + 1
         if error.unreachable:
             await self._queue.unreachable(message.channel, message.chat_id)
+        if error.elsewhere and await self._queue.reroute(message.id, str(error), self._clock()):
+            log.info("outbox message %s goes to its person's next channel", message.id)
+            return
         if error.permanent or attempts >= MAX_ATTEMPTS:
             log.warning("outbox message %s is a dead letter: %s", message.id, error)
             await self._queue.dead(message.id, attempts, str(error))

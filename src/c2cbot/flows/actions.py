@@ -17,6 +17,7 @@ code                    action                 made by
 ``iv:K7QX2M9A``         ``RevokeInvite``       /invites (coordinators)
 ``fg``                  ``ForgetMe``           /forget, confirmed
 ``pa:14``               ``PauseFor``           /pause
+``ch:12``               ``PreferChannel``      /channel (12: a channel identity's id)
 ``sc:f``, ``sc:f:7``    ``ChangeSchedule``     /schedule (``f`` follow-ups, ``r`` reminders,
 ``sc:k:3:yearly``                              ``k:<plan>`` a KPI's frequency)
 ``g:en+zh_Hans``        ``GroupLanguages``     /link in a group
@@ -121,6 +122,16 @@ class PauseFor:
         return _within(f"pa:{self.days}")
 
 
+@dataclass(frozen=True)
+class PreferChannel:
+    """One of the person's linked channels, chosen under /channel for their prompts."""
+
+    identity_id: int
+
+    def encode(self) -> str:
+        return _within(f"ch:{self.identity_id}")
+
+
 class ScheduleSetting(StrEnum):
     """What a /schedule button changes; the values are the letters on the wire."""
 
@@ -211,11 +222,18 @@ Action = (
     | RevokeInvite
     | ForgetMe
     | PauseFor
+    | PreferChannel
     | ChangeSchedule
     | GroupLanguages
     | QuestionButton
 )
 _QUESTION_COMMANDS = ("skip", "back", "keep", "keep all")
+_NUMBERED: dict[str, type[OpenPrompt | PauseFor | PreferChannel | ChoosePartnership]] = {
+    "p": OpenPrompt,
+    "pa": PauseFor,
+    "ch": PreferChannel,
+    "pt": ChoosePartnership,
+}
 
 
 def decode(data: str | None) -> Action | None:
@@ -264,13 +282,6 @@ def _edit(payload: str) -> EditAnswer | None:
     conversation, _, number = payload.rpartition(":")
     question = _number(number)
     return EditAnswer(conversation, question) if conversation and question is not None else None
-
-
-_NUMBERED: dict[str, type[OpenPrompt | PauseFor | ChoosePartnership]] = {
-    "p": OpenPrompt,
-    "pa": PauseFor,
-    "pt": ChoosePartnership,
-}
 
 
 def _numbered(kind: str, payload: str) -> Action | None:

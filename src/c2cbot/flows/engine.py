@@ -97,6 +97,7 @@ class Engine:
             self._privacy,
         )
         await turn.run()
+        person = turn.person  # /connect may have made the sender someone they already were
         await ledger.states.save_state(person.stakeholder_id, turn.partnership_id, turn.state)
         replies = _in_language(turn.replies, turn.language)
         await reply(ledger, inbound, person.stakeholder_id, replies)

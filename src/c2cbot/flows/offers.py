@@ -2,7 +2,7 @@
 
 Channels without buttons (WeChat, WeCom) number a message's choices, and people answer
 with the number or the choice's words. When the last message offered prompts ("Answer
-now") or the steps menu, the reply means one of those, not the answer to a question
+now"), the steps menu or /channel's apps, the reply means one of those, not the answer to a question
 asked before it: a "2" typed under the menu that /steps showed in the middle of a step
 opens the second step instead of becoming that step's answer.
 """
@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from c2cbot.domain.values import InvalidValue
 from c2cbot.flows import answering, answers, corrections, steps_menu
-from c2cbot.flows.actions import ChoosePartnership, EditAnswer, OpenPrompt, OpenStep, decode
+from c2cbot.flows.actions import (
+    ChoosePartnership,
+    EditAnswer,
+    OpenPrompt,
+    OpenStep,
+    PreferChannel,
+    decode,
+)
 from c2cbot.flows.commanding import ChatTurn
-from c2cbot.flows.commands import partnership
+from c2cbot.flows.commands import partnership, prompt_channel
 from c2cbot.flows.messages import Inbound
 from c2cbot.flows.ports import KpiPlans
 
-Offered = OpenPrompt | OpenStep | EditAnswer | ChoosePartnership
+Offered = OpenPrompt | OpenStep | EditAnswer | ChoosePartnership | PreferChannel
 _SHORT = 24  # longer text is an answer, never a pick from a menu
 
 
@@ -29,6 +36,8 @@ async def open_offered(turn: ChatTurn, offered: Offered) -> None:
         await corrections.edit(turn, offered)  # a step's answer to change
     elif isinstance(offered, ChoosePartnership):
         await partnership.choose(turn, offered)  # one of the person's partnerships
+    elif isinstance(offered, PreferChannel):
+        await prompt_channel.chosen(turn, offered)  # an app from /channel's list
     else:
         await steps_menu.open_step(turn, offered)
 

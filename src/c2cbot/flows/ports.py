@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from c2cbot.domain.digests import MeetingFacts, WeeklyFacts
 from c2cbot.flows.answer_history import CityAnswers, CurrentAnswer
+from c2cbot.flows.link_ports import Links
 from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.plan_ports import PartnershipPlan
 
@@ -431,6 +432,9 @@ class Ledger(Protocol):
 
     @property
     def digest_times(self) -> DigestTimes: ...
+
+    @property
+    def links(self) -> Links: ...
 
 
 class Batch(Protocol):

@@ -1,7 +1,8 @@
 """Erasing a person (GDPR Art. 17, PIPL Art. 47), and what stays of them.
 
 What goes: the name, organisation, time zone and leave; every channel identity (so no
-message can reach them and a new message starts afresh as a stranger); memberships,
+message can reach them and a new message starts afresh as a stranger) with its /connect
+attempts, and any /connect code they made (nobody can link to them afterwards); memberships,
 open prompts, unsent messages, the conversation in progress, and their name as an
 activity's owner. What stays is the partnership's shared record without the person's
 identity: their answers and KPI figures remain, tied to a nameless person of the same
@@ -21,6 +22,7 @@ from c2cbot.store.models import (
     Activity,
     Answer,
     ChannelIdentity,
+    ConnectCode,
     ConversationState,
     KpiValue,
     Membership,
@@ -63,6 +65,7 @@ async def erase_person(session: AsyncSession, stakeholder_id: int) -> Erased:
     await session.execute(
         delete(ConversationState).where(ConversationState.stakeholder_id == stakeholder_id)
     )
+    await session.execute(delete(ConnectCode).where(ConnectCode.stakeholder_id == stakeholder_id))
     await session.execute(
         update(Activity).where(Activity.owner_id == stakeholder_id).values(owner_name=None)
     )

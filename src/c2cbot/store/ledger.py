@@ -26,6 +26,7 @@ from c2cbot.store import per_message
 from c2cbot.store.database import Database
 from c2cbot.store.ledger_base import LedgerPart, Tx
 from c2cbot.store.ledger_chats import SqlChats
+from c2cbot.store.ledger_links import SqlLinks
 from c2cbot.store.ledger_people import SqlPeople
 from c2cbot.store.ledger_planning import (
     SqlDigestTimes,
@@ -172,6 +173,10 @@ class SqlLedger:
     @cached_property
     def digest_times(self) -> SqlDigestTimes:
         return SqlDigestTimes(self._tx)
+
+    @cached_property
+    def links(self) -> SqlLinks:
+        return SqlLinks(self._tx)
 
 
 class SqlOutboxWriter(LedgerPart):

@@ -121,6 +121,39 @@ class ChannelIdentity(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    # The channel the person chose for prompts (/channel); at most one of theirs (0011).
+    preferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class ConnectCode(Base):
+    """A short-lived, single-use code that links another channel to a person (/connect).
+
+    Only a hash of the code is kept, so the table gives nobody a code to type.
+    """
+
+    __tablename__ = "connect_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ConnectAttempt(Base):
+    """A /connect code that did not work, kept an hour: too many and the identity waits."""
+
+    __tablename__ = "connect_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime]
 
 
 class Partnership(Base):

@@ -182,6 +182,13 @@ class SqlOutbox:
                 .values(active=False)
             )
 
+    async def reroute(self, message_id: int, reason: str, now: datetime) -> bool:
+        """Queue the message once on its person's next channel (``store/rerouting.py``)."""
+        from c2cbot.store.rerouting import reroute  # it builds its row with outbox_row
+
+        async with self.database.transaction() as session:
+            return await reroute(session, message_id, reason, now)
+
     async def recover_abandoned(self, now: datetime) -> None:
         """At start: messages a killed process was sending go back to the queue.
 

@@ -48,6 +48,7 @@ from c2cbot.store.prompts import (
     chunks,
     read_rows,
 )
+from c2cbot.store.rerouting import PROMPT_ORDER
 
 
 @dataclass
@@ -107,13 +108,13 @@ async def _teams_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Team]:
 
 
 async def _identities(session: AsyncSession, ids: set[int]) -> dict[int, Identity]:
-    """Each person's active channel identity, the most recently seen one first."""
+    """Each person's channel for prompts: the one they chose, else the one they wrote on last."""
     found: dict[int, Identity] = {}
     for chunk in chunks(sorted(ids), BATCH):
         query = (
             select(ChannelIdentity.stakeholder_id, ChannelIdentity.channel, ChannelIdentity.chat_id)
             .where(ChannelIdentity.stakeholder_id.in_(chunk), ChannelIdentity.active)
-            .order_by(ChannelIdentity.last_seen_at.desc(), ChannelIdentity.id.desc())
+            .order_by(*PROMPT_ORDER)
         )
         for stakeholder_id, channel, chat_id in await session.execute(query):
             found.setdefault(stakeholder_id, Identity(channel, chat_id))

@@ -1,8 +1,9 @@
 """Sending through the customer-service API, and a template message outside its window.
 
 The customer-service API works only within 48 hours of the person's last message;
-after that a template message is the one way left, and without a template the
-message becomes a visible dead letter.
+after that a template message is the one way left. Without a template the message goes
+to another of the person's linked channels (Telegram, WeCom) if they have one, and
+otherwise becomes a visible dead letter.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class CustomerService:
             raise DeliveryError(
                 f"{chat_id} is unreachable outside WeChat's 48-hour customer-service window "
                 f"({cause}) and no template is configured (C2C_WECHAT_TEMPLATE_ID)",
-                permanent=True,
+                elsewhere=True,
             )
         payload = {
             "touser": chat_id,

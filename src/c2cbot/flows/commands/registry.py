@@ -14,6 +14,7 @@ from c2cbot.domain.text import N_
 from c2cbot.flows.actions import Action
 from c2cbot.flows.commanding import ChatTurn, GroupChat, coordinates
 from c2cbot.flows.commands import (
+    connect,
     correcting,
     digest,
     invite,
@@ -25,6 +26,7 @@ from c2cbot.flows.commands import (
     moving,
     partnership,
     privacy,
+    prompt_channel,
 )
 from c2cbot.flows.commands import schedule as schedules
 from c2cbot.flows.commands import start as starting
@@ -78,6 +80,8 @@ CHAT: tuple[ChatCommand, ...] = (
     *invite.COMMANDS,
     *members.COMMANDS,
     *leave.COMMANDS,
+    *connect.COMMANDS,
+    *prompt_channel.COMMANDS,
     *schedules.COMMANDS,
     *meeting.COMMANDS,
     *digest.COMMANDS,
