@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from c2cbot.store.invites import GUESSES_PER_PERSON
 from c2cbot.domain.steps import Step
 from c2cbot.flows.commands.declaration import Audience
 from c2cbot.flows.commands.registry import help_text
@@ -602,9 +603,14 @@ async def test_invite_problems_are_explained(bot: Bot, problem: InviteProblem) -
         first = await at_invite_question(bot, "bob")
         await first.send(code)
         assert (await position_of(first)) == Position("name")
+    elif problem is InviteProblem.TOO_MANY:
+        code = await make_invite(bot.database)  # past the limit even a good code is refused
     memberships = await membership_count(bot)
 
     driver = await at_invite_question(bot, "carol")
+    if problem is InviteProblem.TOO_MANY:
+        for _ in range(GUESSES_PER_PERSON):
+            await driver.send("NOPE2345")
     replies = await driver.send(code)
     assert replies[0].text == says(bot, "en", INVITE_PROBLEMS[problem])
     assert len(replies) == 2  # and the question again, so the way on is clear
