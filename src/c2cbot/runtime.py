@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from datetime import timedelta
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
@@ -34,6 +35,7 @@ from c2cbot.i18n import Catalogues
 from c2cbot.metrics import Metrics
 from c2cbot.scheduling.scheduler import Scheduling
 from c2cbot.store.database import Database
+from c2cbot.store.guards import SqlReplays
 from c2cbot.store.journal import SqlJournal
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
@@ -65,6 +67,9 @@ def tune_gc_for_serving() -> None:
 
 
 YOUNG_OBJECTS = 50_000
+#: How long a signed callback's (timestamp, nonce) is remembered: the time skew WeChat
+#: and WeCom callbacks are accepted within (5 minutes).
+REPLAY_WINDOW = timedelta(minutes=5)
 JOURNAL_RETRY = 10.0  # seconds between tries to read the journal while the database is down
 
 
@@ -103,8 +108,15 @@ class Bot:
         )
         self.vault = SqlTokenVault(self.database)
         self.journal = Journal(SqlJournal(self.database))
+        self.replays = SqlReplays(self.database, REPLAY_WINDOW)
         parts = BotParts(
-            self.texts, self.engine.handle, self.in_place, self.vault, self.journal, clock
+            self.texts,
+            self.engine.handle,
+            self.in_place,
+            self.vault,
+            self.journal,
+            clock,
+            self.replays,
         )
         self._installed = _installed(settings, parts, options or {})
         self.channels: dict[str, Channel] = {i.spec.name: i.channel for i in self._installed}
@@ -234,6 +246,7 @@ class Bot:
             await installed.stop()  # callbacks in progress finish first
         await self.in_place.idle()
         await self.journal.idle()
+        await self.replays.idle()
         if self.translator is not None:
             await self.translator.close()
         await self.database.close()

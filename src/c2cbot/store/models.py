@@ -274,6 +274,7 @@ class CallbackNonce(Base):
     channel: Mapped[str] = mapped_column(String(20))
     timestamp: Mapped[str] = mapped_column(String(20))
     nonce: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(64))  # SHA-256 of the body: a retry, or a replay?
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("timestamp", sa.String(length=20), nullable=False),
         sa.Column("nonce", sa.String(length=64), nullable=False),
+        sa.Column("body", sa.String(length=64), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_callback_nonces")),
         sa.UniqueConstraint(
