@@ -41,6 +41,7 @@ from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
 from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.web.app import build_app
+from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
 from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,11 @@ class Bot:
         app = build_app(self.settings.templates_dir / "web" / "static")
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
+        app[TRUST_PROXY] = self.settings.trust_proxy
+        if self.settings.public_url is not None:
+            public = self.settings.public_url
+            port = f":{public.port}" if public.port not in (None, 80, 443) else ""
+            app[PUBLIC_ORIGIN] = f"{public.scheme}://{public.host}{port}"
         app.on_shutdown.append(self._release_long_polls)
         for installed in self._installed:
             app.add_routes(installed.routes())

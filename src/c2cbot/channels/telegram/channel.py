@@ -246,7 +246,7 @@ class TelegramChannel:
             return web.Response(status=403)
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested beyond reason
             return web.Response(status=400)
         if not isinstance(data, dict):
             return web.Response(status=400)
