@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from datetime import timedelta
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 import jinja2

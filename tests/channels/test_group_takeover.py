@@ -68,8 +68,8 @@ async def test_only_the_groups_coordinator_or_an_admin_moves_a_linked_group(
     dispatcher: Dispatcher,
     people: tuple[Driver, Driver],
 ) -> None:
-    def says(user: int, text: str) -> object:
-        return in_group(fast_fake, telegram_bot, dispatcher, user, text)
+    async def says(user: int, text: str) -> list[str]:
+        return await in_group(fast_fake, telegram_bot, dispatcher, user, text)
 
     await says(ALICE, "/link")
     assert await linked_to(database) == "Gothenburg–Shanghai"

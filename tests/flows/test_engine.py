@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from c2cbot.store.invites import GUESSES_PER_PERSON
 from c2cbot.domain.steps import Step
 from c2cbot.flows.commands.declaration import Audience
 from c2cbot.flows.commands.registry import help_text
@@ -20,6 +19,7 @@ from c2cbot.flows.ports import InviteProblem
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.walk import Position, question_at
 from c2cbot.runtime import Bot
+from c2cbot.store.invites import GUESSES_PER_PERSON
 from c2cbot.store.models import InviteCode, Membership, OutboxMessage, Stakeholder
 from tests.conftest import make_invite
 from tests.driver import Driver

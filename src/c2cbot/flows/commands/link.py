@@ -15,8 +15,8 @@ from c2cbot.domain.text import N_
 from c2cbot.flows.actions import GroupLanguages
 from c2cbot.flows.commanding import GroupChat, coordinator_role, group_coordinator
 from c2cbot.flows.commands.declaration import Audience, Button, GroupCommand
-from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.invites import INVITE_PROBLEMS
+from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.flows.ports import InviteProblem, Joined
 
 LINKED = N_("This group is now linked to {name}. Which languages should its digests use?")
