@@ -46,7 +46,7 @@ def test_invite_prints_a_code_for_a_seeded_partnership(sqlite_env: dict[str, str
         env=sqlite_env,
     )
     assert result.returncode == 0, result.stderr
-    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{8}\n", result.stdout)
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{14}\n", result.stdout)
 
 
 def test_invite_names_an_unknown_partnership(sqlite_env: dict[str, str]) -> None:

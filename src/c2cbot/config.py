@@ -29,6 +29,8 @@ class Settings(ChannelSettings, BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: AnyHttpUrl | None = None
+    # A reverse proxy in front terminates TLS: trust its X-Forwarded-Proto (Secure cookie).
+    trust_proxy: bool = False
     default_language: str = "en"
     home: Path = DEFAULT_HOME
     log_level: str = "INFO"

@@ -9,6 +9,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 import jinja2
@@ -35,12 +36,14 @@ from c2cbot.i18n import Catalogues
 from c2cbot.metrics import Metrics
 from c2cbot.scheduling.scheduler import Scheduling
 from c2cbot.store.database import Database
+from c2cbot.store.guards import SqlReplays
 from c2cbot.store.journal import SqlJournal
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
 from c2cbot.store.retention import Retention
 from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.web.app import build_app
+from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
 from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,9 @@ def tune_gc_for_serving() -> None:
 
 
 YOUNG_OBJECTS = 50_000
+#: How long a signed callback's (timestamp, nonce) is remembered: the time skew WeChat
+#: and WeCom callbacks are accepted within (5 minutes).
+REPLAY_WINDOW = timedelta(minutes=5)
 JOURNAL_RETRY = 10.0  # seconds between tries to read the journal while the database is down
 
 
@@ -106,8 +112,15 @@ class Bot:
         )
         self.vault = SqlTokenVault(self.database)
         self.journal = Journal(SqlJournal(self.database))
+        self.replays = SqlReplays(self.database, REPLAY_WINDOW)
         parts = BotParts(
-            self.texts, self.engine.handle, self.in_place, self.vault, self.journal, clock
+            self.texts,
+            self.engine.handle,
+            self.in_place,
+            self.vault,
+            self.journal,
+            clock,
+            self.replays,
         )
         self._installed = _installed(settings, parts, options or {})
         self.channels: dict[str, Channel] = {i.spec.name: i.channel for i in self._installed}
@@ -156,6 +169,11 @@ class Bot:
         app = build_app(self.settings.templates_dir / "web" / "static")
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
+        app[TRUST_PROXY] = self.settings.trust_proxy
+        if self.settings.public_url is not None:
+            public = self.settings.public_url
+            port = f":{public.port}" if public.port not in (None, 80, 443) else ""
+            app[PUBLIC_ORIGIN] = f"{public.scheme}://{public.host}{port}"
         app.on_shutdown.append(self._release_long_polls)
         for installed in self._installed:
             app.add_routes(installed.routes())
@@ -238,6 +256,7 @@ class Bot:
             await installed.stop()  # callbacks in progress finish first
         await self.in_place.idle()
         await self.journal.idle()
+        await self.replays.idle()
         if self.translator is not None:
             await self.translator.close()
         await self.database.close()

@@ -84,7 +84,7 @@ ANSWERED = {
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Quick timing for in-process bots; the limits stay inside the fast fake's flood rules.
 QUICK = TelegramOptions(poll_timeout=2, request_timeout=0.5, retry_delay=0.05, limits=FAST_LIMITS)
-SECRET = "s3cret-token"
+SECRET = "s3cret-token-of-32-characters-at-least"
 SETTLE = 20.0
 KILL = signal.SIGKILL
 
@@ -419,6 +419,10 @@ async def test_webhook_bot_registers_checks_the_secret_and_replies(
             {"public_url": "https://bot.example.org", "telegram_webhook_secret": "has space"},
             "C2C_TELEGRAM_WEBHOOK_SECRET",
         ),
+        (  # allowed by Telegram, but a secret anyone could guess
+            {"public_url": "https://bot.example.org", "telegram_webhook_secret": "x" * 31},
+            "32 to 256",
+        ),
     ],
 )
 def test_webhook_mode_needs_an_address_and_a_secret(given: dict[str, str], named: str) -> None:
@@ -596,7 +600,7 @@ async def test_c2cbot_run_killed_mid_conversation_continues_where_it_was(
     code, out, err = await cli(
         "invite", "--partnership", PARTNERSHIP, "--role", "coordinator", env=base, cwd=tmp_path
     )
-    assert code == 0 and re.fullmatch(r"[A-Z0-9]{8}\n", out), err
+    assert code == 0 and re.fullmatch(r"[A-Z0-9]{14}\n", out), err
     invite = out.strip()
     env = {
         **base,

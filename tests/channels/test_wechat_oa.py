@@ -82,9 +82,12 @@ class Served:
     channel: WeChatOfficialAccount
     url: str
     fake: FakeWeChat
+    aes_key: str | None = None
 
-    def user(self, openid: str, *, sealed: bool = False, **options: Any) -> WeChatUser:
-        key = AES_KEY if sealed else None
+    def user(self, openid: str, *, sealed: bool | None = None, **options: Any) -> WeChatUser:
+        """A follower; in safe mode (the channel has a key) they post sealed, as WeChat does."""
+        sealed = self.aes_key is not None if sealed is None else sealed
+        key = (self.aes_key or AES_KEY) if sealed else None
         return WeChatUser(self.fake, self.url, openid, encoding_aes_key=key, **options)
 
 
@@ -165,7 +168,7 @@ async def serving(fake: FakeWeChat, wiring: Wiring) -> AsyncIterator[MakeOA]:
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         made.append((channel, runner))
         host, port = runner.addresses[0][:2]
-        return Served(channel, f"http://{host}:{port}/wechat", fake)
+        return Served(channel, f"http://{host}:{port}/wechat", fake, aes_key)
 
     yield make
     for channel, runner in made:

@@ -17,6 +17,18 @@ def test_a_text_message_is_read() -> None:
     assert message["MsgId"] == "42"
 
 
+DOCTYPE = '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>'
+NOT_UTF8 = [
+    DOCTYPE.encode("utf-16"),  # with its byte order mark
+    DOCTYPE.encode("utf-16-le"),  # without: the DOCTYPE guard reads bytes as UTF-8
+    DOCTYPE.encode("utf-32"),
+    "<xml><Content>hi</Content></xml>".encode("utf-16-be"),
+    b"\xef\xbb\xbf<xml><Content>hi</Content></xml>",
+    '<?xml version="1.0" encoding="GB18030"?><xml><Content>你好</Content></xml>'.encode("gb18030"),
+    b'<?xml version="1.0" encoding="ISO-8859-1"?><xml><Content>\xe9</Content></xml>',
+]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -27,6 +39,7 @@ def test_a_text_message_is_read() -> None:
         b"<notxml/>",
         b"",
         b"<xml>" + b"a" * MAX_BODY + b"</xml>",
+        *NOT_UTF8,
     ],
 )
 def test_unsafe_or_broken_xml_is_refused(body: bytes) -> None:

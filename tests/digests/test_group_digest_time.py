@@ -75,7 +75,7 @@ async def alice(bot: Bot, database: Database) -> Driver:
     conversations = load_conversations(bot.settings.conversations_dir)
     invite = await make_invite(database, role="coordinator")
     await onboard(driver, conversations, "en", invite, picks={"city": 0})
-    await group_sends(bot, driver, text=f"/link {await make_invite(database)}")
+    await group_sends(bot, driver, text="/link")
     await group_sends(bot, driver, action="g:en+zh_Hans")
     return driver
 

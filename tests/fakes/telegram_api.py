@@ -34,6 +34,10 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ADMIN_RIGHTS = (
+    "delete_messages", "manage_video_chats", "restrict_members", "promote_members",
+    "change_info", "invite_users", "post_stories", "edit_stories", "delete_stories",
+)  # fmt: skip
 JSON_KEYS = {
     "reply_markup",
     "allowed_updates",
@@ -201,6 +205,8 @@ class FakeTelegram:
         self.blocked: set[int] = set()
         self.removed: set[int] = set()
         self.migrated: dict[int, int] = {}
+        # Group administrators by chat: getChatMember says "administrator" for them.
+        self.admins: dict[int, set[int]] = {}
         self.allowed_updates: Any = None
         self.confirmed_offset = 0
         self._faults: list[Fault] = []
@@ -572,6 +578,15 @@ class FakeTelegram:
         return await handler(params)
 
     # ----- Bot API methods
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
+        member: dict[str, Any] = {"status": status, "user": self.person(user_id)}
+        if status == "administrator":
+            member |= {"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True}
+            member |= {f"can_{right}": True for right in ADMIN_RIGHTS}
+        return member
 
     async def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {

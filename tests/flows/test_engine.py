@@ -19,6 +19,7 @@ from c2cbot.flows.ports import InviteProblem
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.walk import Position, question_at
 from c2cbot.runtime import Bot
+from c2cbot.store.invites import GUESSES_PER_PERSON
 from c2cbot.store.models import InviteCode, Membership, OutboxMessage, Stakeholder
 from tests.conftest import make_invite
 from tests.driver import Driver
@@ -602,9 +603,14 @@ async def test_invite_problems_are_explained(bot: Bot, problem: InviteProblem) -
         first = await at_invite_question(bot, "bob")
         await first.send(code)
         assert (await position_of(first)) == Position("name")
+    elif problem is InviteProblem.TOO_MANY:
+        code = await make_invite(bot.database)  # past the limit even a good code is refused
     memberships = await membership_count(bot)
 
     driver = await at_invite_question(bot, "carol")
+    if problem is InviteProblem.TOO_MANY:
+        for _ in range(GUESSES_PER_PERSON):
+            await driver.send("NOPE2345")
     replies = await driver.send(code)
     assert replies[0].text == says(bot, "en", INVITE_PROBLEMS[problem])
     assert len(replies) == 2  # and the question again, so the way on is clear

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from c2cbot.scheduling.retention import prune_records
 from c2cbot.store.database import Database
-from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
+from c2cbot.store.models import Attempt, InboundMessage, JournalEntry, OutboxMessage
 from c2cbot.store.retention import BATCH, Retention
 
 NOW = datetime(2027, 6, 1, 3, 0, tzinfo=UTC)
@@ -42,6 +42,10 @@ async def test_a_large_table_is_pruned_in_batches_and_recent_rows_stay(
         new = [{"channel": "web", "dedupe_key": f"n{n}", "received_at": RECENT} for n in range(9)]
         await session.execute(insert(InboundMessage), old + new)
         await session.execute(
+            insert(Attempt),
+            [{"kind": "invite", "subject": "h", "at": at} for at in (OLD, RECENT)],
+        )
+        await session.execute(
             insert(JournalEntry),
             [{"channel": "web", "dedupe_key": "j", "inbound": {}, "received_at": OLD}],
         )
@@ -60,10 +64,11 @@ async def test_a_large_table_is_pruned_in_batches_and_recent_rows_stay(
 
     assert await _count(database, InboundMessage) == 9
     assert await _count(database, JournalEntry) == 0
+    assert await _count(database, Attempt) == 1  # the recent wrong code still counts
     async with database.sessions() as session:
         left = (await session.execute(select(OutboxMessage.chat_id, OutboxMessage.status))).all()
     kept = sorted(left)
     # Unsent rows, recent rows and each chat's newest row stay; the rest goes.
     assert {("c1", "pending"), ("c2", "dead"), ("c3", "sent"), ("c4", "pending")} <= set(kept)
     assert len({chat for chat, _ in kept}) == 40 and len(kept) == 41  # newest per chat, c4
-    assert removed == MANY + 1 + (2 * BATCH + 4 - 41)
+    assert removed == MANY + 1 + 1 + (2 * BATCH + 4 - 41)

@@ -19,7 +19,8 @@ async def served(bot: Bot) -> AsyncIterator[str]:
 async def browser(served: str) -> AsyncIterator[aiohttp.ClientSession]:
     """A client with a cookie jar that has visited /chat, as a browser would."""
     jar = aiohttp.CookieJar(unsafe=True)  # keep cookies of an IP address, as browsers do
-    async with aiohttp.ClientSession(base_url=served, cookie_jar=jar) as session:
+    own = {"Origin": served}  # a browser says where a script's request comes from
+    async with aiohttp.ClientSession(base_url=served, cookie_jar=jar, headers=own) as session:
         async with session.get("/chat") as page:
             assert page.status == 200
         yield session

@@ -152,6 +152,13 @@ class TokenVault(Protocol):
         """A fresh token; ``fetch`` returns (token, seconds valid) and runs only if needed."""
 
 
+class ReplayGuard(Protocol):
+    """Signed callbacks seen lately, shared by every instance (``store.guards.SqlReplays``)."""
+
+    async def first_use(self, channel: str, timestamp: str, nonce: str, body: bytes) -> bool:
+        """``False`` when (timestamp, nonce) came before with another body: a replay."""
+
+
 class InboundJournal(Protocol):
     """Where a channel keeps what it confirms before the engine has it (``flows.journal``)."""
 

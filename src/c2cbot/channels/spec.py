@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 
-from c2cbot.channels.base import Capabilities, Channel, InboundJournal, TokenVault
+from c2cbot.channels.base import Capabilities, Channel, InboundJournal, ReplayGuard, TokenVault
 from c2cbot.clock import Clock
 from c2cbot.delivery.in_place import InPlaceReplies
 from c2cbot.flows.messages import Inbound
@@ -35,6 +35,7 @@ class BotParts:
     vault: TokenVault
     journal: InboundJournal
     clock: Clock
+    replays: ReplayGuard | None = None  # signed callbacks seen (WeChat, WeCom)
 
 
 class NoOptions:

@@ -21,6 +21,10 @@ INVITE_PROBLEMS = {
     InviteProblem.USED_UP: N_(
         "That invite code has been used up. Please ask your coordinator for a new one."
     ),
+    InviteProblem.TOO_MANY: N_(
+        "Too many invite codes were tried. Please wait an hour and try again, "
+        "or ask your coordinator."
+    ),
 }
 WELCOME = N_("Welcome to the partnership {name}!")
 
@@ -31,7 +35,8 @@ async def redeem(turn: ChatTurn, text: str) -> Joined | None:
     Codes are read leniently (spaces, dashes and lower case are how people copy them).
     """
     code = re.sub(r"[^A-Z0-9]", "", values.normalise(text).upper())[:32]
-    result = await turn.ledger.people.redeem_invite(code, turn.person.stakeholder_id, turn.now)
+    person, origin = turn.person.stakeholder_id, turn.inbound.origin
+    result = await turn.ledger.people.redeem_invite(code, person, turn.now, origin)
     if isinstance(result, InviteProblem):
         turn.say(INVITE_PROBLEMS[result])
         return None

@@ -24,10 +24,16 @@ class Inbound:
     source_message_id: str | None = None
     event: str | None = None
     private_link: str | None = None
+    origin: str | None = None
+    group_admin: bool = False
     """``event``: "unreachable" (blocked, kicked, unsubscribed), "left_group", or
     "group_moved" (``text`` is the new chat id). ``source_message_id``: the message whose
     button was pressed. ``private_link``: opens a private chat with the bot (Telegram
-    t.me link), so group members can be sent there."""
+    t.me link), so group members can be sent there. ``origin``: where the request came
+    from (the browser chat's source address), so guessing invite codes is limited per
+    address too; only a hash of it is stored. ``group_admin``: the platform itself says
+    the sender administers the group (Telegram's getChatMember), asked by the channel
+    only for commands that need it (/link)."""
 
 
 @dataclass(frozen=True)

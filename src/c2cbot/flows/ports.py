@@ -52,6 +52,7 @@ class InviteProblem(StrEnum):
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     USED_UP = "used_up"
+    TOO_MANY = "too_many"  # too many wrong codes lately: one answer, whatever the code
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,10 @@ class People(Protocol):
     async def update_profile(self, stakeholder_id: int, field: str, value: Any) -> None: ...
 
     async def redeem_invite(
-        self, code: str, stakeholder_id: int, now: datetime
-    ) -> Joined | InviteProblem: ...
+        self, code: str, stakeholder_id: int, now: datetime, origin: str | None = None
+    ) -> Joined | InviteProblem:
+        """Join with ``code``; wrong codes are counted per person and per ``origin``, and
+        past the limit every code gets ``InviteProblem.TOO_MANY``."""
 
     async def partnership_cities(self, partnership_id: int) -> list[Place]: ...
 
@@ -160,8 +163,11 @@ class Chats(Protocol):
     async def group_partnership(self, channel: str, chat_id: str) -> int | None:
         """The partnership an active group is linked to."""
 
-    async def invite_target(self, code: str, now: datetime) -> Joined | InviteProblem:
-        """The partnership an invite code points to, without using the code up."""
+    async def invite_target(
+        self, code: str, now: datetime, guesser: int, origin: str | None = None
+    ) -> Joined | InviteProblem:
+        """The partnership an invite code points to, without using the code up; a wrong
+        code counts against ``guesser`` (a stakeholder id) and ``origin``, as redeeming."""
 
     async def set_group_languages(self, channel: str, chat_id: str, languages: list[str]) -> bool:
         """False when the group is not linked to any partnership."""

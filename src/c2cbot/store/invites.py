@@ -9,18 +9,73 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.flows.ports import InviteProblem
-from c2cbot.store.models import InviteCode, Membership, Partnership
+from c2cbot.store.guards import subject_of
+from c2cbot.store.models import Attempt, InviteCode, Membership, Partnership
 
 # No 0/O or 1/I/L: codes are read aloud and typed from paper.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+#: 14 of 31 characters is about 69 bits: out of reach of guessing at any rate the limits
+#: below allow. Codes made before (8 characters) still redeem until they expire.
+CODE_LENGTH = 14
+
+#: Wrong codes tried within ``GUESS_WINDOW`` before every code gets the same refusal:
+#: per person (any channel) and per source address (the browser chat, where a new
+#: cookie is a new person).
+GUESSES_PER_PERSON = 10
+GUESSES_PER_ORIGIN = 30
+GUESS_WINDOW = timedelta(hours=1)
+PERSON, ORIGIN = "invite:person", "invite:origin"
 
 
-def new_code(length: int = 8) -> str:
+def new_code(length: int = CODE_LENGTH) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def _guessers(stakeholder_id: int, origin: str | None) -> list[tuple[str, str, int]]:
+    """(kind, subject, limit) of everyone a wrong code counts against."""
+    found = [(PERSON, subject_of(PERSON, str(stakeholder_id)), GUESSES_PER_PERSON)]
+    if origin:
+        found.append((ORIGIN, subject_of(ORIGIN, origin), GUESSES_PER_ORIGIN))
+    return found
+
+
+async def guessing_too_much(
+    session: AsyncSession, stakeholder_id: int, origin: str | None, now: datetime
+) -> bool:
+    """Whether the person or their address used up the wrong codes of the window."""
+    for kind, subject, limit in _guessers(stakeholder_id, origin):
+        query = select(func.count()).where(
+            Attempt.kind == kind, Attempt.subject == subject, Attempt.at > now - GUESS_WINDOW
+        )
+        if int((await session.execute(query)).scalar_one()) >= limit:
+            return True
+    return False
+
+
+async def count_wrong_code(
+    session: AsyncSession, stakeholder_id: int, origin: str | None, now: datetime
+) -> None:
+    """One wrong code against the person and their address (committed with the turn)."""
+    for kind, subject, _ in _guessers(stakeholder_id, origin):
+        mine = (Attempt.kind == kind) & (Attempt.subject == subject)
+        await session.execute(delete(Attempt).where(mine, Attempt.at <= now - GUESS_WINDOW))
+        await session.execute(insert(Attempt).values(kind=kind, subject=subject, at=now))
+
+
+async def checked_invite(
+    session: AsyncSession, code: str, stakeholder_id: int, origin: str | None, now: datetime
+) -> InviteCode | InviteProblem:
+    """``valid_invite`` within the guessing limits: past them, ``TOO_MANY`` for any code."""
+    if await guessing_too_much(session, stakeholder_id, origin, now):
+        return InviteProblem.TOO_MANY
+    invite = await valid_invite(session, code, now)
+    if invite is InviteProblem.UNKNOWN:
+        await count_wrong_code(session, stakeholder_id, origin, now)
+    return invite
 
 
 async def create_invite(

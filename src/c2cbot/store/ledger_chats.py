@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from c2cbot.flows.ports import Invitation, InviteProblem, Joined
 from c2cbot.store.invite_records import code_as_typed, revoke_invite
-from c2cbot.store.invites import create_invite, member_of, valid_invite
+from c2cbot.store.invites import checked_invite, create_invite, member_of
 from c2cbot.store.ledger_base import LedgerPart
 from c2cbot.store.models import ChannelIdentity, GroupChat, InviteCode, Partnership
 from c2cbot.store.partnership_names import titles_of
@@ -58,8 +58,10 @@ class SqlChats(LedgerPart):
         group = await self._group(channel, chat_id)
         return group.partnership_id if group is not None and group.active else None
 
-    async def invite_target(self, code: str, now: datetime) -> Joined | InviteProblem:
-        invite = await valid_invite(self.session, code, now)
+    async def invite_target(
+        self, code: str, now: datetime, guesser: int, origin: str | None = None
+    ) -> Joined | InviteProblem:
+        invite = await checked_invite(self.session, code, guesser, origin, now)
         if isinstance(invite, InviteProblem):
             return invite
         partnership = await self.session.get_one(Partnership, invite.partnership_id)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from c2cbot.flows.ports import InviteProblem, Joined, Person, Place
 from c2cbot.store import per_message
 from c2cbot.store.erasure import erase_person
-from c2cbot.store.invites import member_of, rank, valid_invite
+from c2cbot.store.invites import checked_invite, member_of, rank
 from c2cbot.store.ledger_base import LedgerPart
 from c2cbot.store.models import (
     ChannelIdentity,
@@ -105,9 +105,9 @@ class SqlPeople(LedgerPart):
         )
 
     async def redeem_invite(
-        self, code: str, stakeholder_id: int, now: datetime
+        self, code: str, stakeholder_id: int, now: datetime, origin: str | None = None
     ) -> Joined | InviteProblem:
-        invite = await valid_invite(self.session, code, now)
+        invite = await checked_invite(self.session, code, stakeholder_id, origin, now)
         if isinstance(invite, InviteProblem):
             return invite
         partnership = await self.session.get_one(Partnership, invite.partnership_id)

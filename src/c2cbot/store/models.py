@@ -294,6 +294,38 @@ class JournalEntry(Base):
     received_at: Mapped[datetime]
 
 
+class CallbackNonce(Base):
+    """A signed WeChat or WeCom callback seen: its (timestamp, nonce) may not come again.
+
+    Kept in the shared database so that every instance refuses a replay, and pruned once
+    the timestamp has left the window a callback is accepted in.
+    """
+
+    __tablename__ = "callback_nonces"
+    __table_args__ = (UniqueConstraint("channel", "timestamp", "nonce"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    timestamp: Mapped[str] = mapped_column(String(20))
+    nonce: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(64))  # SHA-256 of the body: a retry, or a replay?
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Attempt(Base):
+    """One counted try: a wrong invite code, a new browser identity.
+
+    ``subject`` is a hash of who tried (a person, a source address), never the address
+    itself; rows older than the longest window are pruned.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_kind_subject_at", "kind", "subject", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Answer(Base):
     """One answer; answering again adds a row, so the history stays."""
 

@@ -1,7 +1,8 @@
 """How long technical records are kept, and removing older ones in small batches.
 
-Dedupe keys of handled messages, journal rows the engine never cleared, and sent (or
-dead) outbox rows carry people's words and chat ids; they are needed for days, not
+Dedupe keys of handled messages, journal rows the engine never cleared, counted wrong
+invite and /connect codes, and sent (or dead) outbox rows carry people's words, chat ids
+and hashed addresses; they are needed for days or hours, not
 forever (``C2C_RETENTION_INBOUND_DAYS``, ``C2C_RETENTION_OUTBOX_DAYS``). Each batch is its
 own short transaction, so pruning a large table never holds a long lock: the bot keeps
 answering meanwhile. Unsent messages and the newest row of each chat (the last offer a
@@ -18,7 +19,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 
 from c2cbot.store.database import Database
-from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
+from c2cbot.store.models import (
+    Attempt,
+    ConnectAttempt,
+    InboundMessage,
+    JournalEntry,
+    OutboxMessage,
+)
 
 BATCH = 1000
 
@@ -47,6 +54,10 @@ async def prune(database: Database, retention: Retention, now: datetime) -> dict
         ),
         "journal": await _in_batches(
             database, JournalEntry.id, lambda: JournalEntry.received_at < inbound_cutoff
+        ),
+        "attempts": await _in_batches(database, Attempt.id, lambda: Attempt.at < inbound_cutoff)
+        + await _in_batches(
+            database, ConnectAttempt.id, lambda: ConnectAttempt.attempted_at < inbound_cutoff
         ),
         "outbox": await _in_batches(
             database,

@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from c2cbot.web import chat
+from c2cbot.web.guards import add_security_headers
 from c2cbot.web.keys import DATABASE, METRICS
 
 MAX_BODY = 1024 * 1024
@@ -43,6 +44,7 @@ async def count_errors(request: web.Request, handler: Handler) -> web.StreamResp
 def build_app(static_dir: Path) -> web.Application:
     """The application without its services; the composition root puts them in."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[count_errors])
+    app.on_response_prepare.append(add_security_headers)
     app.add_routes(
         [
             web.get("/", index),

@@ -18,6 +18,7 @@ from aiohttp import web
 from c2cbot.channels.web.chat import NAME, WebChat
 from c2cbot.flows.engine import Engine
 from c2cbot.flows.messages import Inbound
+from c2cbot.web.guards import over_https, same_site_origin
 from c2cbot.web.keys import ENGINE, OUTBOX, PAGE, WEBCHAT
 
 COOKIE = "c2c_chat"
@@ -45,15 +46,13 @@ def _chat_id(token: str) -> str:
 async def page(request: web.Request) -> web.Response:
     html = request.app[PAGE](request.headers.get("Accept-Language"))
     response = web.Response(text=html, content_type="text/html")
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; style-src 'self' 'unsafe-inline'"
-    )
     if _token(request) is None:
         response.set_cookie(
             COOKIE,
             secrets.token_urlsafe(32),
             httponly=True,
             samesite="Strict",
+            secure=over_https(request),
             max_age=365 * 24 * 3600,
         )
     return response
@@ -63,6 +62,10 @@ async def send(request: web.Request) -> web.Response:
     token = _token(request)
     if token is None:
         raise _error(401, "Open /chat first: it gives this browser its identity.")
+    if not same_site_origin(request):
+        raise _error(403, "Send from the chat page of this site.")
+    if request.content_type != "application/json":
+        raise _error(415, "The body must be JSON (application/json).")
     body = await _json(request)
     inbound = _inbound(body, _chat_id(token), request.headers.get("Accept-Language"))
     engine: Engine = request.app[ENGINE]
@@ -124,7 +127,7 @@ async def _wait_for_messages(
 async def _json(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
         raise _error(400, "The body must be JSON.") from None
     if not isinstance(body, dict):
         raise _error(400, "The body must be a JSON object.")
@@ -154,4 +157,8 @@ def _error(status: int, message: str) -> web.HTTPException:
         )
     if status == 401:
         return web.HTTPUnauthorized(text=text, content_type=kind)
+    if status == 403:
+        return web.HTTPForbidden(text=text, content_type=kind)
+    if status == 415:
+        return web.HTTPUnsupportedMediaType(text=text, content_type=kind)
     return web.HTTPBadRequest(text=text, content_type=kind)

@@ -8,6 +8,7 @@ webhook, and ``send`` puts the engine's ``Outbound`` messages on Telegram
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 import telegram
 from aiohttp import web
-from telegram import BotCommand, CallbackQuery, Update, User
+from telegram import BotCommand, CallbackQuery, ChatMember, Update, User
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, TelegramError
 
@@ -45,6 +46,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 COMMANDS: tuple[tuple[str, str], ...] = chat_menu()
 # Telegram's language_code for a command list (None: everyone else) → our language hint.
 COMMAND_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, "en"), ("zh", "zh"), ("de", "de"))
+ADMIN_COMMAND = "/link"  # the group command whose sender's administrator status matters
 BUTTON_BROKEN = N_("Sorry, that button does not work. Please use the buttons of my last message.")
 
 InboundHandler = Callable[[Inbound], Awaitable[object]]
@@ -186,7 +188,24 @@ class TelegramChannel:
             return
         inbound = self._reader.read(update)
         if inbound is not None:
-            await self._on_inbound(inbound)
+            await self._on_inbound(await self._with_admin_word(inbound))
+
+    async def _with_admin_word(self, inbound: Inbound) -> Inbound:
+        """Whether the sender of a group's /link administers the group, as Telegram says.
+
+        Only /link needs it (an administrator may move a linked group to another
+        partnership), so only /link costs a getChatMember call.
+        """
+        words = (inbound.text or "").split(maxsplit=1)
+        if not inbound.is_group or inbound.event or not words or words[0].lower() != ADMIN_COMMAND:
+            return inbound
+        try:
+            member = await self._bot.get_chat_member(inbound.chat_id, int(inbound.external_id))
+        except (TelegramError, ValueError) as error:
+            log.info("could not ask Telegram about a group's administrator (%s)", describe(error))
+            return inbound
+        admin = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+        return dataclasses.replace(inbound, group_admin=admin)
 
     async def _on_callback(self, update_id: int, query: CallbackQuery) -> None:
         """Answer at once so the button's spinner stops, then let the engine handle the press."""
@@ -227,7 +246,7 @@ class TelegramChannel:
             return web.Response(status=403)
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested beyond reason
             return web.Response(status=400)
         if not isinstance(data, dict):
             return web.Response(status=400)

@@ -8,7 +8,9 @@ from enum import StrEnum
 
 from pydantic import AnyHttpUrl, BaseModel, SecretStr, model_validator
 
-_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Telegram takes 1 to 256 of these characters; fewer than 32 could be guessed.
+MIN_SECRET = 32
+_WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{MIN_SECRET},256}}")
 
 
 class TelegramMode(StrEnum):
@@ -51,8 +53,9 @@ class TelegramSettings(BaseModel):
         )
         if not _WEBHOOK_SECRET.fullmatch(secret):
             raise ValueError(
-                "C2C_TELEGRAM_MODE=webhook needs C2C_TELEGRAM_WEBHOOK_SECRET "
-                "(1 to 256 of A-Z, a-z, 0-9, _ and -)"
+                "C2C_TELEGRAM_MODE=webhook needs C2C_TELEGRAM_WEBHOOK_SECRET: "
+                f"{MIN_SECRET} to 256 of A-Z, a-z, 0-9, _ and - (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
             )
         return self
 

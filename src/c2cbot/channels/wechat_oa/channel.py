@@ -34,7 +34,7 @@ from c2cbot.channels._tencent.callbacks import (
     read_xml,
 )
 from c2cbot.channels._tencent.crypto import Envelope, same, signature
-from c2cbot.channels.base import InboundJournal, TokenVault, as_numbered_text
+from c2cbot.channels.base import InboundJournal, ReplayGuard, TokenVault, as_numbered_text
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK
 from c2cbot.channels.wechat_oa.reading import read_inbound
 from c2cbot.channels.wechat_oa.replies import SEPARATOR, fitting, render_reply
@@ -97,8 +97,10 @@ class WeChatOfficialAccount:
         reply_deadline: float = 4.0,
         max_waiting: int = MAX_WAITING,
         clock: Clock = system_clock,
+        replays: ReplayGuard | None = None,
     ) -> None:
         self._token, self._texts, self._in_place = token, texts, in_place
+        self._replays = replays
         self._deadline, self._max_waiting, self._clock = reply_deadline, max_waiting, clock
         self._sealer = Envelope(token, aes_key, app_id, "WeChat") if aes_key else None
         account = _account(api_url, app_id, app_secret)
@@ -136,14 +138,20 @@ class WeChatOfficialAccount:
         return web.Response(text=request.query.get("echostr", ""))
 
     async def _receive(self, request: web.Request) -> web.Response:
+        # WeChat's five seconds run from here, the replay check included.
+        patience = asyncio.get_running_loop().time() + CALLBACK_PATIENCE
         try:
             callback = self._authenticate(request.query)
-            message = self._open(await read_body(request), callback)
+            if self._sealer is not None and not callback.encrypted:
+                raise Refused(403, "a plaintext callback, but safe mode (an EncodingAESKey) is set")
+            body = await read_body(request)
+            message = self._open(body, callback)
+            await self._first_time(callback, body)
             inbound = read_inbound(message)
         except Refused as refused:
             return _refusal(refused)
         try:
-            reply = await self._answer(inbound) if inbound is not None else None
+            reply = await self._answer(inbound, patience) if inbound is not None else None
         except EngineFailed:  # logged where it failed; WeChat retries, the dedupe makes it safe
             return web.Response(status=500)
         except Exception:
@@ -163,6 +171,19 @@ class WeChatOfficialAccount:
         if encrypted and not msg_signature:
             raise Refused(403, "encrypted callback without msg_signature")
         return Callback(timestamp, nonce, encrypted, msg_signature)
+
+    async def _first_time(self, callback: Callback, body: bytes) -> None:
+        """A signed callback's (timestamp, nonce) again with another body is a replay.
+
+        In plaintext mode the signature covers only the token, timestamp and nonce, so
+        whoever saw one callback URL could post any message with it while the timestamp
+        is fresh; every instance shares the pairs it has seen (``ReplayGuard``).
+        """
+        replays = self._replays
+        if replays is not None and not await replays.first_use(
+            NAME, callback.timestamp, callback.nonce, body
+        ):
+            raise Refused(403, "a replayed timestamp and nonce")
 
     def _recent(self, timestamp: str) -> bool:
         now = self._clock().timestamp()
@@ -196,7 +217,7 @@ class WeChatOfficialAccount:
 
     # ----- the five-second rule
 
-    async def _answer(self, inbound: Inbound) -> str | None:
+    async def _answer(self, inbound: Inbound, patience: float) -> str | None:
         """The passive reply's text, if the engine committed it within the deadline.
 
         When the engine is behind (``max_waiting`` runs in flight), waiting would only
@@ -204,7 +225,6 @@ class WeChatOfficialAccount:
         """
         if self._runner.running(inbound):
             return None  # WeChat's retry while the first delivery is still being handled
-        patience = asyncio.get_running_loop().time() + CALLBACK_PATIENCE
         if self._runner.in_flight >= self._max_waiting:
             await self._keep(inbound, self._runner.start(inbound), patience)
             return None  # the dispatcher sends the replies when the engine is done

@@ -39,6 +39,7 @@ def _build(
         vault=parts.vault,
         template_id=config.template_id,
         journal=parts.journal,
+        replays=parts.replays,
         reply_deadline=config.reply_deadline,
         clock=parts.clock,
     )

@@ -38,7 +38,7 @@ from c2cbot.channels._tencent.callbacks import (
     read_body,
     read_xml,
 )
-from c2cbot.channels.base import DeliveryError, InboundJournal, TokenVault, image_of
+from c2cbot.channels.base import DeliveryError, InboundJournal, ReplayGuard, TokenVault, image_of
 from c2cbot.channels.partial import PartsSent, fingerprint
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, Clock
 from c2cbot.channels.wecom.errors import TOKEN_ERRORS, WeComError, api_error, token_refused
@@ -94,8 +94,10 @@ class WeComApp:
         rate_clock: Clock = SYSTEM_CLOCK,
         options: WeComOptions | None = None,
         journal: InboundJournal | None = None,
+        replays: ReplayGuard | None = None,
     ) -> None:
         self._options = options = options or WeComOptions()
+        self._replays = replays
         self._corp_id, self._agent_id, self._texts = corp_id, agent_id, texts
         self._crypto = CallbackCrypto(token, aes_key, corp_id, clock, options.max_skew)
         self._clock = clock
@@ -131,6 +133,7 @@ class WeComApp:
         return web.Response(text=plain)
 
     async def _receive(self, request: web.Request) -> web.Response:
+        started = asyncio.get_running_loop().time()  # WeCom's five seconds run from here
         try:
             inbound = await self._read(request)
         except Refused as refused:
@@ -138,7 +141,7 @@ class WeComApp:
             return web.Response(status=refused.status)
         if inbound is None:
             return web.Response()
-        return await self._answer(inbound, self._runner.start(inbound))
+        return await self._answer(inbound, self._runner.start(inbound), started)
 
     async def _read(self, request: web.Request) -> Inbound | None:
         """Size, time, outer XML, signature, decryption, inner XML — in that order."""
@@ -148,11 +151,21 @@ class WeComApp:
         if not encrypted:
             raise Refused(400, "no <Encrypt> element")
         plain = self._crypto.open(request.query, encrypted)
+        await self._first_time(request.query, body)
         fields = read_xml(plain.encode())
         inbound = read_callback(fields, self._agent_id)
         if inbound is not None and not self._heard_from(inbound.external_id, fields):
             return None
         return inbound
+
+    async def _first_time(self, query: Mapping[str, str], body: bytes) -> None:
+        """A signed (timestamp, nonce) again with another body is a replay: refused by
+        every instance (``ReplayGuard``); the same body is WeCom's own retry."""
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        if self._replays is not None and not await self._replays.first_use(
+            NAME, timestamp, nonce, body
+        ):
+            raise Refused(403, "a replayed timestamp and nonce")
 
     def _heard_from(self, userid: str, fields: Mapping[str, str]) -> bool:
         """Note the member's callback; ``False`` for an app opening that needs no greeting.
@@ -169,13 +182,15 @@ class WeComApp:
         opening = fields.get("Event", "").lower() == OPENING
         return not opening or last is None or now - last >= self._options.greet_after
 
-    async def _answer(self, inbound: Inbound, task: asyncio.Task[object]) -> web.Response:
+    async def _answer(
+        self, inbound: Inbound, task: asyncio.Task[object], started: float
+    ) -> web.Response:
         """Wait briefly so a failure can ask WeCom to retry; else confirm with an empty 200."""
         await asyncio.wait({task}, timeout=self._options.answer_within)
         if task.done() and not task.cancelled() and task.exception() is not None:
             return web.Response(status=500)
         try:
-            left = CALLBACK_PATIENCE - self._options.answer_within
+            left = started + CALLBACK_PATIENCE - asyncio.get_running_loop().time()
             await self._runner.keep(inbound, task, left)
         except Exception:
             log.exception("could not keep a WeCom message the engine has not stored yet")

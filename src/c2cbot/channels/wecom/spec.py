@@ -56,6 +56,7 @@ def _build(config: WeComConfig, parts: BotParts, options: WeComOptions | None) -
         on_inbound=parts.on_inbound,
         vault=parts.vault,
         journal=parts.journal,
+        replays=parts.replays,
         clock=unix_seconds(parts.clock),
         options=options,
     )

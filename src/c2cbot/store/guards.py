@@ -1,0 +1,149 @@
+"""What guards the doors, kept where every instance sees it: signed callbacks already
+seen (``SqlReplays``) and new browser identities per source address (``SqlNewcomers``).
+
+An in-memory cache would let a replay or a fresh identity through the other instance,
+or after a restart; these rows are few, short-lived and pruned as they fall out of
+their window. Wrong invite codes are counted in the same ``attempts`` table, inside the
+engine's transaction (``store/invites.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import Table, delete, exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from c2cbot.store.database import Database
+from c2cbot.store.models import Attempt, CallbackNonce, ChannelIdentity
+
+log = logging.getLogger(__name__)
+_nonces = cast(Table, CallbackNonce.__table__)
+#: Seconds a callback waits for the shared record before trusting this process's memory:
+#: WeChat and WeCom wait only five seconds for the whole callback.
+PATIENCE = 0.5
+REMEMBERED = 100_000  # pairs this process remembers itself
+PRUNE_EVERY = timedelta(seconds=60)  # at most one prune a minute per process and table
+NEWCOMER = "web:newcomer"
+
+
+def subject_of(kind: str, who: str) -> str:
+    """A fixed-size stand-in for a person or address: rows never hold the address itself."""
+    return hashlib.sha256(f"{kind}\x00{who}".encode()).hexdigest()
+
+
+class SqlReplays:
+    """(timestamp, nonce) pairs of signed callbacks, refused the second time anywhere."""
+
+    def __init__(self, database: Database, window: timedelta) -> None:
+        self.database, self.window = database, window
+        self._pruned: datetime | None = None
+        self._seen: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        self._recording: set[asyncio.Task[bool]] = set()
+
+    async def first_use(self, channel: str, timestamp: str, nonce: str, body: bytes) -> bool:
+        """Record the pair; ``False`` if it came before with another body (a replay).
+
+        The same pair with the same body is the platform's own retry of a callback that
+        was not answered in time: the engine's dedupe makes that harmless, and refusing
+        it would lose a message whose first delivery failed. This process's own memory
+        answers first; when the database is slower than ``PATIENCE`` (or down), the
+        callback goes on on that memory alone and the pair is recorded when it can be.
+        """
+        key, digest = (channel, timestamp[:20], nonce[:64]), hashlib.sha256(body).hexdigest()
+        known = self._seen.get(key)
+        if known is not None:
+            return known == digest
+        self._remember(key, digest)
+        recording = asyncio.ensure_future(self._record(key, digest))
+        self._recording.add(recording)
+        recording.add_done_callback(self._recorded)
+        try:
+            return await asyncio.wait_for(asyncio.shield(recording), PATIENCE)
+        except TimeoutError:
+            log.warning("the shared replay record was slow; this process's memory decided")
+            return True
+        except Exception:  # already logged by _recorded; a database down must not stop callbacks
+            return True
+
+    async def idle(self) -> None:
+        """Wait for records still being written (shutdown, tests)."""
+        while self._recording:
+            await asyncio.gather(*self._recording, return_exceptions=True)
+
+    def _remember(self, key: tuple[str, str, str], digest: str) -> None:
+        self._seen[key] = digest
+        while len(self._seen) > REMEMBERED:
+            self._seen.popitem(last=False)
+
+    def _recorded(self, recording: asyncio.Task[bool]) -> None:
+        self._recording.discard(recording)
+        if not recording.cancelled() and recording.exception() is not None:
+            log.warning("could not record a callback's nonce (%s)", type(recording.exception()))
+
+    async def _record(self, key: tuple[str, str, str], digest: str) -> bool:
+        now = self.database.clock()
+        row = dict(zip(("channel", "timestamp", "nonce"), key, strict=True))
+        try:
+            async with self.database.transaction(urgent=True) as session:
+                await session.execute(insert(_nonces).values(**row, body=digest, seen_at=now))
+                await self._prune(session, now)
+        except IntegrityError:
+            return await self._same_body(row, digest)
+        return True
+
+    async def _same_body(self, row: dict[str, str], digest: str) -> bool:
+        query = select(_nonces.c.body).where(*(_nonces.c[k] == v for k, v in row.items()))
+        async with self.database.sessions() as session:
+            return (await session.execute(query)).scalar_one_or_none() == digest
+
+    async def _prune(self, session: AsyncSession, now: datetime) -> None:
+        if self._pruned is not None and now - self._pruned < PRUNE_EVERY:
+            return
+        self._pruned = now
+        # Twice the window: a timestamp seen now may be a window old and stay valid a window.
+        await session.execute(delete(_nonces).where(_nonces.c.seen_at < now - 2 * self.window))
+
+
+class SqlNewcomers:
+    """How many new identities a source address brought to a channel lately.
+
+    A browser identity is a cookie the browser keeps, so a script can make a fresh one
+    per request; counting them per address keeps cookies from being churned around the
+    per-person limits.
+    """
+
+    def __init__(self, database: Database, limit: int, window: timedelta) -> None:
+        self.database, self.limit, self.window = database, limit, window
+        self._pruned: datetime | None = None
+
+    async def admit(self, channel: str, external_id: str, origin: str) -> bool:
+        """``True`` for a known identity, or a new one within its address's allowance."""
+        known = exists().where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+        async with self.database.sessions() as session:
+            if (await session.execute(select(known))).scalar():
+                return True
+        now, subject = self.database.clock(), subject_of(NEWCOMER, origin)
+        recent = select(func.count()).where(
+            Attempt.kind == NEWCOMER, Attempt.subject == subject, Attempt.at > now - self.window
+        )
+        async with self.database.transaction() as session:
+            if int((await session.execute(recent)).scalar_one()) >= self.limit:
+                return False
+            await session.execute(insert(Attempt).values(kind=NEWCOMER, subject=subject, at=now))
+            await self._prune(session, now)
+        return True
+
+    async def _prune(self, session: AsyncSession, now: datetime) -> None:
+        if self._pruned is not None and now - self._pruned < PRUNE_EVERY:
+            return
+        self._pruned = now
+        await session.execute(delete(Attempt).where(Attempt.at < now - self.window * 24))
