@@ -16,7 +16,9 @@ expected ``sendMessage``: the whole pipeline, Bot API → bot → database → r
    person sends ``/start <invite code>`` through the fake and presses and types their
    way through onboarding into the Aim step, whose questions they then answer in the
    timed phase with typed answers (``answer_plan`` from ``engine_throughput.py``): every
-   timed update is one answer stored in the database and one reply (the next question).
+   timed update is one answer stored in the database and one reply (the next question),
+   plus a read-back ("Noted: …") before it where the answer was a typed choice, figure
+   or date (since issue 13); the run ends when all those replies have been sent.
 
 The per-chat limiter (1 message/s per chat, 25/s overall) would make c2cbot's time a
 property of the limiter, so c2cbot runs with relaxed limits; ``--default-limits`` adds a
@@ -68,7 +70,10 @@ from c2cbot.channels.ratelimit import SYSTEM_CLOCK, ChatLimiter, ChatLimits, Rat
 from c2cbot.channels.telegram import SPEC as TELEGRAM
 from c2cbot.channels.telegram import TelegramOptions
 from c2cbot.config import Settings
+from c2cbot.flows import walk
 from c2cbot.flows.loader import load_all
+from c2cbot.flows.readback import NOTED, READ_KINDS
+from c2cbot.flows.schema import Conversation
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot, tune_gc_for_serving
 from c2cbot.store.database import Database
@@ -108,6 +113,7 @@ GRACE = 0.5  # seconds to wait after the last expected reply, to catch extra sen
 UNLIMITED = Rate(1e9, 1e9)
 RELAXED = ChatLimits(overall=UNLIMITED, private=UNLIMITED, group=UNLIMITED)
 PROGRESS = re.compile(r"(\d+)/(\d+)\s*$")
+NOTED_PREFIX = NOTED.split("{", 1)[0]  # "Noted: ", the English the benchmark people read
 
 LimitsMode = Literal["relaxed", "production"]
 
@@ -355,10 +361,13 @@ class FakeProcess:
                 raise RuntimeError(f"fake {path}: {body}")
             return body
 
-    async def push(self, updates: list[dict[str, Any]], *, timed: bool = False) -> dict[str, int]:
-        result: dict[str, int] = await self._json(
-            "POST", "/_push", json={"updates": updates, "timed": timed}
-        )
+    async def push(
+        self, updates: list[dict[str, Any]], *, timed: bool = False, expect: int | None = None
+    ) -> dict[str, int]:
+        body: dict[str, Any] = {"updates": updates, "timed": timed}
+        if expect is not None:
+            body["expect"] = expect  # replies the timed phase ends with, if not one each
+        result: dict[str, int] = await self._json("POST", "/_push", json=body)
         return result
 
     async def stats(self) -> dict[str, Any]:
@@ -463,6 +472,7 @@ class Timed:
 
     user: int
     text: str
+    replies: int = 1  # c2cbot reads a typed choice, figure or date back before moving on
 
 
 def arrival(counts: Sequence[int], order: str, seed: int) -> list[tuple[int, int]]:
@@ -480,7 +490,10 @@ def arrival(counts: Sequence[int], order: str, seed: int) -> list[tuple[int, int
 
 
 def timed_updates(
-    users: Sequence[int], plan: Sequence[Planned], args: argparse.Namespace
+    users: Sequence[int],
+    plan: Sequence[Planned],
+    conversation: Conversation,
+    args: argparse.Namespace,
 ) -> list[Timed]:
     counts = shares(args.updates, len(users))
     if max(counts) >= len(plan):
@@ -489,7 +502,16 @@ def timed_updates(
             f"{len(plan)} questions: use at most {len(plan) - 1} per person, so every "
             "update is an answer with exactly one reply"
         )
-    return [Timed(users[p], plan[n].text) for p, n in arrival(counts, args.order, args.seed)]
+    replies = [1 + said_back(conversation, planned) for planned in plan]
+    return [
+        Timed(users[p], plan[n].text, replies[n]) for p, n in arrival(counts, args.order, args.seed)
+    ]
+
+
+def said_back(conversation: Conversation, planned: Planned) -> int:
+    """1 when c2cbot answers this typed answer with a read-back before the next question."""
+    question = walk.question_at(conversation, walk.Position(planned.key))
+    return int(question.type in READ_KINDS)
 
 
 def as_pushes(timed: Sequence[Timed]) -> list[dict[str, Any]]:
@@ -768,9 +790,12 @@ async def onboard_all(
 
 
 def progress_in_order(lines: Sequence[str]) -> bool:
-    """c2cbot's replies are the next questions: their numbers ("· 3/12") must rise."""
+    """c2cbot's replies are the next questions: their numbers ("· 3/12") must rise. Read-backs
+    ("Noted: …") come between them and carry no number."""
     numbers = []
     for line in lines:
+        if line.startswith(NOTED_PREFIX):
+            continue
         found = PROGRESS.search(line)
         if found is None:
             return False
@@ -815,7 +840,7 @@ async def run_c2cbot(
             started = Cpu.now(database_name)
             if profiler is not None:
                 profiler.enable()
-            await fake.push(as_pushes(timed), timed=True)
+            await fake.push(as_pushes(timed), timed=True, expect=sum(t.replies for t in timed))
             try:
                 stats = await fake.wait_sent(args.timeout)
             finally:
@@ -828,6 +853,7 @@ async def run_c2cbot(
             window = stats["window"]
             if window["sent"] < window["target"] or window["seconds"] is None:
                 raise RuntimeError(f"only {window['sent']} of {window['target']} replies")
+            window = {**window, "target": len(timed)}  # updates, not replies, are the rate
             await asyncio.sleep(GRACE)
             final = await fake.stats()
             replies = await fake.replies()
@@ -1047,7 +1073,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         conversation, Catalogues(settings.locale_dir, settings.default_language)
     )
     users = [FIRST_USER + n for n in range(args.users)]
-    timed = timed_updates(users, plan, args)
+    timed = timed_updates(users, plan, conversation, args)
     counts = shares(args.updates, args.users)
     runs: list[Run] = []
     stamp = datetime.now().date().isoformat()
