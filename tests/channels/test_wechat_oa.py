@@ -1033,3 +1033,22 @@ async def test_menu_clicks_scans_and_unfollowing(
     assert (await user.click("weather")).body == "success"
     assert (await user.unfollow()).body == "success"
     assert await count(bot, InboundMessage) == 3  # the unknown menu key was not stored
+
+
+async def test_a_link_typed_by_a_follower_is_never_sent_as_a_link(
+    bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
+) -> None:
+    """WeChat shows <a href> in a text message as a link: what people typed is defused,
+    in passive replies and in customer-service messages alike."""
+    served = await make_oa()
+    dispatcher = Dispatcher(
+        bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back
+    )
+    person = Person(bot, served.user("o_links"), lambda: drain(dispatcher))
+    await person.wechat.follow(invite)
+    await person.say(person.wechat.numbered()["简体中文"])
+    await person.say('<a href="https://phish.example">王丽</a>')  # as their name
+    await person.say("/mydata")  # echoes the name back
+    shown = "\n".join(r.text or "" for r in person.wechat.received)
+    assert "＜a href=" in shown and "王丽＜/a>" in shown  # /mydata shows JSON: quotes escaped
+    assert "<a href" not in shown and "</a>" not in shown

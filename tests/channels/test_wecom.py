@@ -21,6 +21,7 @@ from wechatpy.enterprise.crypto import PrpCrypto
 from c2cbot.channels._tencent.api import scrub
 from c2cbot.channels._tencent.callbacks import read_xml
 from c2cbot.channels._tencent.crypto import signature
+from c2cbot.channels._tencent.links import defuse_links
 from c2cbot.channels._tencent.xml import MAX_BODY
 from c2cbot.channels.base import (
     NUMBER_HINT,
@@ -35,7 +36,7 @@ from c2cbot.channels.wecom.errors import LIMIT_PAUSE, api_error
 from c2cbot.channels.wecom.limits import SendLimiter, WeComLimits
 from c2cbot.channels.wecom.reading import CallbackCrypto, read_callback
 from c2cbot.channels.wecom.spec import WeComOptions
-from c2cbot.channels.wecom.writing import defuse_links, group_chat_id, render
+from c2cbot.channels.wecom.writing import group_chat_id, render
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.flows import walk

@@ -34,6 +34,7 @@ from c2cbot.channels._tencent.callbacks import (
     read_xml,
 )
 from c2cbot.channels._tencent.crypto import Envelope, same, signature
+from c2cbot.channels._tencent.links import defuse_links
 from c2cbot.channels.base import InboundJournal, ReplayGuard, TokenVault, as_numbered_text
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK
 from c2cbot.channels.wechat_oa.reading import read_inbound
@@ -254,7 +255,7 @@ class WeChatOfficialAccount:
         await self._runner.keep(inbound, task, patience - asyncio.get_running_loop().time())
 
     def _text(self, message: Outbound) -> str:
-        return as_numbered_text(message, self._texts).strip()
+        return defuse_links(as_numbered_text(message, self._texts).strip())
 
     # ----- sending
 

@@ -8,16 +8,15 @@ people's text for WeCom's markdown and cut it to 2,048 bytes, so a message marke
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from c2cbot.channels._tencent.links import defuse_links
 from c2cbot.channels.base import as_numbered_text, split_bytes
 from c2cbot.channels.wecom.limits import GROUP_PREFIX
 from c2cbot.flows.messages import Outbound
 from c2cbot.flows.texts import Texts
 
 MARKDOWN_MARKUP = "wecom_markdown"  # ``extra["markup"]`` of text already escaped for WeCom
-ANCHOR = re.compile(r"<(?=\s*/?\s*a[\s>/])", re.IGNORECASE)
 
 Content = dict[str, Any]  # a message body without its address: msgtype and its object
 
@@ -37,12 +36,3 @@ def contents(message: Outbound, texts: Texts) -> list[Content]:
     if message.extra.get("markup") == MARKDOWN_MARKUP:
         return [{"msgtype": "markdown", "markdown": {"content": message.text}}]
     return [{"msgtype": "text", "text": {"content": part}} for part in render(message, texts)]
-
-
-def defuse_links(text: str) -> str:
-    """WeCom shows ``<a href>`` in text messages as a link; typed text must not make one.
-
-    Only the ``<`` opening an anchor tag changes, to the full-width ``＜`` that Chinese
-    text uses anyway, so nothing else a person wrote is altered.
-    """
-    return ANCHOR.sub("＜", text)
