@@ -19,7 +19,8 @@ from c2cbot.flows.meeting import parse_people, parse_time
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
 from c2cbot.store.ledger import SqlStore
-from c2cbot.store.models import Activity, Meeting, Membership, OutboxMessage, Stakeholder
+from c2cbot.store.meeting_models import Meeting
+from c2cbot.store.models import Activity, Membership, OutboxMessage, Stakeholder
 from tests.conftest import make_invite
 from tests.driver import Driver
 from tests.flows.walker import NAMES, load_conversations, onboard

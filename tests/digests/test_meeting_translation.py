@@ -22,7 +22,8 @@ from c2cbot.scheduling import jobs
 from c2cbot.scheduling.meeting_digests import meeting_digests
 from c2cbot.scheduling.scheduler import JOB_SPECS
 from c2cbot.store.database import Database
-from c2cbot.store.models import Meeting, OutboxMessage
+from c2cbot.store.meeting_models import Meeting
+from c2cbot.store.models import OutboxMessage
 from tests.conftest import make_invite
 from tests.digests.test_meeting_notes import (
     NOW,

@@ -22,7 +22,8 @@ from c2cbot.scheduling.weekly_digests import due
 from c2cbot.store.database import Database
 from c2cbot.store.digest_deliveries import Reader
 from c2cbot.store.ledger import SqlStore
-from c2cbot.store.models import DigestDelivery, GroupChat, Membership, OutboxMessage
+from c2cbot.store.meeting_models import DigestDelivery
+from c2cbot.store.models import GroupChat, Membership, OutboxMessage
 from tests.conftest import make_invite
 from tests.driver import Driver
 from tests.flows.walker import load_conversations, onboard

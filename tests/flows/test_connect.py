@@ -22,10 +22,10 @@ from c2cbot.flows.walk import Position
 from c2cbot.runtime import Bot
 from c2cbot.store import prompt_reads
 from c2cbot.store.database import Database
+from c2cbot.store.guard_models import ConnectAttempt
 from c2cbot.store.models import (
     Answer,
     ChannelIdentity,
-    ConnectAttempt,
     ConversationState,
     KpiPlan,
     KpiValue,

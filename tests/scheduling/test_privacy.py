@@ -24,10 +24,10 @@ from c2cbot.runtime import Bot
 from c2cbot.scheduling import jobs
 from c2cbot.store.database import Database
 from c2cbot.store.digest_facts import weekly_facts
+from c2cbot.store.guard_models import ConnectCode
 from c2cbot.store.models import (
     Answer,
     ChannelIdentity,
-    ConnectCode,
     Membership,
     OutboxMessage,
     Prompt,

@@ -8,7 +8,8 @@ from sqlalchemy import func, insert, select
 
 from c2cbot.scheduling.retention import prune_records
 from c2cbot.store.database import Database
-from c2cbot.store.models import Attempt, InboundMessage, JournalEntry, OutboxMessage
+from c2cbot.store.guard_models import Attempt
+from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
 from c2cbot.store.retention import BATCH, Retention
 
 NOW = datetime(2027, 6, 1, 3, 0, tzinfo=UTC)

@@ -5,14 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from c2cbot.store.database import Database
-from c2cbot.store.models import (
-    Answer,
-    Base,
-    DigestDelivery,
-    Membership,
-    Prompt,
-    Stakeholder,
-)
+from c2cbot.store.meeting_models import DigestDelivery
+from c2cbot.store.models import Answer, Base, Membership, Prompt, Stakeholder
 from c2cbot.store.stakeholder_merge import REFERENCES, merge
 from tests.scheduling.conftest import add_person, build_world, utc
 

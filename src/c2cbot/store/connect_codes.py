@@ -18,7 +18,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.domain.values import normalise
-from c2cbot.store.models import ChannelIdentity, ConnectAttempt, ConnectCode
+from c2cbot.store.guard_models import ConnectAttempt, ConnectCode
+from c2cbot.store.models import ChannelIdentity
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # 31 letters and digits nobody confuses
 LENGTH = 10

@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from c2cbot.channels.registry import GROUP_SIDES
 from c2cbot.domain.digests import WeeklyFacts
 from c2cbot.store import digest_facts
+from c2cbot.store.meeting_models import DigestDelivery
 from c2cbot.store.models import (
     ChannelIdentity,
     City,
-    DigestDelivery,
     GroupChat,
     Membership,
     OutboxMessage,

@@ -33,6 +33,7 @@ from c2cbot.domain.digests import (
     Written,
 )
 from c2cbot.domain.steps import LOOPS, Step
+from c2cbot.store.meeting_models import Meeting
 from c2cbot.store.meetings import city_name, last_meeting, meeting_facts
 from c2cbot.store.models import (
     Activity,
@@ -40,7 +41,6 @@ from c2cbot.store.models import (
     City,
     KpiPlan,
     KpiValue,
-    Meeting,
     Organisation,
     Partnership,
     PartnershipCity,

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from sqlalchemy import Delete, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.store.guard_models import ConnectCode
 from c2cbot.store.models import (
     Activity,
     Answer,
     ChannelIdentity,
-    ConnectCode,
     ConversationState,
     KpiValue,
     Membership,

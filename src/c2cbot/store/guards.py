@@ -21,7 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.store.database import Database
-from c2cbot.store.models import Attempt, CallbackNonce, ChannelIdentity
+from c2cbot.store.guard_models import Attempt, CallbackNonce
+from c2cbot.store.models import ChannelIdentity
 
 log = logging.getLogger(__name__)
 _nonces = cast(Table, CallbackNonce.__table__)

@@ -13,8 +13,9 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.flows.ports import InviteProblem
+from c2cbot.store.guard_models import Attempt
 from c2cbot.store.guards import subject_of
-from c2cbot.store.models import Attempt, InviteCode, Membership, Partnership
+from c2cbot.store.models import InviteCode, Membership, Partnership
 
 # No 0/O or 1/I/L: codes are read aloud and typed from paper.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

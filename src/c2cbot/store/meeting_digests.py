@@ -21,7 +21,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.flows.ports import DigestChat
-from c2cbot.store.models import Meeting, OutboxMessage
+from c2cbot.store.meeting_models import Meeting
+from c2cbot.store.models import OutboxMessage
 from c2cbot.store.outbox import outbox_row
 
 

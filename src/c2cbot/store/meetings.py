@@ -24,11 +24,11 @@ from c2cbot.domain.digests import (
 )
 from c2cbot.domain.values import normalise
 from c2cbot.flows.ports import DigestChat, MeetingDraft
+from c2cbot.store.meeting_models import Meeting
 from c2cbot.store.models import (
     Activity,
     City,
     GroupChat,
-    Meeting,
     Membership,
     Partnership,
     PartnershipCity,

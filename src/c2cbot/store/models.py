@@ -125,37 +125,6 @@ class ChannelIdentity(Base):
     preferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class ConnectCode(Base):
-    """A short-lived, single-use code that links another channel to a person (/connect).
-
-    Only a hash of the code is kept, so the table gives nobody a code to type.
-    """
-
-    __tablename__ = "connect_codes"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    stakeholder_id: Mapped[int] = mapped_column(
-        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
-    )
-    identity_id: Mapped[int] = mapped_column(
-        ForeignKey("channel_identities.id", ondelete="CASCADE"), index=True
-    )
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-
-
-class ConnectAttempt(Base):
-    """A /connect code that did not work, kept an hour: too many and the identity waits."""
-
-    __tablename__ = "connect_attempts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    identity_id: Mapped[int] = mapped_column(
-        ForeignKey("channel_identities.id", ondelete="CASCADE"), index=True
-    )
-    attempted_at: Mapped[datetime]
-
-
 class Partnership(Base):
     __tablename__ = "partnerships"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -294,38 +263,6 @@ class JournalEntry(Base):
     received_at: Mapped[datetime]
 
 
-class CallbackNonce(Base):
-    """A signed WeChat or WeCom callback seen: its (timestamp, nonce) may not come again.
-
-    Kept in the shared database so that every instance refuses a replay, and pruned once
-    the timestamp has left the window a callback is accepted in.
-    """
-
-    __tablename__ = "callback_nonces"
-    __table_args__ = (UniqueConstraint("channel", "timestamp", "nonce"),)
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(20))
-    timestamp: Mapped[str] = mapped_column(String(20))
-    nonce: Mapped[str] = mapped_column(String(64))
-    body: Mapped[str] = mapped_column(String(64))  # SHA-256 of the body: a retry, or a replay?
-    seen_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class Attempt(Base):
-    """One counted try: a wrong invite code, a new browser identity.
-
-    ``subject`` is a hash of who tried (a person, a source address), never the address
-    itself; rows older than the longest window are pruned.
-    """
-
-    __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_kind_subject_at", "kind", "subject", "at"),)
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    subject: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(index=True)
-
-
 class Answer(Base):
     """One answer; answering again adds a row, so the history stays."""
 
@@ -461,45 +398,8 @@ class Prompt(Base):
     created_at: Mapped[datetime]
 
 
-class Meeting(Base):
-    """A meeting's notes as the person who recorded them confirmed them.
-
-    Typed text stays as written, in ``language``; action items live on as activities
-    (``Activity.meeting_id``) so the progress prompts follow them up.
-    """
-
-    __tablename__ = "meetings"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(
-        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
-    )
-    recorded_by: Mapped[int | None] = mapped_column(
-        ForeignKey("stakeholders.id", ondelete="SET NULL")
-    )
-    kind: Mapped[str] = mapped_column(String(20))
-    starts_at: Mapped[datetime]
-    timezone: Mapped[str] = mapped_column(String(64))
-    place: Mapped[str | None] = mapped_column(Text)
-    participants: Mapped[list[Any]] = mapped_column(JSON)
-    agenda: Mapped[list[str]]
-    decisions: Mapped[list[str]]
-    language: Mapped[str] = mapped_column(String(16))
-    confirmed_at: Mapped[datetime]
-    # Set when the notes are confirmed and a translation provider is configured: the
-    # meeting-digest job translates and posts the digest, then clears it (0007).
-    digest_pending: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false(), index=True
-    )
-
-
-class DigestDelivery(Base):
-    """A weekly digest already written to the outbox for one chat and week: sent once only."""
-
-    __tablename__ = "digest_deliveries"
-    __table_args__ = (UniqueConstraint("kind", "target", "partnership_id", "period_key"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))
-    target: Mapped[str] = mapped_column(String(40))  # "group:<id>" or "person:<id>"
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
-    period_key: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime]
+# Meetings and digest deliveries live in ``store/meeting_models.py``, the tables that guard
+# against guessing and replays in ``store/guard_models.py``;
+# importing it here registers them on ``Base.metadata`` wherever the models are loaded.
+from c2cbot.store import guard_models as _guard_models  # noqa: E402, F401
+from c2cbot.store import meeting_models as _meeting_models  # noqa: E402, F401

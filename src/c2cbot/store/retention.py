@@ -19,13 +19,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 
 from c2cbot.store.database import Database
-from c2cbot.store.models import (
-    Attempt,
-    ConnectAttempt,
-    InboundMessage,
-    JournalEntry,
-    OutboxMessage,
-)
+from c2cbot.store.guard_models import Attempt, ConnectAttempt
+from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
 
 BATCH = 1000
 

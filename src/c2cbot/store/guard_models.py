@@ -1,0 +1,78 @@
+"""Tables that guard against guessing and replays: /connect codes and the wrong tries at
+them, counted wrong invite codes, and the signed callbacks already seen.
+
+Kept apart from ``store/models.py`` (the partnership's own records) because they hold no
+one's answers: only hashes, counts and moments, all pruned after a short time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from c2cbot.store.models import Base
+
+
+class ConnectCode(Base):
+    """A short-lived, single-use code that links another channel to a person (/connect).
+
+    Only a hash of the code is kept, so the table gives nobody a code to type.
+    """
+
+    __tablename__ = "connect_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ConnectAttempt(Base):
+    """A /connect code that did not work, kept an hour: too many and the identity waits."""
+
+    __tablename__ = "connect_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("channel_identities.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime]
+
+
+class CallbackNonce(Base):
+    """A signed WeChat or WeCom callback seen: its (timestamp, nonce) may not come again.
+
+    Kept in the shared database so that every instance refuses a replay, and pruned once
+    the timestamp has left the window a callback is accepted in.
+    """
+
+    __tablename__ = "callback_nonces"
+    __table_args__ = (UniqueConstraint("channel", "timestamp", "nonce"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    timestamp: Mapped[str] = mapped_column(String(20))
+    nonce: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(64))  # SHA-256 of the body: a retry, or a replay?
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Attempt(Base):
+    """One counted try: a wrong invite code, a new browser identity.
+
+    ``subject`` is a hash of who tried (a person, a source address), never the address
+    itself; rows older than the longest window are pruned.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_attempts_kind_subject_at", "kind", "subject", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
