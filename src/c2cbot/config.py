@@ -48,6 +48,8 @@ class Settings(ChannelSettings, BaseSettings):
     # How long technical records are kept before the retention job removes them.
     retention_inbound_days: int = Field(default=30, ge=1, le=3650)
     retention_outbox_days: int = Field(default=90, ge=1, le=3650)
+    # People silent this long on every channel are erased as /forget would.
+    retention_inactive_days: int = Field(default=730, ge=30, le=3650)
 
     @field_validator("database_url")
     @classmethod

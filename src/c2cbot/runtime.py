@@ -35,6 +35,7 @@ from c2cbot.flows.notice import PrivacyFacts
 from c2cbot.i18n import Catalogues
 from c2cbot.metrics import Metrics
 from c2cbot.scheduling.scheduler import Scheduling
+from c2cbot.store.data_downloads import SqlDataDownloads
 from c2cbot.store.database import Database
 from c2cbot.store.guards import SqlReplays
 from c2cbot.store.journal import SqlJournal
@@ -45,6 +46,7 @@ from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.web.app import build_app
 from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
 from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
+from c2cbot.web.mydata import DATA_DOWNLOADS, READER_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +134,7 @@ class Bot:
             clock,
             reminder_days=settings.reminder_days,
             translator=self.translator,
-            retention=Retention(settings.retention_inbound_days, settings.retention_outbox_days),
+            retention=retention_from(settings),
         )
         self.dispatcher = Dispatcher(
             self.outbox,
@@ -170,6 +172,8 @@ class Bot:
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
         app[TRUST_PROXY] = self.settings.trust_proxy
+        app[DATA_DOWNLOADS] = SqlDataDownloads(self.database, self.clock).open
+        app[READER_TEXT] = self._in_reader_language
         if self.settings.public_url is not None:
             public = self.settings.public_url
             port = f":{public.port}" if public.port not in (None, 80, 443) else ""
@@ -179,9 +183,15 @@ class Bot:
             app.add_routes(installed.routes())
         return app
 
-    def _chat_page(self, accept_language: str | None) -> str:
+    def _reader_language(self, accept_language: str | None) -> str:
         hint = (accept_language or "").split(",")[0].split(";")[0].strip() or None
-        language = self.texts.choose_language(hint)
+        return self.texts.choose_language(hint)
+
+    def _in_reader_language(self, accept_language: str | None, message: str) -> str:
+        return self.texts.gettext(self._reader_language(accept_language), message)
+
+    def _chat_page(self, accept_language: str | None) -> str:
+        language = self._reader_language(accept_language)
         return (
             self._pages(language)
             .get_template("chat.html")
@@ -331,4 +341,16 @@ def privacy_facts(settings: Settings) -> PrivacyFacts:
         translation,
         settings.retention_inbound_days,
         settings.retention_outbox_days,
+        settings.retention_inactive_days,
+        frozenset(spec.name for spec in SPECS if spec.capabilities.files),
+        frozenset(spec.name for spec in SPECS if spec.capabilities.links),
+        str(settings.public_url).rstrip("/") if settings.public_url else None,
+    )
+
+
+def retention_from(settings: Settings) -> Retention:
+    return Retention(
+        settings.retention_inbound_days,
+        settings.retention_outbox_days,
+        settings.retention_inactive_days,
     )

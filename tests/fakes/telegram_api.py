@@ -50,7 +50,7 @@ JSON_KEYS = {
 }
 INT_KEYS = {"chat_id", "message_id", "offset", "limit", "timeout", "max_connections", "cache_time"}
 BOOL_KEYS = {"drop_pending_updates", "show_alert", "disable_notification", "protect_content"}
-SENDING = {"sendMessage", "sendPhoto"}
+SENDING = {"sendMessage", "sendPhoto", "sendDocument"}
 HTML_TAGS = {
     "b",
     "strong",
@@ -114,6 +114,7 @@ class Sent:
     keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
     edits: int = 0
     photo: bytes | None = None  # sendPhoto's picture; ``text`` is then its caption
+    document: tuple[str, bytes] | None = None  # sendDocument's file name and content
 
     @property
     def plain(self) -> str:
@@ -678,6 +679,20 @@ class FakeTelegram:
         sent.photo = photo
         return self._store(sent)
 
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        self._reachable(chat_id)
+        sent = Sent(chat_id, 0, str(params.get("caption", "")), params.get("parse_mode"))
+        content = params.get("document")
+        if not isinstance(content, bytes) or not content:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        if sent.parse_mode == "HTML":
+            _check_html(sent.text)
+        if len(sent.plain) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        sent.document = (str(params.get("document.filename", "")), content)
+        return self._store(sent)
+
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         sent = self._editable(params)
         edited = Sent(
@@ -767,6 +782,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
         raw.update({key: value for key, value in form.items() if isinstance(value, str)})
         files = {key: value for key, value in form.items() if not isinstance(value, str)}
         raw.update({key: value.file.read() for key, value in files.items()})
+        raw.update({f"{key}.filename": value.filename for key, value in files.items()})
     return {key: _coerce(key, value) for key, value in raw.items()}
 
 

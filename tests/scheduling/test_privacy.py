@@ -11,8 +11,10 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select, update
 
 from c2cbot.cli import main
@@ -51,6 +53,14 @@ async def _delivered(database: Database) -> None:
         )
 
 
+async def _download(bot: Bot, path: str) -> dict[str, Any]:
+    """Open the link /mydata offered, over loopback HTTP, as the browser would."""
+    async with TestClient(TestServer(bot.app)) as client:
+        response = await client.get(path)
+        assert response.status == 200
+        return cast(dict[str, Any], json.loads(await response.read()))
+
+
 async def _li_with_an_answer_and_a_waiting_prompt(
     database: Database, texts: Catalogues, bot: Bot
 ) -> tuple[World, Driver]:
@@ -75,7 +85,8 @@ async def test_a_shanghai_official_reads_the_notice_sees_her_data_and_erases_it(
     assert texts.gettext("zh_Hans", notice.OPERATORS["web"]) in li.text
 
     await li.send("/mydata")
-    [data] = [json.loads(r.text) for r in li.replies[-3:] if r.text.startswith("{")]
+    [path] = [r.extra["download"] for r in li.replies[-3:] if "download" in r.extra]
+    data = await _download(bot, path)
     assert data["profile"]["name"] == "Li" and data["profile"]["city"] == "Shanghai"
     assert [p["partnership"] for p in data["partnerships"]] == ["Gothenburg–Shanghai"]
     assert [a["answer"] for a in data["answers"]] == ["城市更新与低碳交通"]

@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.scheduling.retention import prune_records
 from c2cbot.store.database import Database
 from c2cbot.store.guard_models import Attempt
-from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
+from c2cbot.store.models import (
+    Answer,
+    ChannelIdentity,
+    InboundMessage,
+    JournalEntry,
+    Membership,
+    OutboxMessage,
+    Partnership,
+    Stakeholder,
+)
 from c2cbot.store.retention import BATCH, Retention
 
 NOW = datetime(2027, 6, 1, 3, 0, tzinfo=UTC)
@@ -73,3 +83,97 @@ async def test_a_large_table_is_pruned_in_batches_and_recent_rows_stay(
     assert {("c1", "pending"), ("c2", "dead"), ("c3", "sent"), ("c4", "pending")} <= set(kept)
     assert len({chat for chat, _ in kept}) == 40 and len(kept) == 41  # newest per chat, c4
     assert removed == MANY + 1 + 1 + (2 * BATCH + 4 - 41)
+
+
+async def _person(
+    session: AsyncSession, name: str | None, *, seen: datetime | None, created: datetime = OLD
+) -> int:
+    person = Stakeholder(name=name, language="en", created_at=created)
+    session.add(person)
+    await session.flush()
+    if seen is not None:
+        session.add(
+            ChannelIdentity(
+                channel="web",
+                external_id=f"x{person.id}",
+                chat_id=f"x{person.id}",
+                stakeholder_id=person.id,
+                created_at=created,
+                last_seen_at=seen,
+            )
+        )
+    return person.id
+
+
+async def _people(database: Database) -> dict[int, tuple[str | None, int]]:
+    """Each person left: their name and how many channels reach them."""
+    channels = (
+        select(func.count())
+        .where(ChannelIdentity.stakeholder_id == Stakeholder.id)
+        .scalar_subquery()
+    )
+    async with database.sessions() as session:
+        rows = await session.execute(select(Stakeholder.id, Stakeholder.name, channels))
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+async def test_silent_members_are_erased_and_strangers_removed(database: Database) -> None:
+    long_ago = NOW - timedelta(days=800)
+    async with database.transaction() as session:
+        partnership = Partnership(
+            name="P", loop="plan", step="aim", created_at=long_ago, key="p-retention"
+        )
+        session.add(partnership)
+        await session.flush()
+        silent = await _person(session, "Silent Member", seen=long_ago, created=long_ago)
+        active = await _person(session, "Active Member", seen=RECENT, created=long_ago)
+        added = await _person(session, "Never Wrote", seen=None, created=long_ago)
+        stranger = await _person(session, None, seen=OLD)  # opened the chat, never joined
+        newcomer = await _person(session, None, seen=RECENT)  # still onboarding
+        for member in (silent, active, added):
+            session.add(
+                Membership(
+                    partnership_id=partnership.id,
+                    stakeholder_id=member,
+                    role="member",
+                    joined_at=long_ago,
+                )
+            )
+        session.add(
+            Answer(
+                stakeholder_id=silent,
+                partnership_id=partnership.id,
+                conversation="aim",
+                step="aim",
+                question="goal",
+                value={"text": "cleaner air"},
+                display="cleaner air",
+                language="en",
+                channel="web",
+                answered_at=long_ago,
+            )
+        )
+
+    await prune_records(
+        database,
+        texts=object(),
+        now=NOW,
+        retention=Retention(30, 90, 730),  # type: ignore[arg-type]
+    )
+
+    people = await _people(database)
+    assert stranger not in people and newcomer in people  # strangers go after 30 days
+    assert people[active] == ("Active Member", 1)  # heard from two days ago
+    assert people[silent] == (None, 0)  # erased; its answer is still there, nameless
+    assert added not in people  # never wrote, nothing shared: erased, then nothing left
+    async with database.sessions() as session:
+        assert await session.scalar(select(Answer.stakeholder_id)) == silent
+
+    # A second run finds nothing more to do: the erased row holds the shared answer.
+    await prune_records(
+        database,
+        texts=object(),
+        now=NOW,
+        retention=Retention(30, 90, 730),  # type: ignore[arg-type]
+    )
+    assert await _people(database) == people

@@ -6,6 +6,8 @@ browser talks to it only through the page and its script.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 from collections.abc import AsyncIterator
@@ -259,3 +261,20 @@ async def test_c_a_reload_keeps_the_history_and_the_person(chats: Chats, invite:
     await say(page, invite)
     await asked(page, "3/6")
     assert await page.get_by_text("1/6").count() == 1
+
+
+async def test_d_mydata_offers_a_download_link_that_gives_the_file(chats: Chats) -> None:
+    page = await chats.open("de-DE")
+    await say(page, "/mydata")
+    link = page.locator("#log a.download")
+    await link.wait_for()
+    assert await link.text_content() == "Meine Daten herunterladen"
+    async with page.expect_download() as downloading:
+        await link.click()
+    download = await downloading.value
+    saved = await download.path()
+    data = json.loads(await asyncio.to_thread(Path(saved).read_text, encoding="utf-8"))
+    assert data["channels"][0]["channel"] == "web" and data["profile"]["language"] == "de"
+    path = await link.get_attribute("href") or ""
+    again = await page.context.request.get(chats.url.removesuffix("/chat") + path)
+    assert again.status == 404  # the link worked once

@@ -25,7 +25,8 @@ class Capabilities:
     subset), markdown (WeCom's) or plain text, cut at ``max_length`` counted in
     ``length_unit`` ("utf16" code units or UTF-8 "bytes"). ``group_side``: which city of
     a partnership a group chat on this channel belongs to ("eu" or "cn"), for its default
-    digest time zone.
+    digest time zone. ``files``: an outbox message's ``extra["file"]`` as a document;
+    ``links``: its ``extra["download"]`` (a path on the bot's own site) as a link.
     """
 
     buttons: bool
@@ -34,11 +35,31 @@ class Capabilities:
     images: bool = False
     length_unit: str = "utf16"
     group_side: str = "eu"
+    files: bool = False
+    links: bool = False
 
 
 #: The largest picture a message may carry: WeCom's media/upload takes images up to 2 MB
 #: (Telegram's sendPhoto 10 MB); a weekly digest's KPI chart is tens of kilobytes.
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+#: The largest file a message may carry: bots send documents up to 50 MB on Telegram.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def file_of(message: Outbound) -> tuple[str, bytes] | None:
+    """The file (name, UTF-8 content) an outbox message carries in ``extra["file"]``.
+
+    Like an image, a file that cannot be sent as it is never will be: a permanent failure.
+    """
+    document = message.extra.get("file")
+    if document is None:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("text"), str):
+        raise DeliveryError("the message's file has no text", permanent=True)
+    content = document["text"].encode()
+    if not content or len(content) > MAX_FILE_BYTES:
+        raise DeliveryError(f"the message's file has {len(content)} bytes", permanent=True)
+    return str(document.get("name") or "file.json")[:64], content
 
 
 def image_of(message: Outbound) -> bytes | None:

@@ -22,6 +22,12 @@ class PrivacyFacts:
     translation_server: str | None = None  # its host, when meeting notes are translated
     inbound_days: int = 30
     outbox_days: int = 90
+    inactive_days: int = 730
+    # How /mydata hands over the data: as a file on these channels, as a link shown by the
+    # chat itself on those, else as a link on ``site`` (the public URL) when there is one.
+    file_channels: frozenset[str] = frozenset()
+    link_channels: frozenset[str] = frozenset()
+    site: str | None = None
 
 
 DEFAULT_PRIVACY = PrivacyFacts()
@@ -45,7 +51,8 @@ WHERE = N_(
 TRANSLATION = N_("Meeting notes are sent to the translation server {server} to be translated.")
 HOW_LONG = N_(
     "How long: technical records of messages {inbound} days, sent messages {outbox} days; "
-    "your profile and answers until you erase them."
+    "your profile until you erase it, or until {inactive} days after your last message. "
+    "Your answers stay in the partnership's record without your name."
 )
 RIGHTS = N_(
     "Your rights: /mydata shows everything kept about you, and /forget erases it. Your "
@@ -67,5 +74,6 @@ def notice(_: Callable[..., str], facts: PrivacyFacts, channel: str) -> str:
     lines += [_(WHAT), _(WHO_SEES), _(WHERE, operator=operator)]
     if facts.translation_server:
         lines.append(_(TRANSLATION, server=facts.translation_server))
-    lines += [_(HOW_LONG, inbound=facts.inbound_days, outbox=facts.outbox_days), _(RIGHTS)]
+    days = {"inbound": facts.inbound_days, "outbox": facts.outbox_days}
+    lines += [_(HOW_LONG, **days, inactive=facts.inactive_days), _(RIGHTS)]
     return "\n\n".join(lines)

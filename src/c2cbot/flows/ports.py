@@ -124,6 +124,9 @@ class People(Protocol):
     async def personal_data(self, stakeholder_id: int) -> dict[str, Any]:
         """Everything kept about the person (profile, channels, partnerships, answers)."""
 
+    async def offer_download(self, stakeholder_id: int) -> str:
+        """The secret of a new one-time link to the person's data (``store/data_downloads``)."""
+
     async def erase(self, stakeholder_id: int) -> str:
         """Erase the person (``store/erasure.py``); what was removed, counted, for the log."""
 

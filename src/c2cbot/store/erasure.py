@@ -2,13 +2,13 @@
 
 What goes: the name, organisation, time zone and leave; every channel identity (so no
 message can reach them and a new message starts afresh as a stranger) with its /connect
-attempts, and any /connect code they made (nobody can link to them afterwards); memberships,
-open prompts, unsent messages, the conversation in progress, and their name as an
-activity's owner. What stays is the partnership's shared record without the person's
-identity: their answers and KPI figures remain, tied to a nameless person of the same
-city, so digests still count what each city contributed and nobody can tell who
-answered. The nameless row stays even when nothing refers to it, so an erasure asked for
-in a chat can still answer that chat once.
+attempts, any /connect code they made (nobody can link to them afterwards) and any
+/mydata link not yet opened; memberships, open prompts, unsent messages, the
+conversation in progress, and their name as an activity's owner. What stays is the
+partnership's shared record without the person's identity: their answers and KPI
+figures remain, tied to a nameless person of the same city, so digests still count what
+each city contributed and nobody can tell who answered. The nameless row stays while it
+holds answers; without any, the retention job removes it (``store/inactive_people.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Delete, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.store.guard_models import ConnectCode
+from c2cbot.store.guard_models import ConnectCode, DataDownload
 from c2cbot.store.models import (
     Activity,
     Answer,
@@ -66,6 +66,7 @@ async def erase_person(session: AsyncSession, stakeholder_id: int) -> Erased:
         delete(ConversationState).where(ConversationState.stakeholder_id == stakeholder_id)
     )
     await session.execute(delete(ConnectCode).where(ConnectCode.stakeholder_id == stakeholder_id))
+    await session.execute(delete(DataDownload).where(DataDownload.stakeholder_id == stakeholder_id))
     await session.execute(
         update(Activity).where(Activity.owner_id == stakeholder_id).values(owner_name=None)
     )

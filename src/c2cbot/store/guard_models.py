@@ -1,5 +1,6 @@
 """Tables that guard against guessing and replays: /connect codes and the wrong tries at
-them, counted wrong invite codes, and the signed callbacks already seen.
+them, counted wrong invite codes, the signed callbacks already seen, and the one-time
+links to a person's own data.
 
 Kept apart from ``store/models.py`` (the partnership's own records) because they hold no
 one's answers: only hashes, counts and moments, all pruned after a short time.
@@ -31,6 +32,24 @@ class ConnectCode(Base):
         ForeignKey("channel_identities.id", ondelete="CASCADE"), index=True
     )
     expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class DataDownload(Base):
+    """A one-time link to download a person's own data (/mydata), valid for a day.
+
+    Only a hash of the link's secret is kept; the file is made when the link is opened,
+    so no copy of the data waits anywhere.
+    """
+
+    __tablename__ = "data_downloads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 

@@ -7,6 +7,8 @@ forever (``C2C_RETENTION_INBOUND_DAYS``, ``C2C_RETENTION_OUTBOX_DAYS``). Each ba
 own short transaction, so pruning a large table never holds a long lock: the bot keeps
 answering meanwhile. Unsent messages and the newest row of each chat (the last offer a
 typed number refers to) are never pruned by age alone: a chat's newest row is kept.
+People themselves have their own rules (``store/inactive_people.py``): strangers go with
+the technical records, members silent for ``C2C_RETENTION_INACTIVE_DAYS`` are erased.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 
 from c2cbot.store.database import Database
-from c2cbot.store.guard_models import Attempt, ConnectAttempt
+from c2cbot.store.guard_models import Attempt, ConnectAttempt, DataDownload
+from c2cbot.store.inactive_people import erase_inactive, remove_strangers
 from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
 
 BATCH = 1000
@@ -31,6 +34,7 @@ class Retention:
 
     inbound_days: int = 30
     outbox_days: int = 90
+    inactive_days: int = 730
 
 
 DEFAULT_RETENTION = Retention()
@@ -63,6 +67,13 @@ async def prune(database: Database, retention: Retention, now: datetime) -> dict
                 & OutboxMessage.id.not_in(newest_per_chat)
             ),
         ),
+        "data downloads": await _in_batches(
+            database, DataDownload.id, lambda: DataDownload.expires_at < now
+        ),
+        "inactive people": await erase_inactive(
+            database, now - timedelta(days=retention.inactive_days)
+        ),
+        "strangers": await remove_strangers(database, inbound_cutoff),
     }
 
 

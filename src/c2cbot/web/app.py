@@ -1,4 +1,5 @@
-"""The bot's web server: health, metrics and the browser chat (webhooks join later)."""
+"""The bot's web server: health, metrics, the browser chat and /mydata downloads; each
+configured channel adds its webhook routes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from c2cbot.web import chat
+from c2cbot.web import chat, mydata
 from c2cbot.web.guards import add_security_headers
 from c2cbot.web.keys import DATABASE, METRICS
 
@@ -51,6 +52,7 @@ def build_app(static_dir: Path) -> web.Application:
             web.get("/healthz", healthz),
             web.get("/metrics", metrics),
             *chat.routes(),
+            *mydata.routes(),
             web.static("/chat/static", static_dir),
         ]
     )

@@ -16,11 +16,11 @@ from typing import Any
 
 import telegram
 from aiohttp import web
-from telegram import BotCommand, CallbackQuery, ChatMember, Update, User
+from telegram import BotCommand, CallbackQuery, ChatMember, InputFile, Update, User
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, TelegramError
 
-from c2cbot.channels.base import image_of
+from c2cbot.channels.base import file_of, image_of
 from c2cbot.channels.partial import PartsSent, fingerprint
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, ChatLimiter, Clock
 from c2cbot.channels.telegram.http import AiohttpRequest, token_free_base_url
@@ -263,9 +263,11 @@ class TelegramChannel:
         """Send (or edit, with ``extra["edit"]``) one message; the id of its last part."""
         parts = render(message)
         try:
-            image = image_of(message)
+            image, document = image_of(message), file_of(message)
             if image is not None:
                 return await self._send_photo(chat_id, image, parts[0])
+            if document is not None:
+                return await self._send_document(chat_id, document, parts[0])
             edit = message.extra.get("edit")
             if edit is not None and len(parts) == 1:
                 edited = await self._edit(chat_id, str(edit), parts[0])
@@ -312,6 +314,16 @@ class TelegramChannel:
         text = caption.text if 0 < len(caption.text) <= MAX_CAPTION else None
         sent = await self._bot.send_photo(
             chat_id, image, caption=text, parse_mode=ParseMode.HTML, reply_markup=caption.markup
+        )
+        return str(sent.message_id)
+
+    async def _send_document(self, chat_id: str, document: tuple[str, bytes], caption: Part) -> str:
+        """A file (a person's own data) with the message's text as its caption, if short."""
+        await self._limiter.wait(chat_id)
+        name, content = document
+        text = caption.text if 0 < len(caption.text) <= MAX_CAPTION else None
+        sent = await self._bot.send_document(
+            chat_id, InputFile(content, filename=name), caption=text, parse_mode=ParseMode.HTML
         )
         return str(sent.message_id)
 

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 NAME = "telegram"
 WEBHOOK_PATH = "/telegram"
 MAX_LENGTH = 4096
-CAPABILITIES = Capabilities(buttons=True, max_length=MAX_LENGTH, markup="html", images=True)
+CAPABILITIES = Capabilities(
+    buttons=True, max_length=MAX_LENGTH, markup="html", images=True, files=True
+)
 
 
 @dataclass(frozen=True)

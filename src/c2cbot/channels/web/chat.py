@@ -14,7 +14,7 @@ from c2cbot.channels.base import Capabilities
 from c2cbot.flows.messages import Outbound
 
 NAME = "web"
-CAPABILITIES = Capabilities(buttons=True, max_length=20_000, markup="plain", images=False)
+CAPABILITIES = Capabilities(buttons=True, max_length=20_000, markup="plain", links=True)
 
 
 class WebChat:

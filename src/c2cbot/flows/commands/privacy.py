@@ -4,7 +4,9 @@
 are no buttons). Erasure removes the person's identity everywhere (``store/erasure.py``):
 every channel identity, memberships, open prompts and unsent messages; the answers stay
 in the partnership's record without a name. Each erasure and each /mydata is logged with
-the person's number and what was done, never the data.
+the person's number and what was done, never the data. /mydata hands the data over as a
+file (Telegram), as a one-time download link (``web/mydata.py``), or as text where the
+bot knows no public address for a link.
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ ERASED = N_(
     "afresh as strangers."
 )
 MYDATA = N_("Everything kept about you, as stored:")
+MYDATA_FILE = N_("Everything kept about you, as stored, is in this file.")
+MYDATA_BELOW = N_(
+    "Everything kept about you, as stored, is ready to download. The link below works "
+    "once, within 24 hours."
+)
+MYDATA_LINK = N_(
+    "Everything kept about you, as stored, is ready to download. This link works once, "
+    "within 24 hours: {link}"
+)
 CONFIRM_WORDS = ("confirm", "确认", "bestätigen", "yes")
 
 
@@ -43,17 +54,43 @@ async def privacy(turn: ChatTurn, _argument: str) -> None:
 
 
 async def mydata(turn: ChatTurn, _argument: str) -> None:
-    """The person's data as JSON, split by the channel where it is long."""
-    data = await turn.ledger.people.personal_data(turn.person.stakeholder_id)
-    log.info(
-        "personal data shown to person #%d on %s", turn.person.stakeholder_id, turn.inbound.channel
-    )
-    turn.say(MYDATA)
-    turn.replies.append(Outbound(_as_text(data)))
+    """The person's data as a file where the channel takes one, else a one-time link to
+    it, else (no public address known) as JSON text, split by the channel where long."""
+    facts, channel = turn.privacy, turn.inbound.channel
+    if channel in facts.file_channels:
+        handed = await _as_file(turn)
+    elif channel in facts.link_channels or facts.site:
+        handed = await _as_link(turn, channel in facts.link_channels)
+    else:
+        handed = await _as_text(turn)
+    log.info("personal data %s to person #%d on %s", handed, turn.person.stakeholder_id, channel)
     await turn.reask(menu=False)
 
 
-def _as_text(data: dict[str, Any]) -> str:
+async def _as_file(turn: ChatTurn) -> str:
+    data = await turn.ledger.people.personal_data(turn.person.stakeholder_id)
+    document = {"name": f"c2cbot-my-data-{turn.now.date().isoformat()}.json", "text": _json(data)}
+    turn.replies.append(Outbound(turn.translate(MYDATA_FILE), extra={"file": document}))
+    return "sent as a file"
+
+
+async def _as_link(turn: ChatTurn, shown_by_chat: bool) -> str:
+    path = f"/mydata/{await turn.ledger.people.offer_download(turn.person.stakeholder_id)}"
+    if shown_by_chat:
+        turn.replies.append(Outbound(turn.translate(MYDATA_BELOW), extra={"download": path}))
+    else:
+        turn.say(MYDATA_LINK, link=f"{turn.privacy.site}{path}")
+    return "offered as a one-time link"
+
+
+async def _as_text(turn: ChatTurn) -> str:
+    data = await turn.ledger.people.personal_data(turn.person.stakeholder_id)
+    turn.say(MYDATA)
+    turn.replies.append(Outbound(_json(data)))
+    return "shown"
+
+
+def _json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1)
 
 

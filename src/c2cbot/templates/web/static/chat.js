@@ -149,9 +149,21 @@
     return group;
   }
 
+  // A one-time link to the person's own data (/mydata): only a path on this site.
+  function downloadLink(path) {
+    const link = element("a", "download", strings.download);
+    link.href = path;
+    link.setAttribute("download", "");
+    return link;
+  }
+
   function botMessage(message) {
     const item = bubble("bot", message.text);
     item.dataset.id = String(message.id);
+    const download = message.extra && message.extra.download;
+    if (typeof download === "string" && download.startsWith("/mydata/")) {
+      item.append(downloadLink(download));
+    }
     if (message.choices && message.choices.length) item.append(choiceGroup(message));
     return item;
   }
