@@ -25,6 +25,7 @@ class Driver:
     user: str
     channel: str = "web"
     language_hint: str | None = None
+    origin: str | None = None  # the browser chat's source address, as the web server says
 
     def __post_init__(self) -> None:
         self._seen = 0
@@ -40,6 +41,7 @@ class Driver:
                 key or f"m{next(_ids)}",
                 text=text,
                 language_hint=self.language_hint,
+                origin=self.origin,
             )
         )
 
