@@ -3,8 +3,9 @@
 What goes: the name, organisation, time zone and leave; every channel identity (so no
 message can reach them and a new message starts afresh as a stranger) with its /connect
 attempts, any /connect code they made (nobody can link to them afterwards) and any
-/mydata link not yet opened; memberships, open prompts, unsent messages, the
-conversation in progress, and their name as an activity's owner. What stays is the
+/mydata link not yet opened; memberships, open prompts, the messages to them (unsent,
+and sent but the newest of each chat), the conversation in progress, and their name as
+an activity's owner. What stays is the
 partnership's shared record without the person's identity: their answers and KPI
 figures remain, tied to a nameless person of the same city, so digests still count what
 each city contributed and nobody can tell who answered. The nameless row stays while it
@@ -46,7 +47,7 @@ class Erased:
     def summary(self) -> str:
         return (
             f"{self.identities} identities, {self.memberships} memberships, "
-            f"{self.prompts} open prompts, {self.messages} unsent messages removed; "
+            f"{self.prompts} open prompts, {self.messages} messages to them removed; "
             f"{self.answers_kept} answers kept without identity"
         )
 
@@ -61,7 +62,7 @@ async def erase_person(session: AsyncSession, stakeholder_id: int) -> Erased:
         session, delete(Membership).where(Membership.stakeholder_id == stakeholder_id)
     )
     prompts = await _close_prompts(session, stakeholder_id)
-    messages = await _delete_unsent(session, stakeholder_id)
+    messages = await _delete_messages(session, stakeholder_id)
     await session.execute(
         delete(ConversationState).where(ConversationState.stakeholder_id == stakeholder_id)
     )
@@ -100,11 +101,21 @@ async def _close_prompts(session: AsyncSession, stakeholder_id: int) -> int:
     return _rows(await session.execute(statement))
 
 
-async def _delete_unsent(session: AsyncSession, stakeholder_id: int) -> int:
-    """Nothing of theirs is sent afterwards; rows being sent right now may still go."""
-    statement = delete(OutboxMessage).where(
-        OutboxMessage.stakeholder_id == stakeholder_id, OutboxMessage.status == "pending"
+async def _delete_messages(session: AsyncSession, stakeholder_id: int) -> int:
+    """Nothing of theirs is sent afterwards, and what was sent to them goes too: it holds
+    their name, their answers read back and any /mydata file. A row being sent right now
+    may still go, and each chat's newest sent row stays until the retention job takes it,
+    so that ids keep growing: a browser reads its chat by id, and SQLite would hand a
+    deleted highest id to the farewell."""
+    theirs = OutboxMessage.stakeholder_id == stakeholder_id
+    newest = (
+        select(func.max(OutboxMessage.id))
+        .where(theirs, OutboxMessage.status != "pending")
+        .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
     )
+    unsent = OutboxMessage.status == "pending"
+    sent = OutboxMessage.status.in_(("sent", "dead")) & OutboxMessage.id.not_in(newest)
+    statement = delete(OutboxMessage).where(theirs, unsent | sent)
     return _rows(await session.execute(statement))
 
 

@@ -2,7 +2,7 @@
 
 /forget asks once more before it erases (a button, or ``/forget confirm`` where there
 are no buttons). Erasure removes the person's identity everywhere (``store/erasure.py``):
-every channel identity, memberships, open prompts and unsent messages; the answers stay
+every channel identity, memberships, open prompts and messages to them; the answers stay
 in the partnership's record without a name. Each erasure and each /mydata is logged with
 the person's number and what was done, never the data. /mydata hands the data over as a
 file (Telegram), as a one-time download link (``web/mydata.py``), or as text where the
