@@ -73,7 +73,7 @@ def test_an_invalid_setting_is_named_and_nothing_starts(variable: str, value: st
 def test_conversations_check_passes_on_the_shipped_files() -> None:
     result = run("conversations", "check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "15 conversations, 0 problems" in result.stdout
+    assert "16 conversations, 0 problems" in result.stdout
 
 
 def test_conversations_check_names_file_and_question(tmp_path: Path) -> None:
@@ -95,8 +95,8 @@ async def test_export_shows_the_answers_people_gave(
     if not settings.database_url.startswith("sqlite"):
         pytest.skip("the export command is exercised once, on SQLite")
     alice = Driver(bot, "alice")
-    for step in ("hi", "English", invite, "Alice Andersson"):
-        await (alice.click(step) if step == "English" else alice.send(step))
+    for step in ("hi", "English", "Yes", invite, "Alice Andersson"):
+        await (alice.click(step) if step in ("English", "Yes") else alice.send(step))
     env = {"C2C_DATABASE_URL": settings.database_url}
     result = run("export", "answers", "--format", "jsonl", env=env)
     assert result.returncode == 0, result.stderr
@@ -144,8 +144,8 @@ async def test_an_export_can_hold_one_partnerships_answers_only(
     ):
         person = Driver(bot, user)
         invite = await make_invite(database, partnership=partnership)
-        for step in ("hi", "English", invite, name):
-            await (person.click(step) if step == "English" else person.send(step))
+        for step in ("hi", "English", "Yes", invite, name):
+            await (person.click(step) if step in ("English", "Yes") else person.send(step))
     env = {"C2C_DATABASE_URL": settings.database_url}
 
     result = run("export", "answers", "--partnership", "Bonn–Chengdu", env=env)

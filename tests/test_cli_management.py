@@ -59,9 +59,12 @@ async def onboard(bot: Bot, user: str, name: str, invite: str, city: str) -> Dri
     person = Driver(bot, user)
     await person.send("hi")
     await person.click("English")
+    await person.click("Yes")  # to the privacy notice
     for answer in (invite, name):
         await person.send(answer)
     await person.click(city)
+    if [c.label for c in person.last.choices] == ["Yes", "No"]:  # in China: the transfer abroad
+        await person.click("Yes")
     await person.send("City Hall")
     await person.click("Government")
     return person
@@ -329,6 +332,7 @@ async def test_a_revoked_invite_is_listed_as_expired_and_chat_says_so(
     newcomer = Driver(bot, "late")
     await newcomer.send("hi")
     await newcomer.click("English")
+    await newcomer.click("Yes")
     await newcomer.send(invite)
     assert "That invite code has expired" in newcomer.text
     async with database.sessions() as session:

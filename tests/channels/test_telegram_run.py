@@ -40,7 +40,13 @@ from c2cbot.flows.walk import question_at
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
 from c2cbot.store.migrate import upgrade
-from c2cbot.store.models import Answer, InboundMessage, OutboxMessage
+from c2cbot.store.models import (
+    Answer,
+    ConversationState,
+    InboundMessage,
+    OutboxMessage,
+    Stakeholder,
+)
 from c2cbot.store.seeding import seed_reference
 from tests.channels.conftest import FAST_LIMITS
 from tests.conftest import make_invite, walk_on_one_backend
@@ -71,7 +77,9 @@ PICKS: dict[str, dict[str, int]] = {
 }
 # How many answers the walker stores in each conversation (groups count every item).
 ANSWERED = {
-    "onboarding": 5,  # the invite code came with the deep link, so it is not asked
+    # The invite code came with the deep link, so it is not asked; the language, chosen
+    # before consent, is a setting rather than an answer row.
+    "onboarding": 6,
     "aim": 11,
     "commit": 9,
     "partner": 17,
@@ -284,7 +292,7 @@ async def test_polling_bot_onboards_and_walks_every_step(
     assert len(fast_fake.calls("deleteWebhook")) == 1 and fast_fake.webhook is None  # polling
     assert [c.label for c in person.last.choices] == ["English", "简体中文", "Deutsch"]
     onboarding = await walk_conversation(person, bot.conversations["onboarding"], language)  # type: ignore[arg-type]
-    assert onboarding == ["language", "name", "city", "organisation", "helix_role"]
+    assert onboarding == ["language", "consent", "name", "city", "organisation", "helix_role"]
     assert (await state_of(person))["onboarded"] is True  # type: ignore[arg-type]
     answered = {"onboarding": onboarding}
     for step in STEPS:
@@ -302,17 +310,22 @@ async def test_polling_bot_onboards_and_walks_every_step(
 
     rows = await answer_rows(bot.database)
     assert {name: len(keys) for name, keys in answered.items()} == ANSWERED
-    assert len(rows) == sum(ANSWERED.values()) == 109
+    assert len(rows) == sum(ANSWERED.values()) - 1 == 109  # - 1: the language, not stored
     assert {(r.channel, r.language) for r in rows} == {("telegram", language)}
     assert all(r.inbound_id is not None for r in rows)
     for name, keys in answered.items():
         mine = [r for r in rows if r.conversation == name]
-        assert [(r.question, r.item) for r in mine] == [key_to_row(k) for k in keys], name
+        stored = [k for k in keys if (name, k) != ("onboarding", "language")]
+        assert [(r.question, r.item) for r in mine] == [key_to_row(k) for k in stored], name
         if name != "onboarding":
             for row, key in zip(mine, keys, strict=True):
                 check_value(row, bot.conversations[name], key, language)
     onboarded = {r.question: r.value["value"] for r in rows if r.conversation == "onboarding"}
-    assert (onboarded["language"], onboarded["name"], onboarded["organisation"]) == (
+    async with bot.database.sessions() as session:
+        chosen = await session.scalar(
+            select(Stakeholder.language).where(Stakeholder.name.is_not(None))
+        )
+    assert (chosen, onboarded["name"], onboarded["organisation"]) == (
         language,
         NAMES[language],
         ORGANISATIONS[language],
@@ -339,8 +352,10 @@ async def test_polling_bot_onboards_and_walks_every_step(
         (r.conversation, r.question, r.item) for r in rows
     ]
     assert {(e["channel"], e["language"], e["partnership"]) for e in exported} == {
-        ("telegram", language, PARTNERSHIP)
+        ("telegram", language, PARTNERSHIP),
+        ("telegram", language, None),  # the consent: given before the code joined anyone
     }
+    assert [e["question"] for e in exported if e["partnership"] is None] == ["consent"]
     assert {e["stakeholder"] for e in exported} == {NAMES[language]}
     assert [e["value"] for e in exported] == [r.value["value"] for r in rows]
     by_question = {(e["conversation"], e["question"], e["item"]): e["value"] for e in exported}
@@ -399,8 +414,11 @@ async def test_webhook_bot_registers_checks_the_secret_and_replies(
     assert await fast_fake.post_update_to(endpoint, SECRET) == [200]  # the queued update
     await LivePerson(bot, fast_fake, 702).settle()
     shown = fast_fake.chat(702)
-    assert shown[0].plain == f"Welcome to the partnership {PARTNERSHIP}!"
-    assert [m.labels for m in shown] == [[], [], ["English", "简体中文", "Deutsch"]]
+    assert shown[0].plain.startswith("I help you and your colleagues")  # onboarding begins
+    assert [m.labels for m in shown] == [[], ["English", "简体中文", "Deutsch"]]
+    async with bot.database.sessions() as session:
+        states = (await session.execute(select(ConversationState.data))).scalars().all()
+    assert [s.get("held_invite") for s in states] == [invite]  # joined once consent is given
     async with bot.database.sessions() as session:
         keys = (await session.execute(select(InboundMessage.dedupe_key))).scalars().all()
     assert keys == [str(update["update_id"])]
@@ -469,7 +487,7 @@ async def test_delivery_under_faults_is_once_and_in_order_per_chat(
         return await walk_conversation(person, bot.conversations["onboarding"], language)  # type: ignore[arg-type]
 
     keys = await asyncio.gather(onboard(people[0], "en"), onboard(people[1], ZH))
-    assert keys == [["language", "name", "city", "organisation", "helix_role"]] * 2
+    assert keys == [["language", "consent", "name", "city", "organisation", "helix_role"]] * 2
 
     statuses = {
         chat: [c.status for c in fast_fake.calls("sendMessage") if c.params["chat_id"] == chat]
@@ -572,15 +590,26 @@ async def stop_process(process: asyncio.subprocess.Process, *, kill: bool = True
         return await process.wait()
 
 
-def asks(message: Sent, prompt: str, number: int) -> bool:
-    """Whether ``message`` is onboarding question ``number`` of 5 with ``prompt`` (these
-    people came with /start CODE, so the invite question is neither asked nor counted)."""
+def asks(message: Sent, key: str) -> bool:
+    """Whether ``message`` is onboarding's question ``key``, numbered as these people see it:
+    they came with /start CODE, so the invite question is neither asked nor counted, and
+    the transfer abroad counts until their city (in Sweden) shows it is not asked."""
+    number, total = NUMBERED[key]
     first_line = message.plain.split("\n", 1)[0]
-    return first_line.endswith(f" · {number}/5") and prompt in message.plain
+    return first_line.endswith(f" · {number}/{total}") and PROMPTS[key] in message.plain
 
 
+NUMBERED = {
+    "language": (1, 7),
+    "consent": (2, 7),
+    "name": (3, 7),
+    "city": (4, 7),
+    "organisation": (5, 6),
+    "helix_role": (6, 6),
+}
 PROMPTS = {
     "language": "Which language would you like me to use?",
+    "consent": "Do you agree that your data is handled as the notice above describes?",
     "name": "What is your name?",
     "city": "Which city's team do you belong to?",
     "organisation": "Which organisation do you work for?",
@@ -614,30 +643,33 @@ async def test_c2cbot_run_killed_mid_conversation_continues_where_it_was(
     try:
         processes.append(await start_c2cbot(env, tmp_path, "first"))
         await person.send(f"/start {invite}")
-        assert asks(person.last_sent, PROMPTS["language"], 1)
+        assert asks(person.last_sent, "language")
         await person.click("English")
-        assert asks(person.last_sent, PROMPTS["name"], 2)
+        assert asks(person.last_sent, "consent")
+        await person.click("Yes")
+        assert asks(person.last_sent, "name")
 
         # A: killed the moment getUpdates hands out the answer, before it reaches the bot.
         running = processes[-1]
         fake.watch(fake.user_sends(721, NAMES["en"]), then=lambda: running.send_signal(KILL))
         await asyncio.wait_for(fake.handed_out.wait(), 10)
         assert await stop_process(running) == -KILL
-        assert await inbound_count(database) == 2  # /start and the language: not the name
-        assert [r.question for r in await answer_rows(database)] == ["language"]
+        # /start, the language and the consent: not the name; the language is no answer
+        assert await inbound_count(database) == 3
+        assert [r.question for r in await answer_rows(database)] == ["consent"]
         fake.thaw()
         processes.append(await start_c2cbot(env, tmp_path, "second"))
         await person.settle()  # the answer came again and was handled now
-        assert asks(person.last_sent, PROMPTS["city"], 3), person.last_sent.plain
+        assert asks(person.last_sent, "city"), person.last_sent.plain
         assert (await state_of(person))["pos"][0] == "city"  # type: ignore[arg-type]
         await person.click("Gothenburg")
-        assert asks(person.last_sent, PROMPTS["organisation"], 4)
+        assert asks(person.last_sent, "organisation")
 
         # B: killed after the answer was handled and its reply delivered, but before the
         # bot confirmed the update: Telegram delivers it again after the restart.
         answer = fake.user_sends(721, ORGANISATIONS["en"])
         fake.watch(answer)
-        await person.settle_replies(lambda: asks(person.last_sent, PROMPTS["helix_role"], 5))
+        await person.settle_replies(lambda: asks(person.last_sent, "helix_role"))
         shown, handled = len(fake.chat(721)), await inbound_count(database)
         await stop_process(processes[-1])
         assert answer in fake.pending  # never confirmed
@@ -645,7 +677,7 @@ async def test_c2cbot_run_killed_mid_conversation_continues_where_it_was(
         processes.append(await start_c2cbot(env, tmp_path, "third"))
         await person.settle()
         assert len(fake.chat(721)) == shown and await inbound_count(database) == handled
-        assert asks(person.last_sent, PROMPTS["helix_role"], 5)
+        assert asks(person.last_sent, "helix_role")
 
         await person.click("Industry")
         assert (await state_of(person))["onboarded"] is True  # type: ignore[arg-type]
@@ -658,7 +690,7 @@ async def test_c2cbot_run_killed_mid_conversation_continues_where_it_was(
         await database.close()
 
     assert [(r.question, r.channel, r.language) for r in rows] == [
-        (q, "telegram", "en") for q in ("language", "name", "city", "organisation", "helix_role")
+        (q, "telegram", "en") for q in ("consent", "name", "city", "organisation", "helix_role")
     ]
     assert [r.value["value"] for r in rows if r.question in ("name", "organisation")] == [
         NAMES["en"],
@@ -730,7 +762,8 @@ async def test_c2cbot_run_killed_while_sending_a_reply_sends_it_after_restart(
         processes.append(await start_c2cbot(env, tmp_path, "first"))
         await person.send(f"/start {invite}")
         await person.click("English")
-        assert asks(person.last_sent, PROMPTS["name"], 2)
+        await person.click("Yes")
+        assert asks(person.last_sent, "name")
         calls = len(fake.calls("sendMessage"))
         fake.delay("sendMessage", 30.0, chat_id=722)  # Telegram does not answer in time
         fake.user_sends(722, NAMES["en"])
@@ -744,9 +777,7 @@ async def test_c2cbot_run_killed_while_sending_a_reply_sends_it_after_restart(
         assert statuses[-1] == "sending"  # the reply was on its way
         processes.append(await start_c2cbot(env, tmp_path, "second"))
         try:
-            await eventually(
-                lambda: asks(person.last_sent, PROMPTS["city"], 3), within=3, what="the reply"
-            )
+            await eventually(lambda: asks(person.last_sent, "city"), within=3, what="the reply")
         except AssertionError:
             raise ReplyLost("nothing came within 3 s of the restart") from None
     finally:

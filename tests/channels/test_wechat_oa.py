@@ -1014,6 +1014,7 @@ async def test_media_gets_a_polite_reply_and_emoji_and_long_texts_are_fine(
         reply = await person.wechat.send_media(kind)
         assert reply.text is not None and says(bot, ZH, UNSUPPORTED) in reply.text, kind
     await person.say(person.wechat.numbered()["简体中文"])
+    await person.say(person.wechat.numbered()["是"])  # to the privacy notice
     await person.say("王丽 🌸😀")
     long = await person.say("很长的回答" * 1000)  # 5,000 characters
     assert long.text is not None and len(long.text.encode()) <= MAX_BYTES
@@ -1047,6 +1048,7 @@ async def test_a_link_typed_by_a_follower_is_never_sent_as_a_link(
     person = Person(bot, served.user("o_links"), lambda: drain(dispatcher))
     await person.wechat.follow(invite)
     await person.say(person.wechat.numbered()["简体中文"])
+    await person.say(person.wechat.numbered()["是"])  # to the privacy notice
     await person.say('<a href="https://phish.example">王丽</a>')  # as their name
     await person.say("/mydata")  # echoes the name back
     shown = "\n".join(r.text or "" for r in person.wechat.received)

@@ -296,8 +296,11 @@ async def check_answers(
     bot: Bot, channel: str, answered: dict[str, list[str]], database_url: str, tmp_path: Path
 ) -> None:
     """``c2cbot export answers`` (its function, and on SQLite the command) shows every answer."""
-    answered = {name: [k for k in keys if k != "invite"] for name, keys in answered.items()}
-    rows = await exported(bot.database)  # the invitation code is checked, not kept as an answer
+    # The invitation code is checked, not kept as an answer; the language, chosen before
+    # consent, is kept as a setting only.
+    kept = [("onboarding", "invite"), ("onboarding", "language")]
+    answered = {name: [k for k in keys if (name, k) not in kept] for name, keys in answered.items()}
+    rows = await exported(bot.database)
     assert len(rows) == sum(len(keys) for keys in answered.values())
     assert {(r["channel"], r["language"]) for r in rows} == {(channel, ZH)}
     joined = [r["partnership"] for r in rows if r["conversation"] != "onboarding"]
@@ -352,7 +355,14 @@ async def test_a_follower_walks_every_step_by_typing(
     assert followed.status == 200
     await person.settle()
     answered = await walk_every_step(person, None)
-    assert answered["onboarding"] == ["language", "name", "city", "organisation", "helix_role"]
+    assert answered["onboarding"] == [
+        "language",
+        "consent",
+        "name",
+        "city",
+        "organisation",
+        "helix_role",
+    ]
 
     await person.check_every_reply_arrived_once()
     kinds = {r.kind for r in user.received}
@@ -457,7 +467,8 @@ async def test_a_slow_engine_answers_once_through_the_customer_service_api(
     await person.settle()
 
     rows = await outbox_of(bot.database, "wechat", user.openid)
-    assert len(rows) >= 3 and {r.status for r in rows} == {"sent"}
+    # the intro and the language question at least (the code waits for consent)
+    assert len(rows) >= 2 and {r.status for r in rows} == {"sent"}
     custom = fakes.wechat.calls("message/custom/send")
     assert len(custom) == len(rows) and {r.kind for r in user.received} == {"custom"}
     await person.check_every_reply_arrived_once()

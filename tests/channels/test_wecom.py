@@ -508,9 +508,10 @@ async def test_a_retried_callback_is_handled_once(
     assert await member.retry_last() == 200  # WeCom's third try, much later
     await wecom.settle()
     await drain(dispatcher)
-    assert member.received == once and len(once) == 3  # welcome, intro, first question
-    welcome = bot.texts.gettext(ZH, "Welcome to the partnership {name}!").split("{")[0]
-    assert sum(welcome in text for text in once) == 1
+    # intro, first question: the code waits for consent before anyone joins
+    assert member.received == once and len(once) == 2
+    intro = bot.texts.gettext(ZH, bot.conversations["onboarding"].intro or "")
+    assert sum(intro in text for text in once) == 1
 
 
 # ----- sending
@@ -926,9 +927,12 @@ async def test_a_chinese_conversation_through_wecom(
 ) -> None:
     person = WeComPerson(bot, fake.member("zhangwei"), wecom, dispatcher)
     welcome = bot.texts.gettext(ZH, "Welcome to the partnership {name}!").split("{")[0]
-    assert welcome in (await person.say(f"/start {invite}"))[0]
+    intro = bot.texts.gettext(ZH, bot.conversations["onboarding"].intro or "")
+    assert intro in (await person.say(f"/start {invite}"))[0]
     onboarding = await answer_by_typing(person, bot.conversations["onboarding"])
-    assert {"language", "name", "city", "organisation", "helix_role"} <= set(onboarding)
+    assert {"language", "consent", "name", "city", "organisation", "helix_role"} <= set(onboarding)
+    # the code joined once consent was given, right before the name was asked
+    assert sum(welcome in text for text in fake.inbox("zhangwei")) == 1
     aim = bot.texts.gettext(ZH, STEP_NAMES[Step.AIM])
     menu = person.numbered()
     await person.say(next(n for label, n in menu.items() if label.startswith(aim)))

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from c2cbot.config import Settings
+from c2cbot.flows.notice import NOTICE_VERSION
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
-from c2cbot.store.models import Answer, GroupChat, OutboxMessage
+from c2cbot.store.models import Answer, GroupChat, OutboxMessage, Stakeholder
 from tests.fakes.wechat_api import (
     AES_KEY,
     APP_ID,
@@ -68,11 +69,17 @@ async def test_a_follower_onboards_through_the_configured_official_account(
         within=10,
         what="the reply",
     )
+    assert (await user.say("1")).status == 200  # 是: consent to the privacy notice
+    name_asked = bot.texts.gettext("zh_Hans", "What is your name?")
+    await eventually(lambda: name_asked in (user.last or ""), within=10, what="the reply")
     assert (await user.say("李华")).status == 200
     async with bot.database.sessions() as session:
         rows = (await session.execute(select(Answer).where(Answer.channel == "wechat"))).scalars()
         answers = {a.question: a.value["value"] for a in rows}
-    assert answers == {"language": "zh_Hans", "name": "李华"}
+    consent = {"given": True, "scope": "data", "notice": NOTICE_VERSION}
+    assert answers == {"consent": consent, "name": "李华"}  # the language is a setting
+    async with bot.database.sessions() as session:
+        assert await session.scalar(select(Stakeholder.language)) == "zh_Hans"
 
 
 def test_partial_wechat_or_wecom_settings_are_refused() -> None:

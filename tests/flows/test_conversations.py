@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from c2cbot.domain.criteria import GROUP_NAMES, CriterionGroup
 from c2cbot.domain.steps import Step
+from c2cbot.flows.notice import NOTICE_VERSION
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.walk import question_at
 from c2cbot.runtime import Bot
@@ -264,7 +265,17 @@ async def test_onboarding(
         person, conversations["onboarding"], language, invite=invite, picks=picks
     )
 
-    assert keys == ["language", "invite", "name", "city", "organisation", "helix_role"]
+    abroad = ["consent_abroad"] if language == ZH else []  # Shanghai is in China
+    assert keys == [
+        "language",
+        "consent",
+        "invite",
+        "name",
+        "city",
+        *abroad,
+        "organisation",
+        "helix_role",
+    ]
     state = await state_of(person)
     assert (state["conv"], state["pos"], state["onboarded"]) == (None, None, True)
     assert says(bot, language, conversations["onboarding"].outro or "") in person.text
@@ -275,15 +286,18 @@ async def test_onboarding(
 
     pid, where = await partnership_id(bot), await city_id(bot, city)
     rows = await answers_of(person)
+    consents = [("consent_abroad", {"given": True, "scope": "abroad", "notice": NOTICE_VERSION})]
     assert [(r.question, r.value["value"]) for r in rows] == [
-        ("language", language),
+        ("consent", {"given": True, "scope": "data", "notice": NOTICE_VERSION}),
         ("name", NAMES[language]),
         ("city", str(where)),
+        *(consents if abroad else []),
         ("organisation", ORGANISATIONS[language]),
         ("helix_role", "industry"),
     ]
-    # The language is chosen before the invite code, so only that answer has no partnership.
-    assert [r.partnership_id for r in rows] == [None, pid, pid, pid, pid]
+    # Consents are the person's, no partnership's answers; the language, chosen before
+    # consent, is kept as a profile setting, not as an answer.
+    assert [r.partnership_id for r in rows] == [None, pid, pid, *[None for _ in abroad], pid, pid]
     assert {(r.conversation, r.step, r.language, r.item) for r in rows} == {
         ("onboarding", None, language, None)
     }

@@ -11,7 +11,7 @@ from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
 from tests.conftest import make_invite
 from tests.driver import Driver
-from tests.flows.walker import onboard
+from tests.flows.walker import choose_and_consent, onboard
 
 
 async def test_members_lists_both_cities_with_coordinators_marked(
@@ -42,6 +42,7 @@ async def test_a_coordinator_revokes_an_invite_and_it_stops_working(
 
     newcomer = Driver(bot, "carl")
     await newcomer.send(f"/start {code}")
+    await choose_and_consent(newcomer)  # the code is tried once consent is given
     assert bot.texts.gettext("en", INVITE_PROBLEMS[InviteProblem.EXPIRED]) in newcomer.text
 
     elsewhere = await make_invite(database, "Milan–Shanghai")
@@ -49,4 +50,5 @@ async def test_a_coordinator_revokes_an_invite_and_it_stops_working(
     assert bot.texts.gettext("en", members_command.NOT_OURS) in member.text
     stranger = Driver(bot, "dora")
     await stranger.send(f"/start {elsewhere}")
+    await choose_and_consent(stranger)
     assert "Welcome to the partnership Milan–Shanghai!" in stranger.text

@@ -11,6 +11,7 @@ async def test_onboarding_then_aim(bot: Bot, person: Driver, invite: str) -> Non
     await person.send("hello")
     assert [c.label for c in person.last.choices] == ["English", "简体中文", "Deutsch"]
     await person.click("English")
+    await person.click("Yes")  # to the privacy notice
     await person.send(invite)
     assert person.text.startswith("Welcome to the partnership Gothenburg–Shanghai!")
     await person.send("Alice Andersson")
@@ -31,5 +32,6 @@ async def test_the_partnership_is_named_in_the_newcomers_language(
 ) -> None:
     await person.send("你好")
     await person.click("简体中文")
+    await person.click("是")  # to the privacy notice
     await person.send(invite)
     assert person.text.startswith("欢迎加入合作项目“哥德堡–上海”")

@@ -413,6 +413,16 @@ async def onboard(
     )
 
 
+async def choose_and_consent(driver: Any, language: str = "en") -> None:
+    """At onboarding's first question: choose ``language``, then consent to the privacy
+    notice; an invite code sent with /start is redeemed then (what it says is the last
+    batch of replies)."""
+    await driver.press(
+        next(c for c in driver.last.choices if c.action.endswith(f":{language}")).action
+    )
+    await driver.press(driver.last.choices[0].action)  # Yes
+
+
 def step_button(driver: Driver, step: str) -> Choice:
     """The menu's button for ``step``: the one whose action is ``s:<step>``."""
     found = [c for c in driver.last.choices if c.action == f"s:{step}"]

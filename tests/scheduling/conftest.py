@@ -34,6 +34,7 @@ from c2cbot.store.models import (
     Activity,
     ChannelIdentity,
     City,
+    ConversationState,
     KpiPlan,
     Membership,
     OutboxMessage,
@@ -42,6 +43,7 @@ from c2cbot.store.models import (
     Stakeholder,
 )
 from c2cbot.store.seeding import seed_reference
+from tests.support.consent import consented
 
 PARTNERSHIP = "gothenburg_shanghai"
 
@@ -112,8 +114,11 @@ async def build_world(
     frequency: str = "monthly",
     due_on: date | None = None,
     starts_on: date | None = None,
+    consent: bool = True,
 ) -> World:
-    """The partnership, its four people, and optionally a KPI plan and an activity."""
+    """The partnership, its four people, and optionally a KPI plan and an activity.
+
+    The people have consented to the privacy notice, unless ``consent`` is false."""
     async with database.transaction() as session:
         partnership = (
             await session.execute(select(Partnership).where(Partnership.key == PARTNERSHIP))
@@ -134,7 +139,7 @@ async def build_world(
         ids: dict[str, int] = {}
         for name, (language, city, helix, role) in people.items():
             ids[name] = await add_person(
-                session, partnership.id, name, language, cities[city], helix, role
+                session, partnership.id, name, language, cities[city], helix, role, consent
             )
         plan_id = activity_id = None
         if plan_created is not None:
@@ -184,7 +189,9 @@ async def add_person(
     city_id: int,
     helix: str | None,
     role: str,
+    consent: bool = True,
 ) -> int:
+    """A member as onboarding leaves them; ``consent``: they consented to the notice."""
     stakeholder = Stakeholder(
         name=name.title(),
         language=language,
@@ -212,6 +219,16 @@ async def add_person(
             joined_at=utc(2026, 1, 1),
         )
     )
+    if consent:
+        side = await session.scalar(select(City.side).where(City.id == city_id))
+        session.add(
+            ConversationState(
+                stakeholder_id=stakeholder.id,
+                partnership_id=partnership_id,
+                data=consented(side),
+                updated_at=utc(2026, 1, 1),
+            )
+        )
     return stakeholder.id
 
 

@@ -1,7 +1,9 @@
 """/privacy, /mydata and /forget in Chinese, and the operator's `people export|forget`.
 
-Li (Shanghai, Chinese) has answered Aim and has a KPI question waiting. She reads the
-notice, sees her data, then erases it: nothing of hers is sent afterwards, while the
+Li (Shanghai, Chinese) joined before consent was asked: her first message brings the
+notice and both consents (to the handling of her data, and to its transfer out of
+China). She answers Aim and has a KPI question waiting. She reads the notice, sees her
+data and her consents, then erases it: nothing of hers is sent afterwards, while the
 partnership's record still counts her city's answers in the digest, without her name.
 """
 
@@ -11,10 +13,9 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select, update
 
 from c2cbot.cli import main
@@ -35,8 +36,23 @@ from c2cbot.store.models import (
     Prompt,
     Stakeholder,
 )
+from tests.conftest import make_invite
 from tests.driver import Driver
+from tests.flows.walker import (
+    NAMES,
+    ORGANISATIONS,
+    ZH,
+    onboard,
+    stakeholder_id,
+    start_step,
+)
 from tests.scheduling.conftest import World, build_world, outbox, says, utc
+from tests.support.downloads import download
+
+ABROAD_QUESTION = (
+    "Your city is in China. Do you agree that your data is shared with the members of "
+    "the European partner city, and stored and processed outside China?"
+)
 
 
 async def _count(database: Database, model: type, *where: object) -> int:
@@ -53,21 +69,19 @@ async def _delivered(database: Database) -> None:
         )
 
 
-async def _download(bot: Bot, path: str) -> dict[str, Any]:
-    """Open the link /mydata offered, over loopback HTTP, as the browser would."""
-    async with TestClient(TestServer(bot.app)) as client:
-        response = await client.get(path)
-        assert response.status == 200
-        return cast(dict[str, Any], json.loads(await response.read()))
-
-
 async def _li_with_an_answer_and_a_waiting_prompt(
     database: Database, texts: Catalogues, bot: Bot
 ) -> tuple[World, Driver]:
-    world = await build_world(database)
+    world = await build_world(database, consent=False)
     for day in (4, 5, 6):
         await jobs.plan_rounds(database, texts, utc(2026, 5, day, 1))
     li = Driver(bot, "li")
+    await li.press("s:aim")  # consent comes first
+    assert says(texts, "zh_Hans", notice.VERSION) in li.text
+    await li.click("是")
+    assert says(texts, "zh_Hans", ABROAD_QUESTION) in li.last.text
+    await li.click("是")  # Shanghai is in China: the transfer abroad
+    assert await _count(database, Answer, Answer.stakeholder_id == world.li) == 2
     await li.press("s:aim")
     await li.send("城市更新与低碳交通")
     await li.send("/cancel")
@@ -85,11 +99,21 @@ async def test_a_shanghai_official_reads_the_notice_sees_her_data_and_erases_it(
     assert texts.gettext("zh_Hans", notice.OPERATORS["web"]) in li.text
 
     await li.send("/mydata")
-    [path] = [r.extra["download"] for r in li.replies[-3:] if "download" in r.extra]
-    data = await _download(bot, path)
+    data = await download(bot, li.replies[-3:])
     assert data["profile"]["name"] == "Li" and data["profile"]["city"] == "Shanghai"
     assert [p["partnership"] for p in data["partnerships"]] == ["Gothenburg–Shanghai"]
     assert [a["answer"] for a in data["answers"]] == ["城市更新与低碳交通"]
+    assert [(c["consent"], c["notice"]) for c in data["consents"]] == [
+        ("data", notice.NOTICE_VERSION),
+        ("abroad", notice.NOTICE_VERSION),
+    ]
+    async with database.sessions() as session:
+        given = await session.scalars(
+            select(Answer.answered_at)
+            .where(Answer.stakeholder_id == world.li, Answer.conversation == "consent")
+            .order_by(Answer.id)
+        )
+        assert [c["given"] for c in data["consents"]] == [at.isoformat() for at in given]
 
     await li.send("/connect")  # a code someone could still link with, were it kept
     assert await _count(database, ConnectCode, ConnectCode.stakeholder_id == world.li) == 1
@@ -168,3 +192,41 @@ async def test_the_operator_exports_and_erases_a_person(
     assert await asyncio.to_thread(main, ["people", "forget", str(world.sven), "--yes"]) == 0
     assert not await _count(database, ChannelIdentity, ChannelIdentity.stakeholder_id == world.sven)
     assert await asyncio.to_thread(main, ["people", "export", "999999"]) == 2
+
+
+async def test_what_she_said_about_herself_while_joining_goes_with_her_name(
+    database: Database, bot: Bot
+) -> None:
+    """Zhao joins in the chat: her name and organisation as she typed them go with her
+    name; her Aim answer stays, and the digest counts the same before and after."""
+    world = await build_world(database, plan_created=None)
+    zhao = Driver(bot, "zhao")
+    invite = await make_invite(database)
+    await onboard(zhao, bot.conversations, ZH, invite, picks={"city": 1})  # Shanghai
+    await start_step(zhao, "aim")
+    await zhao.send("绿色低碳的宜居城市")
+    await zhao.send("/cancel")
+    me = await stakeholder_id(zhao)
+
+    async def kept() -> tuple[str, Any]:
+        async with database.sessions() as session:
+            rows = list(await session.scalars(select(Answer).where(Answer.stakeholder_id == me)))
+            week_end = rows[-1].answered_at.date() + timedelta(
+                days=6 - rows[-1].answered_at.weekday()
+            )
+            facts = (await weekly_facts(session, [world.partnership_id], week_end))[
+                world.partnership_id
+            ]
+        shown = " ".join(f"{r.display} {json.dumps(r.value, ensure_ascii=False)}" for r in rows)
+        return shown, (facts.answers_by_step, facts.balance)
+
+    before, counted = await kept()
+    assert NAMES[ZH] in before and ORGANISATIONS[ZH] in before
+    await zhao.send("/forget confirm")
+    after, counted_after = await kept()
+    assert NAMES[ZH] not in after and ORGANISATIONS[ZH] not in after
+    assert "绿色低碳的宜居城市" in after  # the partnership's answer stays
+    assert counted_after == counted
+    assert dict(counted[0])["aim"] == 1 and ("shanghai", 5) in [
+        (b.city, b.answers) for b in counted[1]
+    ]

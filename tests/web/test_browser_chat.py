@@ -45,7 +45,8 @@ TIMEOUT_MS = 10_000
 VIEWPORT: ViewportSize = {"width": 720, "height": 900}
 SCREENSHOT = Path("/tmp/chat-zh.png")
 VISION = "一座绿色、开放、宜居的国际化城市。\n人人都能参与。"
-ONBOARDING = ("language", "name", "city", "organisation", "helix_role")
+# Stored as answers: the language, chosen before consent, is a profile setting only.
+ONBOARDING = ("consent", "name", "city", "consent_abroad", "organisation", "helix_role")
 HOSTILE = "<b>x</b><script>alert(1)</script>"
 
 
@@ -130,22 +131,26 @@ def current_buttons(page: Page) -> Locator:
 
 
 async def asked(page: Page, progress: str) -> None:
-    """Wait until the bot's newest message is question ``progress`` (such as ``3/6``)."""
+    """Wait until the bot's newest message is question ``progress`` (such as ``3/8``)."""
     await expect(last_bot(page)).to_contain_text(progress, timeout=TIMEOUT_MS)
 
 
 async def onboard_in_chinese(page: Page, invite: str) -> None:
     await say(page, "你好")
     await page.get_by_role("button", name="简体中文").click()
-    await asked(page, "2/6")
+    await asked(page, "2/8")  # consent to the privacy notice
+    await current_buttons(page).filter(has_text=re.compile(r"^是$")).click()
+    await asked(page, "3/8")
     await say(page, invite)
-    await asked(page, "3/6")
+    await asked(page, "4/8")
     await say(page, "李华")
-    await asked(page, "4/6")
+    await asked(page, "5/8")
     await current_buttons(page).filter(has_text=re.compile(r"^上海$")).click()
-    await asked(page, "5/6")
+    await asked(page, "6/8")  # Shanghai is in China: consent to the transfer abroad
+    await current_buttons(page).filter(has_text=re.compile(r"^是$")).click()
+    await asked(page, "7/8")
     await say(page, "上海市外事办公室")
-    await asked(page, "6/6")
+    await asked(page, "8/8")
     await current_buttons(page).first.click()
 
 
@@ -250,7 +255,7 @@ async def test_c_a_reload_keeps_the_history_and_the_person(chats: Chats, invite:
     page = await chats.open("en-GB")
     await say(page, "hello")
     await page.get_by_role("button", name="English").click()
-    await asked(page, "2/6")
+    await asked(page, "2/8")
     texts = await bot_messages(page).all_inner_texts()
 
     await page.reload()
@@ -258,9 +263,11 @@ async def test_c_a_reload_keeps_the_history_and_the_person(chats: Chats, invite:
     assert await bot_messages(page).all_inner_texts() == texts
     assert await user_bubbles(page).all_inner_texts() == ["hello", "English"]
     await expect(page.get_by_role("button", name="English")).to_be_disabled()
+    await current_buttons(page).filter(has_text=re.compile(r"^Yes$")).click()
+    await asked(page, "3/8")
     await say(page, invite)
-    await asked(page, "3/6")
-    assert await page.get_by_text("1/6").count() == 1
+    await asked(page, "4/8")
+    assert await page.get_by_text("1/8").count() == 1
 
 
 async def test_d_mydata_offers_a_download_link_that_gives_the_file(chats: Chats) -> None:

@@ -6,6 +6,9 @@ a corrected answer makes a conditional question moot (the MoU is no longer signe
 its signing date goes) or a list loses items. Then a *withdrawal* row is added: the same
 question and item with no value, marked ``withdrawn``. It keeps the history honest (the
 old answer stays, and so does the moment it stopped counting) without deleting anything.
+
+A consent is an answer too (``consent_record``): what it covers and the notice's
+version, at the row's time; ``consent_in`` finds it in a stored value.
 """
 
 from __future__ import annotations
@@ -50,3 +53,17 @@ class CityAnswers:
     city_id: int
     names: Mapping[str, str]
     answers: Mapping[str, Mapping[str, Any]]
+
+
+def consent_record(scope: str, notice: str) -> dict[str, Any]:
+    """A consent as its answer row keeps it: what it covers (``data``, or ``abroad`` for a
+    transfer out of China) and the notice's version; the row's time is when it was given."""
+    return {"given": True, "scope": scope, "notice": notice}
+
+
+def consent_in(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The consent a stored answer value records, if it records one."""
+    inner = value.get("value") if value else None
+    if isinstance(inner, Mapping) and inner.get("given") is True and "notice" in inner:
+        return inner
+    return None

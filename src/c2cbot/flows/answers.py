@@ -43,11 +43,10 @@ async def typed(turn: ChatTurn, text: str) -> None:
             too_long.offer(turn, question, text)  # the question stays open
             return
         parsed = kept or await _interpret(turn, question, position, text)
-        if parsed is not None and question.check and not position.more:
-            parsed = await hooks.CHECKS[question.check](turn, position, parsed)
+        if parsed is not None:
+            parsed = await _checked(turn, question, position, parsed)
     except InvalidValue as problem:
-        turn.say(problem.reason, **problem.params)
-        await turn.ask()
+        await _refused(turn, problem)
         return
     if parsed is None:
         await turn.ask()  # the invite code was refused: ask for it again
@@ -78,8 +77,13 @@ async def picked(turn: ChatTurn, action: Pick) -> None:
         parsed = Parsed(int(option.id), "★" * int(option.id) + "☆" * (5 - int(option.id)))
     else:
         parsed = Parsed(option.id, option.label)
+    try:
+        checked = await _checked(turn, question, position, parsed)
+    except InvalidValue as problem:
+        await _refused(turn, problem)
+        return
     await _mark_answered(turn, parsed)
-    await turn.accept(conversation, position, question, parsed)
+    await turn.accept(conversation, position, question, checked)
 
 
 async def toggled(turn: ChatTurn, action: Toggle) -> None:
@@ -160,6 +164,21 @@ async def _interpret(
     if question.type is Kind.MONEY:
         home = await turn.ledger.people.home_currency(turn.person.stakeholder_id)
     return kpi_review.parse_typed(question, text, turn.context, turn.texts, turn.language, home)
+
+
+async def _checked(
+    turn: ChatTurn, question: Question, position: Position, parsed: Parsed
+) -> Parsed:
+    """The question's ``check`` hook, typed or tapped: the answer it makes, or refused."""
+    if question.check and not position.more:
+        return await hooks.CHECKS[question.check](turn, position, parsed)
+    return parsed
+
+
+async def _refused(turn: ChatTurn, problem: InvalidValue) -> None:
+    """Why an answer cannot be taken, then the question again (if the refusal left it open)."""
+    turn.say(problem.reason, **problem.params)
+    await turn.reask(menu=False)
 
 
 async def _mark_answered(turn: ChatTurn, parsed: Parsed) -> None:

@@ -5,8 +5,9 @@ what its steps need beyond asking questions, and the loader refuses a name that 
 registered below, so ``c2cbot conversations check`` catches a typo before people do:
 
 - ``on_complete`` (conversation): after the outro, once the last question is answered.
-- ``check`` (question): turns a typed answer into what the step needs, or refuses it
-  with the reason (``InvalidValue``).
+- ``check`` (question): turns an answer, typed or tapped, into what the step needs, or
+  refuses it with the reason (``InvalidValue``); the question is asked again if the
+  conversation is still open (refusing the transfer abroad while joining ends it).
 - ``before`` (question): said before the question is asked.
 - ``after`` (question): once its answer is accepted.
 - ``ask_if`` (question): the question is asked only while this holds.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from c2cbot.flows import kpi_review, kpi_setup, meeting_hooks, step_checks, step_outputs
+from c2cbot.flows import consent, kpi_review, kpi_setup, meeting_hooks, step_checks, step_outputs
 from c2cbot.flows.answering import Parsed
 from c2cbot.flows.commanding import ChatTurn, coordinates
 from c2cbot.flows.messages import Outbound
@@ -92,19 +93,25 @@ CHECKS: Mapping[str, Check] = {
     "activity_due": step_checks.activity_due,
     "plan_review": step_checks.review_ahead,
     "kpi_target": step_checks.kpi_target,
+    "consent": consent.check,
+    "consent_abroad": consent.check_abroad,
 }
 BEFORE: Mapping[str, Before] = {
     "meeting_read_back": meeting_hooks.read_back,
     "targets_read_back": _targets_read_back,
+    "privacy_notice": consent.show_notice,
 }
 AFTER: Mapping[str, After] = {
     "kpi_jump_check": _kpi_jump_check,
     "note_kpis_measured": _note_kpis_measured,
+    "consented": consent.consented,
+    "note_city": consent.note_city,
 }
 ASK_IF: Mapping[str, AskIf] = {
     "kpi_jumped": _kpi_jumped,
     "measures_kpis": _measures_kpis,
     "targets_to_confirm": _targets_to_confirm,
+    consent.ASKS_ABROAD: consent.asks_abroad,
 }
 KNOWN: Mapping[str, Mapping[str, object]] = {
     "on_complete": ON_COMPLETE,

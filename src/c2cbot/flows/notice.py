@@ -1,8 +1,11 @@
 """The privacy notice: who answers for people's data, what is kept, who sees it, where it
-goes and for how long, and people's rights. /privacy shows it on every channel.
+goes and for how long, and people's rights. /privacy shows it on every channel, and
+onboarding shows it before asking for consent (``flows/consent.py``).
 
 The facts come from the operator's settings (``C2C_PRIVACY_*``, ``C2C_RETENTION_*``,
 whether a translation server is configured); the sentences are in the catalogues.
+``NOTICE_VERSION`` names the notice people consent to: change it whenever what the
+notice says changes, and everyone is asked again before anything else.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class PrivacyFacts:
 
 
 DEFAULT_PRIVACY = PrivacyFacts()
+NOTICE_VERSION = "2026-12"
+"""The notice's version, kept with each consent; a new one asks everyone again."""
 
 TITLE = N_("How your data is handled")
 OPERATOR = N_("the operator of this service")
@@ -48,6 +53,16 @@ WHERE = N_(
     "Where it goes: this chat runs through {operator}, which carries your messages; "
     "the service keeps your data in its own database."
 )
+CONSENT = N_(
+    "Your consent is kept with this notice's version and the time you gave it. Nothing you "
+    "answer is kept before you consent; only the language you choose is kept at once, as a "
+    "setting, so that I can write to you in it."
+)
+ABROAD = N_(
+    "If your city is in China: working together means your name, city, organisation, role "
+    "and answers are shared with the members of the European partner city and stored and "
+    "processed outside China. I ask for your separate consent to this."
+)
 TRANSLATION = N_("Meeting notes are sent to the translation server {server} to be translated.")
 HOW_LONG = N_(
     "How long: technical records of messages {inbound} days, sent messages {outbox} days; "
@@ -58,6 +73,7 @@ RIGHTS = N_(
     "Your rights: /mydata shows everything kept about you, and /forget erases it. Your "
     "answers stay in the partnership's record without your name."
 )
+VERSION = N_("Version of this notice: {version}.")
 OPERATORS = {
     "telegram": N_("Telegram"),
     "wechat": N_("Tencent (WeChat)"),
@@ -71,9 +87,10 @@ def notice(_: Callable[..., str], facts: PrivacyFacts, channel: str) -> str:
     operator = _(OPERATORS.get(channel, OPERATORS["web"]))
     lines = [_(TITLE), _(WHO, controller=facts.controller or _(OPERATOR))]
     lines += [_(CONTACT, contact=facts.contact)] if facts.contact else []
-    lines += [_(WHAT), _(WHO_SEES), _(WHERE, operator=operator)]
+    lines += [_(WHAT), _(CONSENT), _(WHO_SEES), _(WHERE, operator=operator), _(ABROAD)]
     if facts.translation_server:
         lines.append(_(TRANSLATION, server=facts.translation_server))
     days = {"inbound": facts.inbound_days, "outbox": facts.outbox_days}
     lines += [_(HOW_LONG, **days, inactive=facts.inactive_days), _(RIGHTS)]
+    lines.append(_(VERSION, version=NOTICE_VERSION))
     return "\n\n".join(lines)

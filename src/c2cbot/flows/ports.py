@@ -127,8 +127,12 @@ class People(Protocol):
     async def offer_download(self, stakeholder_id: int) -> str:
         """The secret of a new one-time link to the person's data (``store/data_downloads``)."""
 
-    async def erase(self, stakeholder_id: int) -> str:
-        """Erase the person (``store/erasure.py``); what was removed, counted, for the log."""
+    async def erase(self, stakeholder_id: int, refused: bool = False) -> str:
+        """Erase the person (``store/erasure.py``); what was removed, counted, for the log.
+        ``refused``: they refused consent while joining, so their answers go too."""
+
+    async def city_side(self, stakeholder_id: int) -> str | None:
+        """The side of the person's city (``eu`` or ``cn``), once they have named it."""
 
     async def home_currency(self, stakeholder_id: int) -> str | None:
         """The currency of the person's city today (CLDR), for amounts typed without one."""

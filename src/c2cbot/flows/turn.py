@@ -18,6 +18,7 @@ from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
 from c2cbot.flows import (
     answers,
+    consent,
     correction_views,
     corrections,
     hooks,
@@ -72,9 +73,13 @@ class Turn:
         self.answers_stored = 0
 
     async def run(self) -> None:
-        """Send what arrived where it belongs: a button, a command, a prompt, an answer."""
+        """Send what arrived where it belongs: a button, a command, a prompt, an answer.
+
+        Consent to the privacy notice comes first (``flows/consent.py``)."""
         text = (self.inbound.text or "").strip()
         command = values.normalise(text[:100])  # "／skip" from a Chinese keyboard is /skip
+        if await consent.gate(self, text[:100]):
+            return
         if self.inbound.event == "unsupported":
             self.say(UNSUPPORTED)
             await self.reask()
@@ -175,10 +180,12 @@ class Turn:
     async def accept(
         self, conversation: Conversation, position: Position, question: Question, parsed: Parsed
     ) -> None:
-        """Store an understood answer (a profile field, or an answer row), then move on."""
+        """Store an understood answer (a profile field, or an answer row), then move on.
+
+        No answer row is stored before consent (only the language, as a profile setting)."""
         if not position.more:
             await self._apply_profile(question, parsed)
-            if question.type is not Kind.INVITE:
+            if question.type is not Kind.INVITE and consent.may_record(self.state, parsed.value):
                 await self.ledger.answers.record(
                     _record(self, conversation, position, question, parsed)
                 )
@@ -233,7 +240,13 @@ class Turn:
         """Which question of how many, counting only those this person is asked."""
         asked = {Position.from_json(p).question for p in self.state.get("trail") or []}
         values_so_far = self.state.get("values") or {}
-        return walk.progress(conversation, position, asked, values_so_far, self._joined)
+        return walk.progress(
+            conversation,
+            position,
+            asked,
+            values_so_far,
+            lambda question: self._joined(question) or consent.passed_over(self.state, question),
+        )
 
     async def _complete(self, conversation: Conversation) -> None:
         corrected = await corrections.settle(self, conversation)
@@ -314,7 +327,7 @@ def _record(
     turn: Turn, conversation: Conversation, position: Position, question: Question, parsed: Parsed
 ) -> AnswerRecord:
     value = {"type": question.type.value, "value": parsed.value}
-    return answer_record(turn, conversation, position, value, parsed.display)
+    return consent.personal(answer_record(turn, conversation, position, value, parsed.display))
 
 
 class _Keep(dict[str, object]):

@@ -5,11 +5,16 @@ message can reach them and a new message starts afresh as a stranger) with its /
 attempts, any /connect code they made (nobody can link to them afterwards) and any
 /mydata link not yet opened; memberships, open prompts, the messages to them (unsent,
 and sent but the newest of each chat), the conversation in progress, and their name as
-an activity's owner. What stays is the
-partnership's shared record without the person's identity: their answers and KPI
-figures remain, tied to a nameless person of the same city, so digests still count what
-each city contributed and nobody can tell who answered. The nameless row stays while it
-holds answers; without any, the retention job removes it (``store/inactive_people.py``).
+an activity's owner. What stays is the partnership's shared record without the person's
+identity: their answers and KPI figures remain, tied to a nameless person of the same
+city, so digests still count what each city contributed and nobody can tell who
+answered. What they said about themselves while joining (their name, organisation and
+consents: the answers of ``ABOUT_THEMSELVES``) is blanked, the rows staying to be counted.
+The nameless row stays while it holds answers; without any, the retention job removes it
+(``store/inactive_people.py``).
+
+A person who refuses consent while joining (``refused``) is erased the same way, and
+their answers, city and helix role go too: they never joined.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ from c2cbot.store.models import (
 )
 from c2cbot.store.prompts import CLOSED, OPEN
 
+ABOUT_THEMSELVES = ("onboarding", "consent")
+"""Conversations whose answers are about the person, not the partnership's work."""
+BLANKED = {"value": None, "withdrawn": True, "erased": True}
+
 
 @dataclass(frozen=True)
 class Erased:
@@ -43,17 +52,22 @@ class Erased:
     prompts: int
     messages: int
     answers_kept: int
+    answers_removed: int = 0
 
     def summary(self) -> str:
+        removed = f", {self.answers_removed} answers" if self.answers_removed else ""
         return (
             f"{self.identities} identities, {self.memberships} memberships, "
-            f"{self.prompts} open prompts, {self.messages} messages to them removed; "
+            f"{self.prompts} open prompts, {self.messages} messages to them{removed} removed; "
             f"{self.answers_kept} answers kept without identity"
         )
 
 
-async def erase_person(session: AsyncSession, stakeholder_id: int) -> Erased:
-    """Erase one person in the caller's transaction (all of it, or nothing)."""
+async def erase_person(
+    session: AsyncSession, stakeholder_id: int, *, refused: bool = False
+) -> Erased:
+    """Erase one person in the caller's transaction (all of it, or nothing); ``refused``:
+    they refused consent while joining, and their answers go as well."""
     person = await session.get_one(Stakeholder, stakeholder_id, with_for_update=True)
     identities = await _delete(
         session, delete(ChannelIdentity).where(ChannelIdentity.stakeholder_id == stakeholder_id)
@@ -71,11 +85,18 @@ async def erase_person(session: AsyncSession, stakeholder_id: int) -> Erased:
     await session.execute(
         update(Activity).where(Activity.owner_id == stakeholder_id).values(owner_name=None)
     )
+    removed = 0
+    if refused:
+        removed = await _delete(
+            session, delete(Answer).where(Answer.stakeholder_id == stakeholder_id)
+        )
+        person.city_id = person.helix_role = None
+    await _blank_about_themselves(session, stakeholder_id)
     kept = await _count(session, Answer, Answer.stakeholder_id == stakeholder_id)
     kept += await _count(session, KpiValue, KpiValue.reported_by == stakeholder_id)
     _anonymise(person)
     await session.flush()
-    return Erased(identities, memberships, prompts, messages, kept)
+    return Erased(identities, memberships, prompts, messages, kept, removed)
 
 
 def _anonymise(person: Stakeholder) -> None:
@@ -85,6 +106,18 @@ def _anonymise(person: Stakeholder) -> None:
     person.timezone = None
     person.paused_until = None
     person.active_partnership_id = None
+
+
+async def _blank_about_themselves(session: AsyncSession, stakeholder_id: int) -> None:
+    """Their name and organisation as they typed them while joining, and their consents."""
+    await session.execute(
+        update(Answer)
+        .where(
+            Answer.stakeholder_id == stakeholder_id,
+            Answer.conversation.in_(ABOUT_THEMSELVES),
+        )
+        .values(value=BLANKED, display="")
+    )
 
 
 async def _delete(session: AsyncSession, statement: Delete) -> int:

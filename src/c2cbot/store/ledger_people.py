@@ -164,8 +164,16 @@ class SqlPeople(LedgerPart):
     async def offer_download(self, stakeholder_id: int) -> str:
         return await data_downloads.offer(self.session, stakeholder_id, self._clock())
 
-    async def erase(self, stakeholder_id: int) -> str:
-        return (await erase_person(self.session, stakeholder_id)).summary()
+    async def erase(self, stakeholder_id: int, refused: bool = False) -> str:
+        return (await erase_person(self.session, stakeholder_id, refused=refused)).summary()
+
+    async def city_side(self, stakeholder_id: int) -> str | None:
+        query = (
+            select(City.side)
+            .join(Stakeholder, Stakeholder.city_id == City.id)
+            .where(Stakeholder.id == stakeholder_id)
+        )
+        return await self.session.scalar(query)
 
     async def home_currency(self, stakeholder_id: int) -> str | None:
         return await city_currency(self.session, stakeholder_id, self._clock().date())

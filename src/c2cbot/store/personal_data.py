@@ -1,5 +1,6 @@
 """Everything kept about one person, for /mydata and ``c2cbot people export`` (GDPR Art.
-15 and 20, PIPL Art. 45): their profile, channels, partnerships, answers and reports."""
+15 and 20, PIPL Art. 45): their profile, channels, partnerships, consents (what each
+covers, the notice's version and when it was given), answers and reports."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.flows.answer_history import consent_in
 from c2cbot.store.models import (
     Answer,
     ChannelIdentity,
@@ -29,6 +31,7 @@ class PersonalData:
     profile: dict[str, Any]
     channels: list[dict[str, Any]]
     partnerships: list[dict[str, Any]]
+    consents: list[dict[str, Any]]
     answers: list[dict[str, Any]]
     kpi_reports: int
     questions_asked: int
@@ -39,11 +42,13 @@ class PersonalData:
 
 async def personal_data(session: AsyncSession, stakeholder_id: int) -> PersonalData:
     person = await session.get_one(Stakeholder, stakeholder_id)
+    answers = await _answers(session, stakeholder_id)
     return PersonalData(
         profile=await _profile(session, person),
         channels=await _channels(session, stakeholder_id),
         partnerships=await _partnerships(session, stakeholder_id),
-        answers=await _answers(session, stakeholder_id),
+        consents=[_consent(answer) for answer in answers if consent_in(answer.value)],
+        answers=[_answer(answer) for answer in answers if not consent_in(answer.value)],
         kpi_reports=await _count(session, KpiValue.reported_by == stakeholder_id),
         questions_asked=await _count(session, Prompt.stakeholder_id == stakeholder_id),
     )
@@ -91,23 +96,31 @@ async def _partnerships(session: AsyncSession, stakeholder_id: int) -> list[dict
     ]
 
 
-async def _answers(session: AsyncSession, stakeholder_id: int) -> list[dict[str, Any]]:
+async def _answers(session: AsyncSession, stakeholder_id: int) -> list[Answer]:
     query = (
         select(Answer)
         .where(Answer.stakeholder_id == stakeholder_id)
         .order_by(Answer.answered_at, Answer.id)
     )
-    return [
-        {
-            "answered": answer.answered_at.isoformat(),
-            "conversation": answer.conversation,
-            "question": answer.question
-            if answer.item is None
-            else f"{answer.question}#{answer.item}",
-            "answer": answer.display,
-        }
-        for answer in await session.scalars(query)
-    ]
+    return list(await session.scalars(query))
+
+
+def _answer(answer: Answer) -> dict[str, Any]:
+    return {
+        "answered": answer.answered_at.isoformat(),
+        "conversation": answer.conversation,
+        "question": answer.question if answer.item is None else f"{answer.question}#{answer.item}",
+        "answer": answer.display,
+    }
+
+
+def _consent(answer: Answer) -> dict[str, Any]:
+    record = consent_in(answer.value) or {}
+    return {
+        "consent": record.get("scope"),
+        "notice": record.get("notice"),
+        "given": answer.answered_at.isoformat(),
+    }
 
 
 async def _count(session: AsyncSession, where: Any) -> int:
