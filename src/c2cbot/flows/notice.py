@@ -66,8 +66,7 @@ ABROAD = N_(
 TRANSLATION = N_("Meeting notes are sent to the translation server {server} to be translated.")
 HOW_LONG = N_(
     "How long: technical records of messages {inbound} days, sent messages {outbox} days; "
-    "your profile until you erase it, or until {inactive} days after your last message. "
-    "Your answers stay in the partnership's record without your name."
+    "your profile until you erase it, or until {inactive} days after your last message."
 )
 RIGHTS = N_(
     "Your rights: /mydata shows everything kept about you, and /forget erases it. Your "
