@@ -85,7 +85,7 @@ async def test_a_shanghai_official_reads_the_notice_sees_her_data_and_erases_it(
     assert texts.gettext("zh_Hans", notice.OPERATORS["web"]) in li.text
 
     await li.send("/mydata")
-    [path] = [r.extra["download"] for r in li.replies[-3:] if "download" in r.extra]
+    [path] = [r.extra["link"]["path"] for r in li.replies[-3:] if "link" in r.extra]
     data = await _download(bot, path)
     assert data["profile"]["name"] == "Li" and data["profile"]["city"] == "Shanghai"
     assert [p["partnership"] for p in data["partnerships"]] == ["Gothenburg–Shanghai"]
