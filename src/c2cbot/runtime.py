@@ -43,10 +43,23 @@ from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
 from c2cbot.store.retention import Retention
 from c2cbot.store.tokens import SqlTokenVault
+from c2cbot.store.web_sessions import SqlWorkspaceSessions
+from c2cbot.store.workspace_reads import SqlWorkspacePages
 from c2cbot.web.app import build_app
 from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
-from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
+from c2cbot.web.keys import (
+    DATABASE,
+    ENGINE,
+    METRICS,
+    OUTBOX,
+    PAGE,
+    SESSIONS,
+    TEMPLATES,
+    WEBCHAT,
+    WORKSPACE,
+)
 from c2cbot.web.mydata import DATA_DOWNLOADS, READER_TEXT
+from c2cbot.workspace.service import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +181,17 @@ class Bot:
         self.webchat.wake_all()
 
     def _web_app(self) -> web.Application:
-        app = build_app(self.settings.templates_dir / "web" / "static")
+        pages = self.settings.templates_dir / "web"
+        app = build_app(pages / "static", pages / "p" / "static")
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
         app[TRUST_PROXY] = self.settings.trust_proxy
         app[DATA_DOWNLOADS] = SqlDataDownloads(self.database, self.clock).open
         app[READER_TEXT] = self._in_reader_language
+        app[SESSIONS] = SqlWorkspaceSessions(self.database, self.clock)
+        reads = SqlWorkspacePages(self.database)
+        app[WORKSPACE] = Workspace(reads, self.texts, self.conversations, self.clock)
+        app[TEMPLATES] = self._rendered
         if self.settings.public_url is not None:
             public = self.settings.public_url
             port = f":{public.port}" if public.port not in (None, 80, 443) else ""
@@ -201,6 +219,9 @@ class Bot:
                 languages=self.texts.languages,
             )
         )
+
+    def _rendered(self, language: str, template: str, context: Mapping[str, Any]) -> str:
+        return self._pages(language).get_template(template).render(**context)
 
     def _pages(self, language: str) -> jinja2.Environment:
         """One template environment per language, with that language's gettext installed."""

@@ -64,9 +64,11 @@ async def test_the_browser_chat_offers_a_link_that_works_once(
     world = await build_world(database, plan_created=None)
     li = Driver(served, "li")
     await li.send("/mydata")
-    [offer] = [reply for reply in li.replies if "download" in reply.extra]
+    [offer] = [reply for reply in li.replies if "link" in reply.extra]
     assert says(texts, "zh_Hans", privacy.MYDATA_BELOW) in offer.text
-    path = offer.extra["download"]
+    path = offer.extra["link"]["path"]
+    assert offer.extra["link"]["download"] is True
+    assert offer.extra["link"]["label"] == texts.gettext("zh_Hans", privacy.DOWNLOAD)
     assert path.startswith("/mydata/") and len(path) > 40
 
     status, body, headers = await _get(served, path)
@@ -89,12 +91,12 @@ async def test_a_link_expires_after_a_day_and_an_erasure_ends_it(
     await build_world(database, plan_created=None)
     sven = Driver(served, "sven")
     await sven.send("/mydata")
-    late = next(r.extra["download"] for r in sven.replies if "download" in r.extra)
+    late = next(r.extra["link"]["path"] for r in sven.replies if "link" in r.extra)
     hands.now += timedelta(hours=24, seconds=1)
     assert (await _get(served, late))[0] == 404
 
     await sven.send("/mydata")  # a new link, then the person is erased before using it
-    erased = next(r.extra["download"] for r in reversed(sven.replies) if "download" in r.extra)
+    erased = next(r.extra["link"]["path"] for r in reversed(sven.replies) if "link" in r.extra)
     await sven.send("/forget confirm")
     assert (await _get(served, erased))[0] == 404
     assert (await _get(served, "/mydata/" + "x" * 43))[0] == 404  # a guess

@@ -13,7 +13,7 @@ from c2cbot.runtime import Bot
 
 async def download(bot: Bot, replies: list[Outbound]) -> dict[str, Any]:
     """The data behind the link among ``replies``, over loopback HTTP."""
-    [path] = [reply.extra["download"] for reply in replies if "download" in reply.extra]
+    [path] = [reply.extra["link"]["path"] for reply in replies if "link" in reply.extra]
     async with TestClient(TestServer(bot.app)) as client:
         response = await client.get(path)
         assert response.status == 200

@@ -26,7 +26,8 @@ class Capabilities:
     ``length_unit`` ("utf16" code units or UTF-8 "bytes"). ``group_side``: which city of
     a partnership a group chat on this channel belongs to ("eu" or "cn"), for its default
     digest time zone. ``files``: an outbox message's ``extra["file"]`` as a document;
-    ``links``: its ``extra["download"]`` (a path on the bot's own site) as a link.
+    ``links``: its ``extra["link"]`` (``{path, label, download}``, a path on the bot's own
+    site: /mydata's download, /web's sign-in) as a link.
     """
 
     buttons: bool

@@ -108,11 +108,18 @@ class Dispatcher:
                 claimed_at = time.monotonic()
                 started = await self._start_due(in_flight)
                 if not started:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+                    await self._idle()
         finally:
             marking.cancel()
             await self._finish(in_flight)
+
+    async def _idle(self) -> None:
+        """Wait for a wake-up or the idle poll. ``asyncio.timeout``, not ``wait_for``: on
+        Python 3.11 ``wait_for`` swallows a cancellation that arrives as the wake-up does (a
+        commit just before shutdown), and the dispatcher then never stops."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._idle_poll):
+                await self._wake.wait()
 
     async def _finish(self, in_flight: set[asyncio.Task[None]]) -> None:
         """Let sends under way finish (briefly), then record what was sent.

@@ -99,3 +99,15 @@ def next_step(loop: Loop, current: Step) -> Step | None:
     if index < len(loop.steps):
         return loop.steps[index]
     return loop.steps[0] if loop.cyclic else None
+
+
+def steps_done(loop_key: str, step: Step) -> tuple[Step, ...]:
+    """The steps of the loop before the current one: a loop's order is its progress.
+
+    What the weekly digest marks done and the workspace shows complete; a step off the
+    loop (or an unknown loop) has none done.
+    """
+    loop = LOOPS.get(loop_key)
+    if loop is None or step not in loop.steps:
+        return ()
+    return loop.steps[: loop.steps.index(step)]

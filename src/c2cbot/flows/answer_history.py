@@ -29,6 +29,13 @@ def is_withdrawn(value: Mapping[str, Any] | None) -> bool:
     return bool(value and value.get(WITHDRAWN))
 
 
+def counts_for(question: str, value: Mapping[str, Any] | None) -> tuple[str, Any]:
+    """The top-level question an answer row counts for, and its value there: an item of a
+    list ("activities.title") counts as the list answered (``True``)."""
+    top, _, sub = question.partition(".")
+    return top, True if sub else (value or {}).get("value")
+
+
 @dataclass(frozen=True)
 class CurrentAnswer:
     """One question's (or one group item's) current answer: its newest row, not withdrawn.

@@ -17,19 +17,30 @@ from c2cbot.domain.text import N_
 from c2cbot.flows import answering
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.schema import Kind, Question
+from c2cbot.flows.texts import Texts
 
 LONGEST = 60  # characters of an answer shown on a button or a line of an overview
 
 
 async def shown(turn: ChatTurn, question: Question, value: Any) -> str:
     """``value`` (as stored for ``question``) in the reader's words."""
-    kind, texts, language = question.type, turn.texts, turn.language
+    labels: Mapping[str, str] = {}
+    if question.type in (Kind.CHOICE, Kind.MULTI):
+        labels = {o.id: o.label for o in await turn.options(question)}
+    return shown_with(question, value, turn.texts, turn.language, labels)
+
+
+def shown_with(
+    question: Question, value: Any, texts: Texts, language: str, labels: Mapping[str, str]
+) -> str:
+    """``value`` in ``language``, a choice named by ``labels`` (its options' labels in that
+    language): how the chat shows an answer again, and how the workspace shows it."""
+    kind = question.type
     if kind is Kind.YESNO:
-        return turn.translate(N_("Yes") if value is True else N_("No"))
+        return texts.gettext(language, N_("Yes") if value is True else N_("No"))
     if kind is Kind.RATING and isinstance(value, int):
         return "★" * value + "☆" * (5 - value)
     if kind in (Kind.CHOICE, Kind.MULTI):
-        labels = {o.id: o.label for o in await turn.options(question)}
         picked = value if isinstance(value, list) else [value]
         return join_list((labels.get(str(p), str(p)) for p in picked), language)
     try:
@@ -40,7 +51,8 @@ async def shown(turn: ChatTurn, question: Question, value: Any) -> str:
             return texts.format_money(language, amount, str(value["currency"]))
         if kind is Kind.NUMBER:
             number = texts.format_number(language, Decimal(str(value)))
-            return number + (f" {turn.translate(question.unit)}" if question.unit else "")
+            unit = f" {texts.gettext(language, question.unit)}" if question.unit else ""
+            return number + unit
     except (ValueError, KeyError, InvalidOperation):
         pass  # a value from an older file version: shown as stored
     return answering.clean_text(str(value))

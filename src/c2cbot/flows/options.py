@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from c2cbot.domain import display
 from c2cbot.domain.kpis import KPI_CATALOGUE, KPI_KIND_NAMES
@@ -10,6 +10,7 @@ from c2cbot.domain.people import HELIX_NAMES
 from c2cbot.domain.ratings import SCALE_WORDS, RatingScale
 from c2cbot.domain.text import N_
 from c2cbot.flows.answering import Option
+from c2cbot.flows.plan_ports import KpiTarget, Member
 from c2cbot.flows.ports import Ledger
 from c2cbot.flows.schema import Kind, OptionSource, Question
 from c2cbot.flows.texts import Texts
@@ -19,6 +20,20 @@ async def options_for(
     question: Question, texts: Texts, language: str, ledger: Ledger, partnership_id: int | None
 ) -> list[Option]:
     """Options in the reader's language; empty for questions answered by typing."""
+    if question.options_from in _OF_PARTNERSHIP:
+        if partnership_id is None:
+            return []
+        return await _OF_PARTNERSHIP[question.options_from](ledger, partnership_id, language)
+    return fixed_options(question, texts, language)
+
+
+def from_partnership(question: Question) -> bool:
+    """Whether the question's options are the partnership's own (members, cities, KPIs)."""
+    return question.options_from in _OF_PARTNERSHIP
+
+
+def fixed_options(question: Question, texts: Texts, language: str) -> list[Option]:
+    """Options that are the same in every partnership: written in the file or computed."""
     _ = lambda text: texts.gettext(language, text)  # noqa: E731
     if question.type is Kind.YESNO:
         return [Option("yes", _(N_("Yes"))), Option("no", _(N_("No")))]
@@ -27,10 +42,6 @@ async def options_for(
         return [Option(str(n), _(word)) for n, word in enumerate(words, 1)]
     if question.options:
         return [Option(o.id, _(o.label)) for o in question.options]
-    if question.options_from in _OF_PARTNERSHIP:
-        if partnership_id is None:
-            return []
-        return await _OF_PARTNERSHIP[question.options_from](ledger, partnership_id, language)
     return _computed(question.options_from, texts, language)
 
 
@@ -53,9 +64,14 @@ async def _cities(ledger: Ledger, partnership_id: int, language: str) -> list[Op
 
 
 async def _members(ledger: Ledger, partnership_id: int, language: str) -> list[Option]:
+    return member_options(await ledger.plan.members(partnership_id), language)
+
+
+def member_options(members: Iterable[Member], language: str) -> list[Option]:
     """Members of both cities, named with their city, so an activity's owner is picked."""
-    found = await ledger.plan.members(partnership_id)
-    return [Option(str(m.stakeholder_id), m.name + _in_city(m.city_names, language)) for m in found]
+    return [
+        Option(str(m.stakeholder_id), m.name + _in_city(m.city_names, language)) for m in members
+    ]
 
 
 def _in_city(names: Mapping[str, str], language: str) -> str:
@@ -63,8 +79,12 @@ def _in_city(names: Mapping[str, str], language: str) -> str:
 
 
 async def _kpis(ledger: Ledger, partnership_id: int, _language: str) -> list[Option]:
+    return kpi_options(await ledger.plan.kpi_targets(partnership_id))
+
+
+def kpi_options(targets: Iterable[KpiTarget]) -> list[Option]:
     """The KPIs the partnership measures, named as its plans name them."""
-    return [Option(t.kpi_key, t.name) for t in await ledger.plan.kpi_targets(partnership_id)]
+    return [Option(t.kpi_key, t.name) for t in targets]
 
 
 _OF_PARTNERSHIP: Mapping[

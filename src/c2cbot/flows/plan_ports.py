@@ -34,6 +34,7 @@ class Member:
     name: str
     city_names: Mapping[str, str]  # the city's name by language ("en", "zh", "de")
     role: str = "member"
+    city_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,9 @@ class People(Protocol):
     async def offer_download(self, stakeholder_id: int) -> str:
         """The secret of a new one-time link to the person's data (``store/data_downloads``)."""
 
+    async def offer_sign_in(self, stakeholder_id: int) -> str:
+        """The secret of a new one-time link into the workspace (``store/web_sessions``)."""
+
     async def erase(self, stakeholder_id: int, refused: bool = False) -> str:
         """Erase the person (``store/erasure.py``); what was removed, counted, for the log.
         ``refused``: they refused consent while joining, so their answers go too."""

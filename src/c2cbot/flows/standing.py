@@ -7,6 +7,8 @@ seems to contradict the digest's "step 2 of 4".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from c2cbot.domain.steps import LOOPS, STEP_NAMES, Step, number_on
 from c2cbot.domain.text import N_
 from c2cbot.flows.commanding import CommandTurn, translate
@@ -22,15 +24,21 @@ async def where_it_stands(turn: CommandTurn) -> str | None:
     if turn.partnership_id is None:
         return None
     standing = await turn.ledger.plan.standing(turn.partnership_id)
-    step_name = translate(turn, STEP_NAMES[Step(standing.step)])
-    loop = LOOPS.get(standing.loop)
-    number = number_on(loop, standing.step) if loop else None
     lines = [standing.title(turn.language)]
-    if loop and number:
-        total = len(loop.steps)
-        lines.append(translate(turn, ON_THE_LOOP, number=number, total=total, step=step_name))
-    else:
-        lines.append(translate(turn, CURRENT_STEP, step=step_name))
-    if loop:
-        lines.append(translate(turn, WORK_PATH, loop=translate(turn, loop.name)))
+    lines += stands(standing.loop, standing.step, lambda text, **p: translate(turn, text, **p))
     return "\n".join(lines)
+
+
+def stands(loop_key: str, step: str, _: Callable[..., str]) -> list[str]:
+    """ "Step 2 of 4: Do" (or "Current step: Do" off the loop) and "Work path: …", in the
+    reader's language (``_`` translates): the digest's, the chat's and the workspace's words."""
+    step_name = _(STEP_NAMES[Step(step)])
+    loop = LOOPS.get(loop_key)
+    number = number_on(loop, step) if loop else None
+    if loop and number:
+        lines = [_(ON_THE_LOOP, number=number, total=len(loop.steps), step=step_name)]
+    else:
+        lines = [_(CURRENT_STEP, step=step_name)]
+    if loop:
+        lines.append(_(WORK_PATH, loop=_(loop.name)))
+    return lines

@@ -18,7 +18,7 @@ from c2cbot.domain.text import N_
 from c2cbot.flows import walk
 from c2cbot.flows.answer_history import CityAnswers
 from c2cbot.flows.commanding import ChatTurn
-from c2cbot.flows.schema import Conversation
+from c2cbot.flows.schema import Conversation, Question
 
 BOTH_CITIES = N_("Answered so far in each city (your own progress is shown with each step):")
 MARK = " · "
@@ -45,14 +45,25 @@ async def both_cities(turn: ChatTurn) -> str:
 
 
 def _count(conversation: Conversation, answers: Mapping[str, Any]) -> str:
-    """ "answered/asked" for one city: the questions its answers leave open are asked."""
-    asked = [
+    """ "answered/asked" for one city."""
+    answered, asked = counted(conversation, answers)
+    return f"{answered}/{asked}"
+
+
+def counted(conversation: Conversation, answers: Mapping[str, Any]) -> tuple[int, int]:
+    """How many of the questions a city is asked it answered, and how many it is asked:
+    the questions its answers leave open (the steps menu and the workspace count alike)."""
+    asked = asked_of(conversation, answers)
+    return sum(1 for q in asked if q.id in answers), len(asked)
+
+
+def asked_of(conversation: Conversation, answers: Mapping[str, Any]) -> list[Question]:
+    """The top-level questions a city with these answers is asked, in their order."""
+    return [
         q
         for q in conversation.questions
         if _open(q.when, answers) and (not q.optional or q.id in answers)
     ]
-    answered = sum(1 for q in asked if q.id in answers)
-    return f"{answered}/{len(asked)}"
 
 
 def _open(when: Any, answers: Mapping[str, Any]) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.flows.answer_history import CityAnswers, CurrentAnswer, is_withdrawn
+from c2cbot.flows.answer_history import CityAnswers, CurrentAnswer, counts_for, is_withdrawn
 from c2cbot.store.models import Answer, City, PartnershipCity, Stakeholder
 
 
@@ -85,8 +85,8 @@ async def by_city(session: AsyncSession, partnership_id: int) -> list[CityAnswer
     query = query.join(Stakeholder, Stakeholder.id == Answer.stakeholder_id)
     per_city: dict[int, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
     for row in await _current_rows(session, query):  # oldest first: the newest value wins
-        top, _, sub = row.question.partition(".")
-        per_city[row.city_id][row.conversation][top] = True if sub else row.value.get("value")
+        top, value = counts_for(row.question, row.value)
+        per_city[row.city_id][row.conversation][top] = value
     return [
         CityAnswers(
             city.id,

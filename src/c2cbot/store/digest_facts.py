@@ -32,7 +32,7 @@ from c2cbot.domain.digests import (
     WeeklyFacts,
     Written,
 )
-from c2cbot.domain.steps import LOOPS, Step
+from c2cbot.domain.steps import Step, steps_done
 from c2cbot.store.meeting_models import Meeting
 from c2cbot.store.meetings import city_name, last_meeting, meeting_facts
 from c2cbot.store.models import (
@@ -276,7 +276,19 @@ def kpi_number(stored: dict[str, Any], previous: Decimal | None) -> Decimal | No
 
 async def _activities(session: AsyncSession, found: dict[int, _Gathered], week_end: date) -> None:
     """Open action items due by two weeks after the week: the late ones and the coming ones."""
-    horizon = week_end + timedelta(days=UPCOMING_DAYS)
+    items = await open_action_items(session, list(found), week_end + timedelta(days=UPCOMING_DAYS))
+    for pid, listed in items.items():
+        gathered = found[pid]
+        for item in listed:
+            late = item.due_on is not None and item.due_on <= week_end
+            (gathered.overdue if late else gathered.upcoming).append(item)
+
+
+async def open_action_items(
+    session: AsyncSession, partnership_ids: Sequence[int], due_by: date
+) -> dict[int, list[ActionItem]]:
+    """Each partnership's activities not finished and due on or before ``due_by``, soonest
+    first: what digests and the workspace call late or coming up."""
     query = (
         select(
             Activity.partnership_id,
@@ -293,20 +305,20 @@ async def _activities(session: AsyncSession, found: dict[int, _Gathered], week_e
         .outerjoin(City, City.id == Stakeholder.city_id)
         .outerjoin(Meeting, Meeting.id == Activity.meeting_id)
         .where(
-            Activity.partnership_id.in_(found),
+            Activity.partnership_id.in_(partnership_ids),
             Activity.status.not_in(FINISHED_ACTIVITY),
             Activity.due_on.is_not(None),
-            Activity.due_on <= horizon,
+            Activity.due_on <= due_by,
         )
         .order_by(Activity.partnership_id, Activity.due_on, Activity.id)
     )
+    items: dict[int, list[ActionItem]] = defaultdict(list)
     for row in (await session.execute(query)).all():
         (pid, title, owner_name, due, status, person, person_language, city, meeting_language) = row
         language = meeting_language or guess_language(title, person_language)
-        item = ActionItem(Written(title, language), owner_name or person, city, due, status)
-        gathered = found[pid]
-        late = due is not None and due <= week_end
-        (gathered.overdue if late else gathered.upcoming).append(item)
+        owner = owner_name or person
+        items[pid].append(ActionItem(Written(title, language), owner, city, due, status))
+    return items
 
 
 def guess_language(text: str, fallback: str | None) -> str:
@@ -320,7 +332,15 @@ def guess_language(text: str, fallback: str | None) -> str:
 
 
 async def _silent(session: AsyncSession, found: dict[int, _Gathered], end: datetime) -> None:
-    """People asked (a KPI value, a progress update) who have not answered yet."""
+    for pid, people in (await waiting_for_answers(session, list(found), end)).items():
+        found[pid].silent.extend(people)
+
+
+async def waiting_for_answers(
+    session: AsyncSession, partnership_ids: Sequence[int], asked_before: datetime
+) -> dict[int, list[Participant]]:
+    """People asked (a KPI value, a progress update) before ``asked_before`` who have not
+    answered yet: the digest's and the workspace's silent people."""
     query = (
         select(
             Prompt.partnership_id,
@@ -333,17 +353,19 @@ async def _silent(session: AsyncSession, found: dict[int, _Gathered], end: datet
         .outerjoin(City, City.id == Stakeholder.city_id)
         .outerjoin(Organisation, Organisation.id == Stakeholder.organisation_id)
         .where(
-            Prompt.partnership_id.in_(found),
+            Prompt.partnership_id.in_(partnership_ids),
             Prompt.kind.in_(ANSWERABLE),
             Prompt.status.in_(AWAITING),
-            Prompt.sent_at < end,
+            Prompt.sent_at < asked_before,
         )
         .distinct()
         .order_by(Prompt.partnership_id, City.key, Stakeholder.name, Stakeholder.id)
     )
+    people: dict[int, list[Participant]] = defaultdict(list)
     for pid, stakeholder_id, name, city, organisation in (await session.execute(query)).all():
         shown = name or f"#{stakeholder_id}"
-        found[pid].silent.append(Participant(shown, city, organisation))
+        people[pid].append(Participant(shown, city, organisation))
+    return people
 
 
 def _facts(pid: int, gathered: _Gathered, week_start: date, week_end: date) -> WeeklyFacts:
@@ -356,7 +378,7 @@ def _facts(pid: int, gathered: _Gathered, week_start: date, week_end: date) -> W
         week_end=week_end,
         loop=gathered.loop,
         step=step,
-        steps_done=_steps_done(gathered.loop, step),
+        steps_done=steps_done(gathered.loop, step),
         answers_by_step=tuple(sorted(gathered.answers.items())),
         kpis=tuple(gathered.kpis),
         upcoming=tuple(gathered.upcoming),
@@ -371,14 +393,6 @@ def _step(stored: str) -> Step:
         return Step(stored)
     except ValueError:
         return Step.AIM
-
-
-def _steps_done(loop_key: str, step: Step) -> tuple[Step, ...]:
-    """The steps of the loop before the current one (a loop's order is its progress)."""
-    loop = LOOPS.get(loop_key)
-    if loop is None or step not in loop.steps:
-        return ()
-    return loop.steps[: loop.steps.index(step)]
 
 
 def _balance(gathered: _Gathered, city: str) -> CityBalance:

@@ -2,8 +2,9 @@
 
 What goes: the name, organisation, time zone and leave; every channel identity (so no
 message can reach them and a new message starts afresh as a stranger) with its /connect
-attempts, any /connect code they made (nobody can link to them afterwards) and any
-/mydata link not yet opened; memberships, open prompts, the messages to them (unsent,
+attempts, any /connect code they made (nobody can link to them afterwards), any /mydata
+or /web link not yet opened and every workspace session (a browser signed in as them is
+signed out); memberships, open prompts, the messages to them (unsent,
 and sent but the newest of each chat), the conversation in progress, and their name as
 an activity's owner. What stays is the partnership's shared record without the person's
 identity: their answers and KPI figures remain, tied to a nameless person of the same
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import Delete, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.store.guard_models import ConnectCode, DataDownload
+from c2cbot.store.guard_models import ConnectCode, DataDownload, SignInLink, WebSession
 from c2cbot.store.models import (
     Activity,
     Answer,
@@ -80,8 +81,8 @@ async def erase_person(
     await session.execute(
         delete(ConversationState).where(ConversationState.stakeholder_id == stakeholder_id)
     )
-    await session.execute(delete(ConnectCode).where(ConnectCode.stakeholder_id == stakeholder_id))
-    await session.execute(delete(DataDownload).where(DataDownload.stakeholder_id == stakeholder_id))
+    for keys in (ConnectCode, DataDownload, SignInLink, WebSession):
+        await session.execute(delete(keys).where(keys.stakeholder_id == stakeholder_id))
     await session.execute(
         update(Activity).where(Activity.owner_id == stakeholder_id).values(owner_name=None)
     )

@@ -1,6 +1,6 @@
 """Tables that guard against guessing and replays: /connect codes and the wrong tries at
-them, counted wrong invite codes, the signed callbacks already seen, and the one-time
-links to a person's own data.
+them, counted wrong invite codes, the signed callbacks already seen, the one-time links
+to a person's own data and to the partnership workspace, and the workspace's sessions.
 
 Kept apart from ``store/models.py`` (the partnership's own records) because they hold no
 one's answers: only hashes, counts and moments, all pruned after a short time.
@@ -52,6 +52,43 @@ class DataDownload(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class SignInLink(Base):
+    """A one-time link that signs a person in to the partnership workspace (/web).
+
+    Shaped like ``DataDownload`` and handled by the same code (``store/one_time_links``):
+    only a hash of the secret, a quarter of an hour to use it, once.
+    """
+
+    __tablename__ = "sign_in_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A browser signed in to the partnership workspace.
+
+    Only a hash of the cookie's secret is kept, so a copy of the database signs nobody
+    in. ``expires_at`` slides with use up to a limit (``domain/web_sign_in.py``); the row
+    goes at sign-out, at erasure, and once expired (the retention job).
+    """
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ConnectAttempt(Base):

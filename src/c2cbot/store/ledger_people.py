@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from c2cbot.flows.ports import InviteProblem, Joined, Person, Place
-from c2cbot.store import data_downloads, per_message
+from c2cbot.store import data_downloads, per_message, web_sessions
 from c2cbot.store.erasure import erase_person
 from c2cbot.store.invites import checked_invite, member_of, rank
 from c2cbot.store.ledger_base import LedgerPart
@@ -163,6 +163,9 @@ class SqlPeople(LedgerPart):
 
     async def offer_download(self, stakeholder_id: int) -> str:
         return await data_downloads.offer(self.session, stakeholder_id, self._clock())
+
+    async def offer_sign_in(self, stakeholder_id: int) -> str:
+        return await web_sessions.offer_link(self.session, stakeholder_id, self._clock())
 
     async def erase(self, stakeholder_id: int, refused: bool = False) -> str:
         return (await erase_person(self.session, stakeholder_id, refused=refused)).summary()

@@ -32,6 +32,7 @@ async def members(session: AsyncSession, partnership_id: int) -> list[Member]:
             City.name_zh,
             City.name_de,
             Membership.role,
+            City.id.label("city_id"),
         )
         .join(Membership, Membership.stakeholder_id == Stakeholder.id)
         .outerjoin(City, City.id == Stakeholder.city_id)
@@ -39,7 +40,9 @@ async def members(session: AsyncSession, partnership_id: int) -> list[Member]:
         .order_by(City.side.desc(), City.name_en, Stakeholder.name, Stakeholder.id)
     )
     return [
-        Member(row.id, row.name, _names(row.name_en, row.name_zh, row.name_de), row.role)
+        Member(
+            row.id, row.name, _names(row.name_en, row.name_zh, row.name_de), row.role, row.city_id
+        )
         for row in await session.execute(query)
     ]
 

@@ -7,6 +7,7 @@ forever (``C2C_RETENTION_INBOUND_DAYS``, ``C2C_RETENTION_OUTBOX_DAYS``). Each ba
 own short transaction, so pruning a large table never holds a long lock: the bot keeps
 answering meanwhile. Unsent messages and the newest row of each chat (the last offer a
 typed number refers to) are never pruned by age alone: a chat's newest row is kept.
+Expired one-time links (/mydata's, /web's) and workspace sessions go once expired.
 People themselves have their own rules (``store/inactive_people.py``): strangers go with
 the technical records, members silent for ``C2C_RETENTION_INACTIVE_DAYS`` are erased.
 """
@@ -21,7 +22,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 
 from c2cbot.store.database import Database
-from c2cbot.store.guard_models import Attempt, ConnectAttempt, DataDownload
+from c2cbot.store.guard_models import (
+    Attempt,
+    ConnectAttempt,
+    DataDownload,
+    SignInLink,
+    WebSession,
+)
 from c2cbot.store.inactive_people import erase_inactive, remove_strangers
 from c2cbot.store.models import InboundMessage, JournalEntry, OutboxMessage
 
@@ -69,6 +76,12 @@ async def prune(database: Database, retention: Retention, now: datetime) -> dict
         ),
         "data downloads": await _in_batches(
             database, DataDownload.id, lambda: DataDownload.expires_at < now
+        ),
+        "sign-in links": await _in_batches(
+            database, SignInLink.id, lambda: SignInLink.expires_at < now
+        ),
+        "web sessions": await _in_batches(
+            database, WebSession.id, lambda: WebSession.expires_at < now
         ),
         "inactive people": await erase_inactive(
             database, now - timedelta(days=retention.inactive_days)

@@ -1,5 +1,5 @@
-"""The bot's web server: health, metrics, the browser chat and /mydata downloads; each
-configured channel adds its webhook routes."""
+"""The bot's web server: health, metrics, the browser chat, /mydata downloads and the
+partnership workspace (/p/…); each configured channel adds its webhook routes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from c2cbot.web import chat, mydata
+from c2cbot.web import chat, mydata, workspace
 from c2cbot.web.guards import add_security_headers
 from c2cbot.web.keys import DATABASE, METRICS
+from c2cbot.web.workspace_pages import workspace_pages
 
 MAX_BODY = 1024 * 1024
 
@@ -42,9 +43,9 @@ async def count_errors(request: web.Request, handler: Handler) -> web.StreamResp
         raise
 
 
-def build_app(static_dir: Path) -> web.Application:
+def build_app(static_dir: Path, workspace_static: Path) -> web.Application:
     """The application without its services; the composition root puts them in."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[count_errors])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[count_errors, workspace_pages])
     app.on_response_prepare.append(add_security_headers)
     app.add_routes(
         [
@@ -54,6 +55,7 @@ def build_app(static_dir: Path) -> web.Application:
             *chat.routes(),
             *mydata.routes(),
             web.static("/chat/static", static_dir),
+            *workspace.routes(workspace_static),
         ]
     )
     return app

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -11,6 +12,8 @@ from c2cbot.flows.engine import Engine
 from c2cbot.metrics import Metrics
 from c2cbot.store.database import Database
 from c2cbot.store.outbox import SqlOutbox
+from c2cbot.workspace.ports import Sessions
+from c2cbot.workspace.service import Workspace
 
 ENGINE = web.AppKey("engine", Engine)
 DATABASE = web.AppKey("database", Database)
@@ -19,3 +22,7 @@ WEBCHAT = web.AppKey("webchat", WebChat)
 METRICS = web.AppKey("metrics", Metrics)
 PageRenderer = Callable[[str | None], str]
 PAGE: web.AppKey[PageRenderer] = web.AppKey("page")
+WORKSPACE = web.AppKey("workspace", Workspace)
+SESSIONS: web.AppKey[Sessions] = web.AppKey("sessions")
+TemplateRenderer = Callable[[str, str, Mapping[str, Any]], str]  # (language, template, context)
+TEMPLATES: web.AppKey[TemplateRenderer] = web.AppKey("templates")

@@ -45,6 +45,7 @@ MYDATA_LINK = N_(
     "Everything kept about you, as stored, is ready to download. This link works once, "
     "within 24 hours: {link}"
 )
+DOWNLOAD = N_("Download my data")
 CONFIRM_WORDS = ("confirm", "确认", "bestätigen", "yes")
 
 
@@ -77,7 +78,8 @@ async def _as_file(turn: ChatTurn) -> str:
 async def _as_link(turn: ChatTurn, shown_by_chat: bool) -> str:
     path = f"/mydata/{await turn.ledger.people.offer_download(turn.person.stakeholder_id)}"
     if shown_by_chat:
-        turn.replies.append(Outbound(turn.translate(MYDATA_BELOW), extra={"download": path}))
+        link = {"path": path, "label": turn.translate(DOWNLOAD), "download": True}
+        turn.replies.append(Outbound(turn.translate(MYDATA_BELOW), extra={"link": link}))
     else:
         turn.say(MYDATA_LINK, link=f"{turn.privacy.site}{path}")
     return "offered as a one-time link"

@@ -27,6 +27,7 @@ from c2cbot.flows.commands import (
     partnership,
     privacy,
     prompt_channel,
+    workspace,
 )
 from c2cbot.flows.commands import schedule as schedules
 from c2cbot.flows.commands import start as starting
@@ -75,6 +76,7 @@ CHAT: tuple[ChatCommand, ...] = (
     *language.COMMANDS,
     *moving.COMMANDS,
     *partnership.COMMANDS,
+    *workspace.COMMANDS,
     *privacy.COMMANDS,
     *correcting.COMMANDS,
     *invite.COMMANDS,

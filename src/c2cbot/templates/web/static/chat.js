@@ -149,21 +149,38 @@
     return group;
   }
 
-  // A one-time link to the person's own data (/mydata): only a path on this site.
-  function downloadLink(path) {
-    const link = element("a", "download", strings.download);
-    link.href = path;
-    link.setAttribute("download", "");
-    return link;
+  // A link a message carries (extra.link: {path, label, download}): the one-time links of
+  // /mydata (a download) and /web (the workspace's sign-in). Only paths of this site
+  // that those commands make are shown; anything else is not a link at all.
+  const LINK_PATH = /^\/(mydata|p\/sign-in)\/[A-Za-z0-9_-]{20,100}$/;
+
+  function messageLink(extra) {
+    if (!extra) return null;
+    if (typeof extra.download === "string") {  // messages written before extra.link
+      return { path: extra.download, label: strings.download, download: true };
+    }
+    const link = extra.link;
+    if (!link || typeof link.path !== "string" || typeof link.label !== "string") return null;
+    return { path: link.path, label: link.label, download: link.download === true };
+  }
+
+  function linkElement(link) {
+    const node = element("a", link.download ? "download" : "link", link.label);
+    node.href = link.path;
+    if (link.download) {
+      node.setAttribute("download", "");
+    } else {
+      node.target = "_blank";  // the workspace opens beside the chat
+      node.rel = "noopener";
+    }
+    return node;
   }
 
   function botMessage(message) {
     const item = bubble("bot", message.text);
     item.dataset.id = String(message.id);
-    const download = message.extra && message.extra.download;
-    if (typeof download === "string" && download.startsWith("/mydata/")) {
-      item.append(downloadLink(download));
-    }
+    const link = messageLink(message.extra);
+    if (link && LINK_PATH.test(link.path)) item.append(linkElement(link));
     if (message.choices && message.choices.length) item.append(choiceGroup(message));
     return item;
   }
