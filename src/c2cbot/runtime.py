@@ -47,6 +47,7 @@ from c2cbot.web.app import build_app
 from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
 from c2cbot.web.keys import DATABASE, ENGINE, METRICS, OUTBOX, PAGE, WEBCHAT
 from c2cbot.web.mydata import DATA_DOWNLOADS, READER_TEXT
+from c2cbot.web.server_log import ServerLog
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,9 @@ class Bot:
         """
         if not await self._replayed():
             self._tasks.append(asyncio.create_task(self._replay_when_back(), name="journal"))
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=5.0, logger=ServerLog()
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         await self._start_channels()  # after listening: a webhook may be called at once
