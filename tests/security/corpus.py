@@ -27,6 +27,7 @@ credentials gets) and cases aimed at what it parses to ``CASES``;
 
 from __future__ import annotations
 
+import functools
 import gzip
 import itertools
 import json
@@ -376,7 +377,7 @@ def _framed(make: Callable[[Target], Raw]) -> Iterator[tuple[str, Build]]:
         return _reframed(raw, b"\x1f\x8b" + raw.body, (("Content-Encoding", "gzip"),))
 
     def gzip_bomb(t: Target) -> Raw:
-        return _reframed(make(t), BOMB, (("Content-Encoding", "gzip"),))
+        return _reframed(make(t), bomb(), (("Content-Encoding", "gzip"),))
 
     def deflate_garbage(t: Target) -> Raw:
         return _reframed(make(t), b"\x78\x9c garbage", (("Content-Encoding", "deflate"),))
@@ -392,7 +393,10 @@ def _framed(make: Callable[[Target], Raw]) -> Iterator[tuple[str, Build]]:
     yield "unknown coding", unknown_coding
 
 
-BOMB = gzip.compress(b"\0" * 64 * 1024 * 1024, compresslevel=9)  # 64 MiB in about 64 KiB
+@functools.cache
+def bomb() -> bytes:
+    """64 MiB of zeros in about 64 KiB of gzip (made when first sent, not at import)."""
+    return gzip.compress(b"\0" * 64 * 1024 * 1024, compresslevel=9)
 
 
 def _reframed(
