@@ -220,6 +220,7 @@ BASELINES: dict[tuple[str, str], int] = {
     ("POST", "/wechat"): 403,
     ("GET", "/wecom"): 400,
     ("POST", "/wecom"): 403,
+    ("GET", "/mydata/" + "x" * 43): 404,
 }
 NOT_ALLOWED = ("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE")
 LATIN1_COOKIE = f"{COOKIE}=".encode() + b"\xe9" * 43 + b"; other=\xff\xfe"
@@ -297,6 +298,26 @@ def _generic() -> Iterator[Case]:
         400,
     )
     yield case("request line too long", _bare("GET", "/healthz?" + "a" * 9000), 400)
+
+
+def _mydata_cases() -> Iterator[Case]:
+    """Links to a person's data: whatever the secret, an unknown one is the polite 404."""
+    for name, secret in {
+        "percent-encoded surrogates": "%ED%A0%80" * 10,
+        "percent-encoded non-UTF-8": "%FF%FE" * 15,
+        "percent-encoded NUL": "%00" * 30,
+        "encoded traversal": "..%2F..%2F..%2Fetc%2Fpasswd" + "x" * 10,
+        "5000 characters": "s" * 5000,
+        "one character": "s",
+        "emoji": "%F0%9F%94%91" * 30,
+        "sql": "'%20OR%20'1'='1'%20--%20" + "x" * 20,
+    }.items():
+        yield case(f"mydata secret {name}", _bare("GET", f"/mydata/{secret}"), 404)
+    yield case(
+        "mydata odd accept-language",
+        lambda _t: Raw("GET", "/mydata/" + "x" * 43, (("Accept-Language", b"\xff;q=\xe9"),)),
+        404,
+    )
 
 
 def _bare(method: str, target: str) -> Build:
@@ -671,11 +692,13 @@ def _chat_cases() -> Iterator[Case]:
         "wait inf": "?wait=inf&after=999999999999999999",
         "wait 1e999": "?wait=1e999&after=999999999999999999",
     }.items():
-        # Held as a long poll of at most 25 seconds: the client hangs up first.
+        # Held as a long poll of at most 25 seconds (unless a delivery to this chat wakes
+        # it): the client hangs up first.
         yield case(
             f"chat messages {name}",
             lambda t, q=query: replace(t.chat_messages(q), patience=0.5),
             NO_ANSWER,
+            200,
         )
     yield case(
         "chat messages non-utf-8 cookie",
@@ -1151,6 +1174,7 @@ def _wecom_cases() -> Iterator[Case]:
 
 CASES: tuple[Case, ...] = (
     *_generic(),
+    *_mydata_cases(),
     *_hosts(),
     *_framing_cases(),
     *_chat_cases(),
