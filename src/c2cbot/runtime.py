@@ -59,6 +59,7 @@ from c2cbot.web.keys import (
     WORKSPACE,
 )
 from c2cbot.web.mydata import DATA_DOWNLOADS, READER_TEXT
+from c2cbot.web.server_log import ServerLog
 from c2cbot.workspace.service import Workspace
 
 log = logging.getLogger(__name__)
@@ -246,7 +247,9 @@ class Bot:
         """
         if not await self._replayed():
             self._tasks.append(asyncio.create_task(self._replay_when_back(), name="journal"))
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=5.0, logger=ServerLog()
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         await self._start_channels()  # after listening: a webhook may be called at once

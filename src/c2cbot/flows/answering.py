@@ -68,7 +68,8 @@ def parse_text(question: Question, text: str) -> Parsed:
 def parse_choice(options: Sequence[Option], text: str) -> Option:
     """The one option a person meant by ``text``."""
     wanted = values.normalise(text).casefold().rstrip(".。")
-    if wanted.isdigit() and 1 <= int(wanted) <= len(options):
+    # isdecimal: int() takes every decimal digit ("١"), not every digit ("፩"), nor 5,000 of them
+    if wanted.isdecimal() and len(wanted) <= 6 and 1 <= int(wanted) <= len(options):
         return options[int(wanted) - 1]
     for option in options:
         if wanted in (option.id, option.label.casefold()):

@@ -8,6 +8,19 @@ from typing import Any
 from c2cbot.flows.actions import is_control
 
 
+def storable(text: str) -> bool:
+    """Whether ``text`` can be stored as sent: valid Unicode (a JSON "\\ud800" escape makes
+    a lone surrogate, which UTF-8 cannot encode) and free of NUL, which PostgreSQL's text
+    refuses. Channels check what people send with it before it becomes an ``Inbound``."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One thing a person did: typed ``text`` or pressed a button carrying ``action``."""

@@ -3,6 +3,7 @@ partnership workspace (/p/…); each configured channel adds its webhook routes.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from aiohttp import web
@@ -12,6 +13,8 @@ from c2cbot.web import chat, mydata, workspace
 from c2cbot.web.guards import add_security_headers
 from c2cbot.web.keys import DATABASE, METRICS
 from c2cbot.web.workspace_pages import workspace_pages
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 
@@ -32,12 +35,38 @@ async def index(_request: web.Request) -> web.Response:
     raise web.HTTPFound("/chat")
 
 
+def static_files(prefix: str, directory: Path) -> web.RouteDef:
+    """The files in ``directory``, by name only: nothing else is looked up on disk (for a
+    name too long for the file system, aiohttp's static route answered 500)."""
+    files = {path.name: path for path in directory.iterdir() if path.is_file()}
+
+    async def serve(request: web.Request) -> web.FileResponse:
+        found = files.get(request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(found)
+
+    return web.get(f"{prefix}/{{name}}", serve)
+
+
 @web.middleware
 async def count_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count the handlers' failures; a body that does not decode or a client that hung up
+    mid-request is the sender's doing, answered 400 and not counted."""
     try:
         return await handler(request)
     except web.HTTPException:
         raise
+    except web.RequestPayloadError:  # a body that does not decode (Content-Encoding gzip …)
+        raise web.HTTPBadRequest(text="The body could not be read.") from None
+    except ConnectionResetError:
+        if request.transport is not None:
+            request.app[METRICS].error("web")
+            raise
+        # The client hung up before its request was read (a body cut short): nobody is
+        # left to answer, and aiohttp would log the traceback of a 500 no one receives.
+        log.info("a client left before its request was complete")
+        raise web.HTTPBadRequest() from None
     except Exception:
         request.app[METRICS].error("web")
         raise
@@ -54,7 +83,7 @@ def build_app(static_dir: Path, workspace_static: Path) -> web.Application:
             web.get("/metrics", metrics),
             *chat.routes(),
             *mydata.routes(),
-            web.static("/chat/static", static_dir),
+            static_files("/chat/static", static_dir),
             *workspace.routes(workspace_static),
         ]
     )

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from c2cbot.channels.web.chat import NAME, WebChat
 from c2cbot.flows.engine import Engine
-from c2cbot.flows.messages import Inbound
+from c2cbot.flows.messages import Inbound, storable
 from c2cbot.web.guards import over_https, same_site_origin
 from c2cbot.web.keys import ENGINE, OUTBOX, PAGE, WEBCHAT
 
@@ -35,8 +35,8 @@ def routes() -> list[web.RouteDef]:
 
 
 def _token(request: web.Request) -> str | None:
-    token = request.cookies.get(COOKIE)
-    return token if token and 20 <= len(token) <= 64 else None
+    token = request.cookies.get(COOKIE)  # a cookie in another encoding is not one of ours
+    return token if token and 20 <= len(token) <= 64 and token.isascii() else None
 
 
 def _chat_id(token: str) -> str:
@@ -85,7 +85,10 @@ def _inbound(body: dict[str, Any], chat_id: str, accept_language: str | None) ->
         raise _error(400, "Send exactly one of 'text' and 'action'.")
     if len(text or "") > MAX_TEXT or len(action or "") > 100:
         raise _error(413, "That message is too long.")
+    if not all(storable(value) for value in (message_id, text or action or "")):
+        raise _error(400, "'id', 'text' and 'action' must be valid Unicode without NUL.")
     hint = body.get("language") if isinstance(body.get("language"), str) else accept_language
+    hint = hint if hint is None or storable(hint) else None
     return Inbound(
         NAME,
         chat_id,
@@ -125,8 +128,8 @@ async def _wait_for_messages(
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
+    try:  # JSON is UTF-8 (RFC 8259), whatever charset the Content-Type claims
+        body = json.loads((await request.read()).decode())
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
         raise _error(400, "The body must be JSON.") from None
     if not isinstance(body, dict):
@@ -135,7 +138,7 @@ async def _json(request: web.Request) -> dict[str, Any]:
 
 
 def _int(text: str, name: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise _error(400, f"'{name}' must be a whole number.")
     return int(text)
 

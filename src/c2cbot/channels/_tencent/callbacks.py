@@ -27,6 +27,7 @@ InboundHandler = Callable[[Inbound], Awaitable[object]]
 CALLBACK_PATIENCE = 4.8
 MIN_JOURNAL_WAIT = 0.1  # seconds a callback gives the journal at the least
 CHUNK = 64 * 1024
+MAX_TIMESTAMP_DIGITS = 12  # Unix seconds have ten digits until the year 2286
 
 
 class Refused(Exception):
@@ -35,6 +36,14 @@ class Refused(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status, self.reason = status, reason
+
+
+def timestamp_seconds(timestamp: str) -> int | None:
+    """A callback's timestamp as Unix seconds; ``None`` unless it is a few ASCII digits
+    (``int`` would take "١٧" but fail on "²" or on 5,000 digits)."""
+    if timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS:
+        return int(timestamp)
+    return None
 
 
 async def read_body(request: web.Request) -> bytes:

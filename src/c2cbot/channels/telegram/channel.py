@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -25,7 +26,7 @@ from c2cbot.channels.partial import PartsSent, fingerprint
 from c2cbot.channels.ratelimit import SYSTEM_CLOCK, ChatLimiter, Clock
 from c2cbot.channels.telegram.http import AiohttpRequest, token_free_base_url
 from c2cbot.channels.telegram.polling import ALLOWED_UPDATES, Poller, describe
-from c2cbot.channels.telegram.reading import Incoming, Reader, valid_callback_data
+from c2cbot.channels.telegram.reading import Incoming, Reader, unreadable, valid_callback_data
 from c2cbot.channels.telegram.spec import CAPABILITIES, NAME, WEBHOOK_PATH, TelegramOptions
 from c2cbot.channels.telegram.writing import (
     MAX_CAPTION,
@@ -175,6 +176,10 @@ class TelegramChannel:
 
     async def handle_update_json(self, data: dict[str, Any]) -> None:
         """Handle one update as Telegram's JSON (the webhook's body)."""
+        problem = unreadable(data)
+        if problem is not None:  # not from Telegram; answered all the same, or it is retried
+            log.warning("ignoring a Telegram update with a malformed %s", problem)
+            return
         try:
             update = Update.de_json(data, self._bot)
         except Exception as error:  # not an update we could act on; Telegram must not retry it
@@ -241,12 +246,12 @@ class TelegramChannel:
         return [web.post(WEBHOOK_PATH, receive)]
 
     async def _receive(self, request: web.Request, expected: bytes) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, expected):
             return web.Response(status=403)
-        try:
-            data = await request.json()
-        except (ValueError, RecursionError):  # not JSON, or nested beyond reason
+        try:  # JSON is UTF-8 (RFC 8259), whatever charset the Content-Type claims
+            data = json.loads((await request.read()).decode())
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
             return web.Response(status=400)
         if not isinstance(data, dict):
             return web.Response(status=400)

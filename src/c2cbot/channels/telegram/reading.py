@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import CallbackQuery, Chat, ChatMember, ChatMemberUpdated, Message, Update, User
 
 from c2cbot.channels.telegram.spec import NAME
-from c2cbot.flows.messages import Inbound
+from c2cbot.flows.messages import Inbound, storable
 
 MAX_CALLBACK_BYTES = 64
 GROUP_TYPES = frozenset({Chat.GROUP, Chat.SUPERGROUP})
+ID_LIMIT = 2**63  # Telegram's ids fit a signed 64-bit integer
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,78 @@ class Reader:
 def valid_callback_data(data: str | None) -> bool:
     """What our own buttons carry: 1–64 bytes of printable text; anything else is forged."""
     return data is not None and 0 < len(data.encode()) <= MAX_CALLBACK_BYTES and data.isprintable()
+
+
+def unreadable(data: Mapping[str, Any]) -> str | None:
+    """What makes an update's JSON unlike anything Telegram sends, or ``None``.
+
+    PTB builds its objects without checking a single type, so a text that is a number or
+    a chat without an id would reach the engine. The fields the bot reads are checked
+    here first; the answer names a field, never its content.
+    """
+    if not _is_id(data.get("update_id")):
+        return "update_id"
+    checks = (("message", _message), ("callback_query", _press), ("my_chat_member", _change))
+    for kind, readable in checks:
+        if kind in data and not readable(data[kind]):
+            return kind
+    return None
+
+
+def _is_id(value: object) -> bool:
+    return type(value) is int and -ID_LIMIT < value < ID_LIMIT
+
+
+def _is_text(value: object, *, optional: bool = True) -> bool:
+    return (optional and value is None) or (isinstance(value, str) and storable(value))
+
+
+def _chat(chat: object) -> bool:
+    return (
+        isinstance(chat, dict)
+        and _is_id(chat.get("id"))
+        and _is_text(chat.get("type"), optional=False)
+    )
+
+
+def _user(user: object) -> bool:
+    return (
+        isinstance(user, dict)
+        and _is_id(user.get("id"))
+        and _is_text(user.get("first_name"), optional=False)
+        and all(_is_text(user.get(name)) for name in ("last_name", "language_code"))
+    )
+
+
+def _message(message: object) -> bool:
+    return (
+        isinstance(message, dict)
+        and _chat(message.get("chat"))
+        and (message.get("from") is None or _user(message["from"]))
+        and _is_text(message.get("text"))
+        and (message.get("migrate_to_chat_id") is None or _is_id(message["migrate_to_chat_id"]))
+    )
+
+
+def _press(query: object) -> bool:
+    return (
+        isinstance(query, dict)
+        and _is_text(query.get("id"), optional=False)
+        and _user(query.get("from"))
+        and _is_text(query.get("data"))
+        and (query.get("message") is None or _message(query["message"]))
+    )
+
+
+def _change(change: object) -> bool:
+    new = change.get("new_chat_member") if isinstance(change, dict) else None
+    return (
+        isinstance(change, dict)
+        and _chat(change.get("chat"))
+        and _user(change.get("from"))
+        and isinstance(new, dict)
+        and _is_text(new.get("status"), optional=False)
+    )
 
 
 def sender_key(update: Update) -> int:

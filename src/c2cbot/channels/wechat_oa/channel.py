@@ -32,6 +32,7 @@ from c2cbot.channels._tencent.callbacks import (
     Refused,
     read_body,
     read_xml,
+    timestamp_seconds,
 )
 from c2cbot.channels._tencent.crypto import Envelope, same, signature
 from c2cbot.channels._tencent.links import defuse_links
@@ -187,8 +188,8 @@ class WeChatOfficialAccount:
             raise Refused(403, "a replayed timestamp and nonce")
 
     def _recent(self, timestamp: str) -> bool:
-        now = self._clock().timestamp()
-        return timestamp.isdigit() and abs(int(timestamp) - now) <= MAX_SKEW
+        seconds = timestamp_seconds(timestamp)
+        return seconds is not None and abs(seconds - self._clock().timestamp()) <= MAX_SKEW
 
     def _open(self, body: bytes, callback: Callback) -> dict[str, str]:
         """The message as a dict, decrypted and checked against msg_signature when sealed."""

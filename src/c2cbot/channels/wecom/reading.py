@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from c2cbot.channels._tencent.callbacks import Refused
+from c2cbot.channels._tencent.callbacks import Refused, timestamp_seconds
 from c2cbot.channels._tencent.crypto import Envelope, same, signature
 from c2cbot.channels.wecom.spec import NAME
 from c2cbot.flows.commands import typed_commands
 from c2cbot.flows.messages import Inbound
 
 LANGUAGE = "zh_Hans"
+MAX_USERID = 128  # what the bot stores of an id; WeCom's userids have at most 64 bytes
 UNSUPPORTED_TYPES = frozenset({"image", "voice", "video", "location", "link", "file"})
 START_EVENTS = frozenset({"subscribe", "enter_agent"})
 COMMANDS = typed_commands()  # menu button keys that mean a command (``steps`` → /steps)
@@ -43,9 +44,10 @@ class CallbackCrypto:
 
     def check_time(self, timestamp: str) -> None:
         """Refuse replays: WeCom's timestamp must be within a few minutes of ours."""
-        if not timestamp.isascii() or not timestamp.isdigit():
+        seconds = timestamp_seconds(timestamp)
+        if seconds is None:
             raise Refused(403, "missing or malformed timestamp")
-        if abs(self._clock() - int(timestamp)) > self._max_skew:
+        if abs(self._clock() - seconds) > self._max_skew:
             raise Refused(403, "timestamp too far from now")
 
 
@@ -54,6 +56,8 @@ def read_callback(fields: Mapping[str, str], agent_id: int) -> Inbound | None:
     sender, kind = fields.get("FromUserName", ""), fields.get("MsgType", "")
     if not sender or not kind:
         raise Refused(400, "FromUserName or MsgType missing")
+    if len(sender) > MAX_USERID or not sender.isprintable():
+        raise Refused(400, "FromUserName malformed")
     agent = fields.get("AgentID", "").strip()
     if agent and agent != str(agent_id):
         return None  # another app's callback: not for us
