@@ -113,3 +113,14 @@ async def test_a_channel_without_files_gets_the_link_on_the_public_address(
     link = line[line.index("https://") :].split()[0]
     status, body, _ = await _get(served, link.removeprefix("https://c2c.example.org"))
     assert status == 200 and json.loads(body)["channels"][0]["channel"] == "wechat"
+
+
+async def test_a_sign_in_link_opens_no_data(database: Database, served: Bot) -> None:
+    """Both kinds of one-time link share a table; each opens only what it was made for."""
+    await build_world(database, plan_created=None)
+    li = Driver(served, "li")
+    await li.send("/web")
+    sign_in = next(r.extra["link"]["path"] for r in li.replies if "link" in r.extra)
+    secret = sign_in.rsplit("/", 1)[1]
+    assert (await _get(served, f"/mydata/{secret}"))[0] == 404
+    assert (await _get(served, sign_in))[0] == 200  # and it still signs her in

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from c2cbot.i18n import Catalogues
 from c2cbot.store.database import Database
-from c2cbot.store.guard_models import SignInLink, WebSession
+from c2cbot.store.guard_models import OneTimeLink, WebSession
 from c2cbot.store.models import Answer, Partnership
 from c2cbot.web import workspace_pages
 from c2cbot.web.guards import HEADERS
@@ -30,7 +30,7 @@ async def _bonn_chengdu(database: Database) -> int:
 async def _counts(database: Database) -> tuple[int, ...]:
     found = []
     async with database.sessions() as session:
-        for model in (WebSession, SignInLink, Answer):
+        for model in (WebSession, OneTimeLink, Answer):
             found.append(int(await session.scalar(select(func.count()).select_from(model)) or 0))
     return tuple(found)
 

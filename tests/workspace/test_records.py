@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from c2cbot.store.database import Database
-from c2cbot.store.guard_models import SignInLink, WebSession
+from c2cbot.store.guard_models import OneTimeLink, WebSession
 from c2cbot.store.retention import DEFAULT_RETENTION, prune
 from c2cbot.store.stakeholder_merge import merge
 from tests.scheduling.conftest import World
@@ -31,9 +31,9 @@ async def test_retention_removes_expired_links_and_sessions_only(
     await browsers().sign_in("li")
     await sign_in_link(served, "li")
     removed = await prune(database, DEFAULT_RETENTION, hands.now)
-    assert removed["sign-in links"] == 1 and removed["web sessions"] == 1  # Sven's
+    assert removed["one-time links"] == 1 and removed["web sessions"] == 1  # Sven's
     assert await _owners(database, WebSession) == [world.li]
-    assert await _owners(database, SignInLink) == [world.li]
+    assert await _owners(database, OneTimeLink) == [world.li]
 
 
 async def test_a_merged_persons_sessions_move_to_the_person_kept(

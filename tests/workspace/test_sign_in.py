@@ -20,7 +20,7 @@ from c2cbot.flows.steps_menu import JOIN_FIRST
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
-from c2cbot.store.guard_models import SignInLink, WebSession
+from c2cbot.store.guard_models import OneTimeLink, WebSession
 from c2cbot.web import workspace_pages
 from tests.driver import Driver
 from tests.scheduling.conftest import World, says
@@ -47,8 +47,8 @@ async def test_the_browser_chat_gives_a_link_that_signs_in_once(
     assert offer.extra["link"]["label"] == texts.gettext("zh_Hans", workspace.LINK_LABEL)
     path = offer.extra["link"]["path"]
     assert path.startswith("/p/sign-in/") and len(path) > 50
-    [stored] = await _rows(database, SignInLink)
-    assert isinstance(stored, SignInLink)
+    [stored] = await _rows(database, OneTimeLink)
+    assert isinstance(stored, OneTimeLink) and stored.purpose == "sign-in"
     assert stored.secret_hash == hashlib.sha256(path.rsplit("/", 1)[1].encode()).hexdigest()
     assert stored.expires_at == served.bot.clock() + SIGN_IN_LINK_LIFETIME
 
@@ -189,7 +189,7 @@ async def test_forget_ends_every_session_and_link(
     assert await _count(database, WebSession) == 2
     await Driver(served.bot, "li").send("/forget confirm")
     assert await _count(database, WebSession) == 0
-    assert await _count(database, SignInLink) == 0
+    assert await _count(database, OneTimeLink) == 0
     for browser in (phone, laptop):
         assert (await browser.get("/p/")).status == 403
     assert (await browsers().post(unused)).status == 404
@@ -201,7 +201,7 @@ async def test_someone_in_no_partnership_is_told_to_join_first(
     stranger = Driver(served.bot, "stranger", channel="telegram", language_hint="de")
     await stranger.send("/web")
     assert says(texts, "de", JOIN_FIRST) in stranger.text
-    assert await _count(database, SignInLink) == 0
+    assert await _count(database, OneTimeLink) == 0
 
 
 async def test_a_member_on_wechat_gets_the_link_or_is_told_it_needs_an_address(

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from c2cbot.clock import Clock
 from c2cbot.store import one_time_links
 from c2cbot.store.database import Database
-from c2cbot.store.guard_models import DataDownload
 from c2cbot.store.personal_data import personal_data
 
 log = logging.getLogger(__name__)
@@ -26,12 +25,12 @@ LIFETIME = timedelta(hours=24)
 
 async def offer(session: AsyncSession, stakeholder_id: int, now: datetime) -> str:
     """A new link's secret; the person's earlier links stop working."""
-    return await one_time_links.offer(session, DataDownload, stakeholder_id, now, LIFETIME)
+    return await one_time_links.offer(session, one_time_links.MYDATA, stakeholder_id, now, LIFETIME)
 
 
 async def take(session: AsyncSession, secret: str, now: datetime) -> int | None:
     """Whose data the link gives, using it up; ``None`` if unknown, used or expired."""
-    return await one_time_links.take(session, DataDownload, secret, now)
+    return await one_time_links.take(session, one_time_links.MYDATA, secret, now)
 
 
 class SqlDataDownloads:

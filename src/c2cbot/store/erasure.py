@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import Delete, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.store.guard_models import ConnectCode, DataDownload, SignInLink, WebSession
+from c2cbot.store.guard_models import ConnectCode, OneTimeLink, WebSession
 from c2cbot.store.models import (
     Activity,
     Answer,
@@ -81,7 +81,7 @@ async def erase_person(
     await session.execute(
         delete(ConversationState).where(ConversationState.stakeholder_id == stakeholder_id)
     )
-    for keys in (ConnectCode, DataDownload, SignInLink, WebSession):
+    for keys in (ConnectCode, OneTimeLink, WebSession):
         await session.execute(delete(keys).where(keys.stakeholder_id == stakeholder_id))
     await session.execute(
         update(Activity).where(Activity.owner_id == stakeholder_id).values(owner_name=None)

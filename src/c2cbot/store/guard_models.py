@@ -36,33 +36,17 @@ class ConnectCode(Base):
     created_at: Mapped[datetime]
 
 
-class DataDownload(Base):
-    """A one-time link to download a person's own data (/mydata), valid for a day.
+class OneTimeLink(Base):
+    """A link handed to a person once: their data to download (/mydata, a day) or a
+    sign-in to the workspace (/web, a quarter of an hour); ``purpose`` says which.
 
-    Only a hash of the link's secret is kept; the file is made when the link is opened,
-    so no copy of the data waits anywhere.
+    Only a hash of the link's secret is kept, and the link is used up when opened
+    (``store/one_time_links``); a /mydata file is made only then, so no copy waits.
     """
 
-    __tablename__ = "data_downloads"
+    __tablename__ = "one_time_links"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    stakeholder_id: Mapped[int] = mapped_column(
-        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
-    )
-    expires_at: Mapped[datetime] = mapped_column(index=True)
-    used_at: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-
-
-class SignInLink(Base):
-    """A one-time link that signs a person in to the partnership workspace (/web).
-
-    Shaped like ``DataDownload`` and handled by the same code (``store/one_time_links``):
-    only a hash of the secret, a quarter of an hour to use it, once.
-    """
-
-    __tablename__ = "sign_in_links"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     stakeholder_id: Mapped[int] = mapped_column(
         ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True

@@ -1,6 +1,6 @@
 """One-time links: a secret handed to a person once, kept only as a hash, used up when
-opened. /mydata's downloads (``DataDownload``) and /web's sign-in links (``SignInLink``)
-are both such links, with their own table and lifetime.
+opened. /mydata's downloads and /web's sign-in links are both such links, told apart by
+their ``purpose`` and each with its own lifetime.
 
 The secret is 32 random bytes (``secrets.token_urlsafe``), so it cannot be guessed; only
 its SHA-256 is stored, so a copy of the database opens nothing, and it is never logged.
@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.store.guard_models import DataDownload, SignInLink
+from c2cbot.store.guard_models import OneTimeLink
 
 SECRET_BYTES = 32
-Link = type[DataDownload] | type[SignInLink]
+MYDATA, SIGN_IN = "mydata", "sign-in"  # the purposes
 
 
 def secret_hash(secret: str) -> str:
@@ -37,13 +37,15 @@ def plausible(secret: str) -> bool:
 
 
 async def offer(
-    session: AsyncSession, link: Link, stakeholder_id: int, now: datetime, lifetime: timedelta
+    session: AsyncSession, purpose: str, stakeholder_id: int, now: datetime, lifetime: timedelta
 ) -> str:
     """A new link's secret; the person's earlier links of this kind stop working."""
-    await session.execute(delete(link).where(link.stakeholder_id == stakeholder_id))
+    theirs = OneTimeLink.stakeholder_id == stakeholder_id, OneTimeLink.purpose == purpose
+    await session.execute(delete(OneTimeLink).where(*theirs))
     secret = new_secret()
     session.add(
-        link(
+        OneTimeLink(
+            purpose=purpose,
             secret_hash=secret_hash(secret),
             stakeholder_id=stakeholder_id,
             expires_at=now + lifetime,
@@ -54,26 +56,32 @@ async def offer(
     return secret
 
 
-async def take(session: AsyncSession, link: Link, secret: str, now: datetime) -> int | None:
-    """Whose link it is, using it up; ``None`` if unknown, used or expired."""
+async def take(session: AsyncSession, purpose: str, secret: str, now: datetime) -> int | None:
+    """Whose link it is, using it up; ``None`` if unknown, used, expired or for another
+    purpose."""
     if not plausible(secret):
         return None
     claimed = await session.scalar(
-        update(link)
-        .where(*_unused(link, secret, now))
+        update(OneTimeLink)
+        .where(*_unused(purpose, secret, now))
         .values(used_at=now)
-        .returning(link.stakeholder_id)
+        .returning(OneTimeLink.stakeholder_id)
     )
     return int(claimed) if claimed is not None else None
 
 
-async def works(session: AsyncSession, link: Link, secret: str, now: datetime) -> bool:
+async def works(session: AsyncSession, purpose: str, secret: str, now: datetime) -> bool:
     """Whether the link would still work, without using it up."""
     if not plausible(secret):
         return False
-    found = await session.scalar(select(link.id).where(*_unused(link, secret, now)))
+    found = await session.scalar(select(OneTimeLink.id).where(*_unused(purpose, secret, now)))
     return found is not None
 
 
-def _unused(link: Link, secret: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
-    return (link.secret_hash == secret_hash(secret), link.used_at.is_(None), link.expires_at > now)
+def _unused(purpose: str, secret: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OneTimeLink.secret_hash == secret_hash(secret),
+        OneTimeLink.purpose == purpose,
+        OneTimeLink.used_at.is_(None),
+        OneTimeLink.expires_at > now,
+    )

@@ -25,8 +25,7 @@ from c2cbot.store.database import Database
 from c2cbot.store.guard_models import (
     Attempt,
     ConnectAttempt,
-    DataDownload,
-    SignInLink,
+    OneTimeLink,
     WebSession,
 )
 from c2cbot.store.inactive_people import erase_inactive, remove_strangers
@@ -74,11 +73,8 @@ async def prune(database: Database, retention: Retention, now: datetime) -> dict
                 & OutboxMessage.id.not_in(newest_per_chat)
             ),
         ),
-        "data downloads": await _in_batches(
-            database, DataDownload.id, lambda: DataDownload.expires_at < now
-        ),
-        "sign-in links": await _in_batches(
-            database, SignInLink.id, lambda: SignInLink.expires_at < now
+        "one-time links": await _in_batches(
+            database, OneTimeLink.id, lambda: OneTimeLink.expires_at < now
         ),
         "web sessions": await _in_batches(
             database, WebSession.id, lambda: WebSession.expires_at < now

@@ -28,7 +28,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from c2cbot.store.guard_models import ConnectCode, DataDownload, SignInLink, WebSession
+from c2cbot.store.guard_models import ConnectCode, OneTimeLink, WebSession
 from c2cbot.store.invites import rank
 from c2cbot.store.meeting_models import DigestDelivery, Meeting
 from c2cbot.store.models import (
@@ -51,8 +51,7 @@ _REPOINTED: tuple[InstrumentedAttribute[Any], ...] = (
     Answer.stakeholder_id,
     ChannelIdentity.stakeholder_id,
     ConnectCode.stakeholder_id,
-    DataDownload.stakeholder_id,
-    SignInLink.stakeholder_id,
+    OneTimeLink.stakeholder_id,
     WebSession.stakeholder_id,
     OutboxMessage.stakeholder_id,
     KpiPlan.responsible_id,

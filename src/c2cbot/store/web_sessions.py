@@ -25,7 +25,7 @@ from c2cbot.domain.web_sign_in import (
 )
 from c2cbot.store import one_time_links
 from c2cbot.store.database import Database
-from c2cbot.store.guard_models import SignInLink, WebSession
+from c2cbot.store.guard_models import WebSession
 from c2cbot.store.models import City, Stakeholder
 from c2cbot.workspace.facts import Reader
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 async def offer_link(session: AsyncSession, stakeholder_id: int, now: datetime) -> str:
     """A new sign-in link's secret; the person's earlier link stops working."""
     return await one_time_links.offer(
-        session, SignInLink, stakeholder_id, now, SIGN_IN_LINK_LIFETIME
+        session, one_time_links.SIGN_IN, stakeholder_id, now, SIGN_IN_LINK_LIFETIME
     )
 
 
@@ -47,12 +47,12 @@ class SqlWorkspaceSessions:
 
     async def link_works(self, secret: str) -> bool:
         async with self.database.sessions() as session:
-            return await one_time_links.works(session, SignInLink, secret, self.clock())
+            return await one_time_links.works(session, one_time_links.SIGN_IN, secret, self.clock())
 
     async def sign_in(self, secret: str, replacing: str | None) -> str | None:
         now = self.clock()
         async with self.database.transaction() as session:
-            stakeholder_id = await one_time_links.take(session, SignInLink, secret, now)
+            stakeholder_id = await one_time_links.take(session, one_time_links.SIGN_IN, secret, now)
             if stakeholder_id is None:
                 return None
             if replacing is not None:

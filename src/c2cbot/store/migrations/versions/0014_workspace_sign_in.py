@@ -1,8 +1,7 @@
-"""sign-in links and sessions of the partnership workspace
+"""sessions of the partnership workspace
 
-``sign_in_links`` holds the hash of each /web link's secret, whose it is, until when,
-and whether it was used (as ``data_downloads`` does for /mydata); ``web_sessions`` the
-hash of each signed-in browser's cookie, whose it is and until when it lasts.
+``web_sessions`` holds the hash of each signed-in browser's cookie, whose it is and
+until when it lasts (the sign-in links themselves are ``one_time_links``).
 
 Revision ID: 0014
 Revises: 0013
@@ -21,25 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "sign_in_links",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("secret_hash", sa.String(length=64), nullable=False),
-        sa.Column("stakeholder_id", sa.Integer(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["stakeholder_id"],
-            ["stakeholders.id"],
-            name=op.f("fk_sign_in_links_stakeholder_id_stakeholders"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_links")),
-        sa.UniqueConstraint("secret_hash", name=op.f("uq_sign_in_links_secret_hash")),
-    )
-    op.create_index(op.f("ix_sign_in_links_expires_at"), "sign_in_links", ["expires_at"])
-    op.create_index(op.f("ix_sign_in_links_stakeholder_id"), "sign_in_links", ["stakeholder_id"])
     op.create_table(
         "web_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,6 +45,3 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_web_sessions_stakeholder_id"), table_name="web_sessions")
     op.drop_index(op.f("ix_web_sessions_expires_at"), table_name="web_sessions")
     op.drop_table("web_sessions")
-    op.drop_index(op.f("ix_sign_in_links_stakeholder_id"), table_name="sign_in_links")
-    op.drop_index(op.f("ix_sign_in_links_expires_at"), table_name="sign_in_links")
-    op.drop_table("sign_in_links")

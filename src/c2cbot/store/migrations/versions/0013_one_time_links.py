@@ -1,7 +1,7 @@
-"""one-time downloads of a person's own data
+"""one-time links: a person's own data, and signing in to the workspace
 
-``data_downloads`` holds the hash of each /mydata link's secret, whose data it gives,
-until when, and whether it was used.
+``one_time_links`` holds the hash of each /mydata or /web link's secret (``purpose``),
+whose it is, until when, and whether it was used.
 
 Revision ID: 0013
 Revises: 0012
@@ -21,8 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "data_downloads",
+        "one_time_links",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=20), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("stakeholder_id", sa.Integer(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
@@ -31,17 +32,17 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["stakeholder_id"],
             ["stakeholders.id"],
-            name=op.f("fk_data_downloads_stakeholder_id_stakeholders"),
+            name=op.f("fk_one_time_links_stakeholder_id_stakeholders"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_downloads")),
-        sa.UniqueConstraint("secret_hash", name=op.f("uq_data_downloads_secret_hash")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_one_time_links")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_one_time_links_secret_hash")),
     )
-    op.create_index(op.f("ix_data_downloads_expires_at"), "data_downloads", ["expires_at"])
-    op.create_index(op.f("ix_data_downloads_stakeholder_id"), "data_downloads", ["stakeholder_id"])
+    op.create_index(op.f("ix_one_time_links_expires_at"), "one_time_links", ["expires_at"])
+    op.create_index(op.f("ix_one_time_links_stakeholder_id"), "one_time_links", ["stakeholder_id"])
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_data_downloads_stakeholder_id"), table_name="data_downloads")
-    op.drop_index(op.f("ix_data_downloads_expires_at"), table_name="data_downloads")
-    op.drop_table("data_downloads")
+    op.drop_index(op.f("ix_one_time_links_stakeholder_id"), table_name="one_time_links")
+    op.drop_index(op.f("ix_one_time_links_expires_at"), table_name="one_time_links")
+    op.drop_table("one_time_links")
