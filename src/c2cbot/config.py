@@ -29,8 +29,16 @@ class Settings(ChannelSettings, BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: AnyHttpUrl | None = None
-    # A reverse proxy in front terminates TLS: trust its X-Forwarded-Proto (Secure cookie).
+    # A reverse proxy in front terminates TLS: trust its X-Forwarded-Proto (Secure cookie)
+    # and the address it appends to X-Forwarded-For (the browser chat's limits per address).
     trust_proxy: bool = False
+    # The browser chat's limits (web/limits.py): long polls open at once per browser, the
+    # messages a browser may send (a burst, then so many a minute), and the new browsers
+    # one source address may bring in an hour.
+    web_max_polls: int = Field(default=2, ge=1, le=20)
+    web_message_burst: int = Field(default=20, ge=1, le=1000)
+    web_messages_per_minute: int = Field(default=60, ge=1, le=6000)
+    web_new_identities_per_hour: int = Field(default=60, ge=1, le=100_000)
     default_language: str = "en"
     home: Path = DEFAULT_HOME
     log_level: str = "INFO"

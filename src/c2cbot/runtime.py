@@ -37,7 +37,7 @@ from c2cbot.metrics import Metrics
 from c2cbot.scheduling.scheduler import Scheduling
 from c2cbot.store.data_downloads import SqlDataDownloads
 from c2cbot.store.database import Database
-from c2cbot.store.guards import SqlReplays
+from c2cbot.store.guards import SqlNewcomers, SqlReplays
 from c2cbot.store.journal import SqlJournal
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
@@ -50,15 +50,18 @@ from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
 from c2cbot.web.keys import (
     DATABASE,
     ENGINE,
+    LIMITS,
     METRICS,
     OUTBOX,
     PAGE,
+    READER_TEXT,
     SESSIONS,
     TEMPLATES,
     WEBCHAT,
     WORKSPACE,
 )
-from c2cbot.web.mydata import DATA_DOWNLOADS, READER_TEXT
+from c2cbot.web.limits import ChatLimits, PollSlots, SendAllowance
+from c2cbot.web.mydata import DATA_DOWNLOADS
 from c2cbot.web.server_log import ServerLog
 from c2cbot.workspace.service import Workspace
 
@@ -89,6 +92,8 @@ YOUNG_OBJECTS = 50_000
 #: How long a signed callback's (timestamp, nonce) is remembered: the time skew WeChat
 #: and WeCom callbacks are accepted within (5 minutes).
 REPLAY_WINDOW = timedelta(minutes=5)
+#: The window C2C_WEB_NEW_IDENTITIES_PER_HOUR counts new browser identities in.
+NEWCOMER_WINDOW = timedelta(hours=1)
 JOURNAL_RETRY = 10.0  # seconds between tries to read the journal while the database is down
 
 
@@ -129,6 +134,11 @@ class Bot:
         self.vault = SqlTokenVault(self.database)
         self.journal = Journal(SqlJournal(self.database))
         self.replays = SqlReplays(self.database, REPLAY_WINDOW)
+        self.chat_limits = ChatLimits(
+            PollSlots(settings.web_max_polls),
+            SendAllowance(settings.web_message_burst, settings.web_messages_per_minute, clock),
+            SqlNewcomers(self.database, settings.web_new_identities_per_hour, NEWCOMER_WINDOW),
+        )
         parts = BotParts(
             self.texts,
             self.engine.handle,
@@ -186,6 +196,7 @@ class Bot:
         app = build_app(pages / "static", pages / "p" / "static")
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
+        app[LIMITS] = self.chat_limits
         app[TRUST_PROXY] = self.settings.trust_proxy
         app[DATA_DOWNLOADS] = SqlDataDownloads(self.database, self.clock).open
         app[READER_TEXT] = self._in_reader_language

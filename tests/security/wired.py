@@ -102,6 +102,12 @@ async def wired_bot(database_url: str) -> AsyncIterator[Wired]:
                 wecom_token=wecom_api.CALLBACK_TOKEN,
                 wecom_aes_key=wecom_api.AES_KEY,
                 wecom_api_url=wecom.api_url,
+                # Hundreds of cases come from one browser and one address, and each must
+                # reach what it attacks; the limits have tests of their own
+                # (tests/web/test_web_limits.py).
+                web_message_burst=1000,
+                web_messages_per_minute=6000,
+                web_new_identities_per_hour=100_000,
             )
             bot = Bot(settings, options={"telegram": QUICK})
             try:

@@ -117,34 +117,76 @@ class SqlNewcomers:
 
     A browser identity is a cookie the browser keeps, so a script can make a fresh one
     per request; counting them per address keeps cookies from being churned around the
-    per-person limits.
+    per-person limits, and a flood of them from making a person each. Identities known
+    once are remembered in this process, so someone already here costs no query.
     """
 
     def __init__(self, database: Database, limit: int, window: timedelta) -> None:
         self.database, self.limit, self.window = database, limit, window
         self._pruned: datetime | None = None
+        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._full: dict[str, datetime] = {}  # address: until when it brings nobody new
 
-    async def admit(self, channel: str, external_id: str, origin: str) -> bool:
-        """``True`` for a known identity, or a new one within its address's allowance."""
+    async def turned_away(self, channel: str, external_id: str, origin: str) -> timedelta | None:
+        """``None`` for a known identity, or a new one within its address's allowance (and
+        then counted); otherwise how long until the address may bring another."""
+        key = (channel, external_id)
+        if key in self._known:
+            self._known.move_to_end(key)
+            return None
+        if not await self._exists(channel, external_id):
+            wait = await self._newcomer(subject_of(NEWCOMER, origin))
+            if wait is not None:
+                return wait
+        self._known[key] = None
+        while len(self._known) > REMEMBERED:
+            self._known.popitem(last=False)
+        return None
+
+    async def _exists(self, channel: str, external_id: str) -> bool:
         known = exists().where(
             ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
         )
         async with self.database.sessions() as session:
-            if (await session.execute(select(known))).scalar():
-                return True
-        now, subject = self.database.clock(), subject_of(NEWCOMER, origin)
-        recent = select(func.count()).where(
-            Attempt.kind == NEWCOMER, Attempt.subject == subject, Attempt.at > now - self.window
+            return bool((await session.execute(select(known))).scalar())
+
+    async def _newcomer(self, subject: str) -> timedelta | None:
+        """Count a newcomer from ``subject``, or how long it has to wait.
+
+        An address found full stays full until its oldest newcomer leaves the window
+        (other instances can only add to it), so a flood is refused from memory.
+        """
+        now = self.database.clock()
+        until = self._full.get(subject)
+        if until is not None and now < until:
+            return until - now
+        self._full.pop(subject, None)
+        wait = await self._count_newcomer(subject, now)
+        if wait is not None:
+            self._full[subject] = now + wait
+            while len(self._full) > REMEMBERED:
+                del self._full[next(iter(self._full))]
+        return wait
+
+    async def _count_newcomer(self, subject: str, now: datetime) -> timedelta | None:
+        mine = (Attempt.kind == NEWCOMER) & (Attempt.subject == subject)
+        recent = select(func.count(), func.min(Attempt.at)).where(
+            mine, Attempt.at > now - self.window
         )
         async with self.database.transaction() as session:
-            if int((await session.execute(recent)).scalar_one()) >= self.limit:
-                return False
+            if not self.database.is_sqlite:  # one address at a time; SQLite has one writer
+                await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(subject))))
+            count, oldest = (await session.execute(recent)).one()
+            if int(count) >= self.limit:
+                return max(timedelta(seconds=1), oldest + self.window - now)
             await session.execute(insert(Attempt).values(kind=NEWCOMER, subject=subject, at=now))
             await self._prune(session, now)
-        return True
+        return None
 
     async def _prune(self, session: AsyncSession, now: datetime) -> None:
         if self._pruned is not None and now - self._pruned < PRUNE_EVERY:
             return
         self._pruned = now
-        await session.execute(delete(Attempt).where(Attempt.at < now - self.window * 24))
+        # Only this kind's rows: wrong invite codes have a window of their own.
+        old = (Attempt.kind == NEWCOMER) & (Attempt.at < now - self.window)
+        await session.execute(delete(Attempt).where(old))

@@ -1,7 +1,9 @@
 """The browser chat's HTTP side: the page, sending a message, and reading replies.
 
 A browser is one identity, kept in an HttpOnly cookie; the database stores only a
-hash of it, so the cookie cannot be recovered from a copy of the database.
+hash of it, so the cookie cannot be recovered from a copy of the database. What one
+browser and one address may ask is limited (``web/limits.py``); past a limit the answer
+is 429 with ``Retry-After`` and a JSON error in the browser's language.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import math
 import secrets
 from typing import Any
 
@@ -18,8 +21,10 @@ from aiohttp import web
 from c2cbot.channels.web.chat import NAME, WebChat
 from c2cbot.flows.engine import Engine
 from c2cbot.flows.messages import Inbound, storable
-from c2cbot.web.guards import over_https, same_site_origin
-from c2cbot.web.keys import ENGINE, OUTBOX, PAGE, WEBCHAT
+from c2cbot.store.guards import subject_of
+from c2cbot.web.guards import over_https, same_site_origin, source_address
+from c2cbot.web.keys import ENGINE, LIMITS, OUTBOX, PAGE, READER_TEXT, WEBCHAT
+from c2cbot.web.limits import POLL_RETRY, TOO_FAST, TOO_MANY_NEW, TOO_MANY_TABS
 
 COOKIE = "c2c_chat"
 MAX_TEXT = 20_000
@@ -66,14 +71,29 @@ async def send(request: web.Request) -> web.Response:
         raise _error(403, "Send from the chat page of this site.")
     if request.content_type != "application/json":
         raise _error(415, "The body must be JSON (application/json).")
-    body = await _json(request)
-    inbound = _inbound(body, _chat_id(token), request.headers.get("Accept-Language"))
+    chat_id, limits = _chat_id(token), request.app[LIMITS]
+    wait = limits.sends.take(chat_id)
+    if wait:
+        raise _too_many(request, wait, TOO_FAST)
+    body, visitor = await _json(request), _visitor(request)
+    inbound = _inbound(body, chat_id, request.headers.get("Accept-Language"), visitor)
+    turned_away = await limits.newcomers.turned_away(NAME, chat_id, visitor)
+    if turned_away is not None:
+        raise _too_many(request, turned_away.total_seconds(), TOO_MANY_NEW)
     engine: Engine = request.app[ENGINE]
     handled = await engine.handle(inbound)
     return web.json_response({"ok": True, "duplicate": not handled})
 
 
-def _inbound(body: dict[str, Any], chat_id: str, accept_language: str | None) -> Inbound:
+def _visitor(request: web.Request) -> str:
+    """A stand-in for the visitor's address: what the limits per address count by, never
+    the address itself, so it can travel with the message without being kept anywhere."""
+    return subject_of("web:address", source_address(request))
+
+
+def _inbound(
+    body: dict[str, Any], chat_id: str, accept_language: str | None, visitor: str
+) -> Inbound:
     message_id, text, action = body.get("id"), body.get("text"), body.get("action")
     if not isinstance(message_id, str) or not 1 <= len(message_id) <= 100:
         raise _error(400, "'id' must be a string of 1 to 100 characters.")
@@ -97,6 +117,7 @@ def _inbound(body: dict[str, Any], chat_id: str, accept_language: str | None) ->
         text=text,
         action=action,
         language_hint=(hint or "")[:35].split(",")[0] or None,
+        origin=visitor,
     )
 
 
@@ -107,7 +128,12 @@ async def messages(request: web.Request) -> web.Response:
     after = _int(request.query.get("after", "0"), "after")
     wait = min(MAX_WAIT, max(0.0, _float(request.query.get("wait", "0"), "wait")))
     chat_id, webchat = _chat_id(token), request.app[WEBCHAT]
-    found = await _wait_for_messages(request, webchat, chat_id, after, wait)
+    # Only a poll that waits holds a slot: reading what is there answers at once.
+    slots = request.app[LIMITS].polls.taken(chat_id) if wait else contextlib.nullcontext(True)
+    with slots as slot:
+        if not slot:
+            raise _too_many(request, POLL_RETRY.total_seconds(), TOO_MANY_TABS)
+        found = await _wait_for_messages(request, webchat, chat_id, after, wait)
     return web.json_response({"messages": [{"id": i, **payload} for i, payload in found]})
 
 
@@ -148,6 +174,16 @@ def _float(text: str, name: str) -> float:
         return float(text)
     except ValueError:
         raise _error(400, f"'{name}' must be a number.") from None
+
+
+def _too_many(request: web.Request, seconds: float, message: str) -> web.HTTPException:
+    """429 with ``Retry-After`` and ``message`` in the browser's language, for the page."""
+    retry = max(1, math.ceil(seconds))
+    said = request.app[READER_TEXT](request.headers.get("Accept-Language"), message)
+    text = json.dumps({"ok": False, "error": said, "retry_after": retry}, ensure_ascii=False)
+    return web.HTTPTooManyRequests(
+        text=text, content_type="application/json", headers={"Retry-After": str(retry)}
+    )
 
 
 def _error(status: int, message: str) -> web.HTTPException:

@@ -5,10 +5,13 @@ error pages alike). Sending a message takes JSON only, from a page of this site 
 ``Origin``): a form on another site can post neither, so CSRF does not rest on the
 cookie's SameSite alone. Behind a reverse proxy that terminates TLS, the proxy's
 ``X-Forwarded-Proto`` says the browser is on https, but only when the operator says the
-proxy is trusted (``C2C_TRUST_PROXY``); else anyone could claim it.
+proxy is trusted (``C2C_TRUST_PROXY``); else anyone could claim it. The same goes for
+the visitor's address, which the browser chat's limits count by.
 """
 
 from __future__ import annotations
+
+import ipaddress
 
 from aiohttp import web
 
@@ -53,3 +56,31 @@ def same_site_origin(request: web.Request) -> bool:
         return False
     allowed = {origin_of(request), request.app.get(PUBLIC_ORIGIN, "")}
     return given in allowed
+
+
+def source_address(request: web.Request) -> str:
+    """Where the request comes from, as the limits per address count it.
+
+    The peer's address, or behind a trusted proxy the last address of
+    ``X-Forwarded-For``: the one the proxy itself appended (nginx's
+    ``$proxy_add_x_forwarded_for``, Caddy's default), as those before it are whatever the
+    client sent. An IPv6 address stands for its /64, which one subscriber usually holds
+    whole; an IPv4 address mapped into IPv6 is that IPv4 address.
+    """
+    address = request.remote or ""
+    if request.app.get(TRUST_PROXY, False):
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        address = forwarded or address
+    return _network_of(address)
+
+
+def _network_of(address: str) -> str:
+    try:
+        parsed = ipaddress.ip_address(address.strip("[]").split("%")[0])
+    except ValueError:
+        return address[:64] or "unknown"  # a unix socket, or a proxy that sent nonsense
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)

@@ -12,6 +12,7 @@ from c2cbot.flows.engine import Engine
 from c2cbot.metrics import Metrics
 from c2cbot.store.database import Database
 from c2cbot.store.outbox import SqlOutbox
+from c2cbot.web.limits import ChatLimits
 from c2cbot.workspace.ports import Sessions
 from c2cbot.workspace.service import Workspace
 
@@ -26,3 +27,6 @@ WORKSPACE = web.AppKey("workspace", Workspace)
 SESSIONS: web.AppKey[Sessions] = web.AppKey("sessions")
 TemplateRenderer = Callable[[str, str, Mapping[str, Any]], str]  # (language, template, context)
 TEMPLATES: web.AppKey[TemplateRenderer] = web.AppKey("templates")
+LIMITS = web.AppKey("limits", ChatLimits)
+ReaderText = Callable[[str | None, str], str]  # (Accept-Language, message) -> translated
+READER_TEXT: web.AppKey[ReaderText] = web.AppKey("reader_text")

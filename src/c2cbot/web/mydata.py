@@ -14,14 +14,13 @@ from typing import Any
 from aiohttp import web
 
 from c2cbot.domain.text import N_
+from c2cbot.web.keys import READER_TEXT
 
 GONE = N_("This link has already been used or has expired. Send /mydata in the chat for a new one.")
 FILE_NAME = "c2cbot-my-data.json"
 
 DataOpener = Callable[[str], Awaitable[dict[str, Any] | None]]
 DATA_DOWNLOADS: web.AppKey[DataOpener] = web.AppKey("data_downloads")
-ReaderText = Callable[[str | None, str], str]  # (Accept-Language, message) -> translated
-READER_TEXT: web.AppKey[ReaderText] = web.AppKey("reader_text")
 PRIVATE = {"Cache-Control": "no-store"}  # the security headers add no-referrer
 
 

@@ -2,6 +2,9 @@
 // and long-polls for the bot's replies. No build step, no dependencies.
 // All text goes in with textContent, never innerHTML: nothing from the server or
 // the person is ever read as markup.
+// The server limits what one browser may ask (web/limits.py) and answers 429 with
+// Retry-After and a message in the browser's language: the page shows the message and
+// waits as long as it is asked to before trying again.
 "use strict";
 
 (() => {
@@ -42,6 +45,11 @@
 
   function sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  // A pause the server asked for, plus up to a second so that tabs do not ask in step.
+  function pause(seconds) {
+    return Math.min(seconds * 1000, MAX_BACKOFF) + Math.random() * 1000;
   }
 
   function nearBottom() {
@@ -250,10 +258,37 @@
 
   // ---- talking to the server ----------------------------------------------
 
+  // An error answer: its status, the seconds Retry-After asks to wait (0 when it says
+  // nothing usable) and the server's message for the person, if it sent one.
+  class Refused extends Error {
+    constructor(status, retryAfter, text) {
+      super("HTTP " + status);
+      this.status = status;
+      this.retryAfter = retryAfter;
+      this.text = text;
+    }
+  }
+
+  async function refusal(response) {
+    const seconds = Number(response.headers.get("Retry-After"));
+    let text = "";
+    try {
+      const body = await response.json();
+      if (body && typeof body.error === "string") text = body.error;
+    } catch (_error) {
+      // Not JSON (a proxy's error page): the page's own words then.
+    }
+    return new Refused(response.status, Number.isFinite(seconds) && seconds > 0 ? seconds : 0, text);
+  }
+
+  function tooMany(error) {
+    return error instanceof Refused && error.status === 429;
+  }
+
   async function fetchMessages(after, wait) {
     const url = "/chat/api/messages?after=" + after + "&wait=" + wait;
     const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
-    if (!response.ok) throw new Error("HTTP " + response.status);
+    if (!response.ok) throw await refusal(response);
     const body = await response.json();
     return Array.isArray(body.messages) ? body.messages : [];
   }
@@ -265,7 +300,7 @@
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error("HTTP " + response.status);
+    if (!response.ok) throw await refusal(response);
     return response.json();
   }
 
@@ -285,7 +320,19 @@
   }
 
   async function pollOnce() {
-    const messages = await fetchMessages(state.lastId, POLL_WAIT);
+    let messages;
+    try {
+      messages = await fetchMessages(state.lastId, POLL_WAIT);
+    } catch (error) {
+      if (!tooMany(error)) throw error;
+      // Other tabs of this browser hold its long polls: read what is there now and
+      // look again after the pause the server asked for.
+      showStatus(error.text || strings.lost, "");
+      messages = await fetchMessages(state.lastId, 0);
+      if (messages.length) showMessages(messages, null);
+      await sleep(pause(error.retryAfter || 5));
+      return;
+    }
     clearStatus();
     if (messages.length) showMessages(messages, null);
   }
@@ -299,9 +346,10 @@
         ready = true;
         await pollOnce();
         backoff = 1000;
-      } catch (_error) {
-        showStatus(strings.lost, "warning");
-        await sleep(backoff);
+      } catch (error) {
+        const told = error instanceof Refused && error.retryAfter > 0;
+        showStatus(tooMany(error) && error.text ? error.text : strings.lost, "warning");
+        await sleep(told ? pause(error.retryAfter) : backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF);
       }
     }
@@ -314,9 +362,10 @@
       await post(payload);
       if (echo) rememberEcho(echo);
       return true;
-    } catch (_error) {
+    } catch (error) {
       if (echo) echo.item.classList.add("message--failed");
-      showStatus(strings.failed, "error");
+      // Too fast, or too many newcomers from this network: the server says so politely.
+      showStatus(tooMany(error) && error.text ? error.text : strings.failed, "error");
       return false;
     }
   }

@@ -1,0 +1,110 @@
+"""What one browser, and one address, may ask of the browser chat.
+
+- **Long polls**: at most ``max_polls`` open at once per browser identity (two tabs). One
+  more is refused at once with 429 and ``Retry-After``; the page then reads without
+  waiting and asks again later, so a third tab still shows new messages, only later.
+- **Messages**: a token bucket per browser identity, ``burst`` messages at once and then
+  ``per_minute``; past it ``/chat/api/send`` answers 429 with ``Retry-After`` and the
+  message is not handled (nor stored).
+- **New identities**: a browser identity is a cookie, so a script can make a new one per
+  request; a source address brings at most so many new ones an hour
+  (``store.guards.SqlNewcomers``, in the database, shared by every instance).
+
+Polls and buckets live in this process's memory: a poll is a connection to this process,
+and a bucket forgotten by a restart only gives a browser its first burst again. With
+several instances behind a load balancer a browser may get each instance's allowance.
+Times come from the bot's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from c2cbot.clock import Clock
+from c2cbot.domain.text import N_
+
+#: Buckets this process keeps; past it the one used least recently is forgotten (that
+#: browser gets a full burst again, no more).
+BUCKETS = 100_000
+#: Seconds a refused long poll is asked to wait before it tries again.
+POLL_RETRY = timedelta(seconds=5)
+
+TOO_FAST = N_(
+    "You are sending messages faster than the chat can take them. "
+    "Please wait a moment and send again."
+)
+TOO_MANY_NEW = N_(
+    "Too many new conversations were started from your network. Please try again later."
+)
+TOO_MANY_TABS = N_(
+    "This chat is open in other tabs or windows too, so this one looks for new messages "
+    "only every few seconds."
+)
+
+
+class Newcomers(Protocol):
+    async def turned_away(self, channel: str, external_id: str, origin: str) -> timedelta | None:
+        """``None`` when the identity may go on (known, or new within the address's
+        allowance); otherwise how long until the address may bring another."""
+
+
+class PollSlots:
+    """Long polls open at once, per browser identity."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: dict[str, int] = {}
+
+    @contextmanager
+    def taken(self, who: str) -> Iterator[bool]:
+        """``True`` inside while a slot is held for ``who``; ``False`` if all were taken."""
+        held = self._open.get(who, 0)
+        if held >= self.limit:
+            yield False
+            return
+        self._open[who] = held + 1
+        try:
+            yield True
+        finally:
+            left = self._open[who] - 1
+            if left:
+                self._open[who] = left
+            else:
+                del self._open[who]
+
+    @property
+    def held(self) -> int:
+        """Long polls open now, of every browser."""
+        return sum(self._open.values())
+
+
+class SendAllowance:
+    """A token bucket per browser identity: ``burst`` messages at once, then ``per_minute``."""
+
+    def __init__(self, burst: int, per_minute: int, clock: Clock) -> None:
+        self.burst, self.per_second, self._clock = float(burst), per_minute / 60.0, clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # who: (tokens, when), oldest first
+
+    def take(self, who: str) -> float:
+        """Take a message's token: 0 if taken, else the seconds until one is free."""
+        now = self._clock().timestamp()
+        tokens, then = self._buckets.pop(who, (self.burst, now))
+        tokens = min(self.burst, tokens + max(0.0, now - then) * self.per_second)
+        wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.per_second
+        self._buckets[who] = (tokens if wait else tokens - 1.0, now)  # now the newest
+        if len(self._buckets) > BUCKETS:
+            del self._buckets[next(iter(self._buckets))]
+        return wait
+
+
+@dataclass(frozen=True)
+class ChatLimits:
+    """Everything the browser chat's routes count with."""
+
+    polls: PollSlots
+    sends: SendAllowance
+    newcomers: Newcomers
