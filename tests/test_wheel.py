@@ -156,7 +156,7 @@ def test_demo_serves_the_chat_page_in_chinese_from_the_wheel(
     installed: Installed, tmp_path: Path
 ) -> None:
     log = tmp_path / "demo.log"
-    environment = outside_environment() | {"C2C_HTTP_PORT": "0"}
+    environment = outside_environment() | {"C2C_HTTP_PORT": "0", "C2C_METRICS_PORT": "0"}
     with (
         log.open("w") as output,
         subprocess.Popen(

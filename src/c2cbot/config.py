@@ -32,6 +32,11 @@ class Settings(ChannelSettings, BaseSettings):
     # A reverse proxy in front terminates TLS: trust its X-Forwarded-Proto (Secure cookie)
     # and the address it appends to X-Forwarded-For (the browser chat's limits per address).
     trust_proxy: bool = False
+    # /metrics on a listener of its own, on loopback unless told otherwise; on the public
+    # listener (C2C_HTTP_*) only when C2C_METRICS_PUBLIC says so.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, le=65535)  # 0: any free port
+    metrics_public: bool = False
     # The browser chat's limits (web/limits.py): long polls open at once per browser, the
     # messages a browser may send (a burst, then so many a minute), and the new browsers
     # one source address may bring in an hour.

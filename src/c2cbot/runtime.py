@@ -45,7 +45,7 @@ from c2cbot.store.retention import Retention
 from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.store.web_sessions import SqlWorkspaceSessions
 from c2cbot.store.workspace_reads import SqlWorkspacePages
-from c2cbot.web.app import build_app
+from c2cbot.web.app import build_app, build_metrics_app
 from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
 from c2cbot.web.keys import (
     DATABASE,
@@ -171,6 +171,8 @@ class Bot:
         self.app = self._web_app()
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
+        self._metrics_runner: web.AppRunner | None = None
+        self.metrics_url: str | None = None
         self._page_environments: dict[str, jinja2.Environment] = {}
 
     def running(self, spec: ChannelSpec[Any, Built, Any]) -> Built:
@@ -193,7 +195,9 @@ class Bot:
 
     def _web_app(self) -> web.Application:
         pages = self.settings.templates_dir / "web"
-        app = build_app(pages / "static", pages / "p" / "static")
+        app = build_app(
+            pages / "static", pages / "p" / "static", with_metrics=self.settings.metrics_public
+        )
         app[ENGINE], app[DATABASE], app[OUTBOX] = self.engine, self.database, self.outbox
         app[WEBCHAT], app[METRICS], app[PAGE] = self.webchat, self.metrics, self._chat_page
         app[LIMITS] = self.chat_limits
@@ -248,13 +252,21 @@ class Bot:
             self._page_environments[language] = environment
         return self._page_environments[language]
 
-    async def start(self, host: str, port: int, *, schedule: bool = False) -> str:
+    async def start(
+        self,
+        host: str,
+        port: int,
+        *,
+        schedule: bool = False,
+        metrics: tuple[str, int] | None = None,
+    ) -> str:
         """Serve HTTP, connect the channels and start delivering; returns the base URL.
 
         ``schedule`` also runs the prompt scheduler (or stands by, if another process
         leads): ``c2cbot run`` does; tests drive the jobs with their own clock instead.
-        Messages a crash left confirmed but unhandled are handled first (or, with the
-        database down, as soon as it is back).
+        ``metrics`` is where the operator's listener (``/metrics``, ``/healthz``) binds;
+        its base URL is then ``metrics_url``. Messages a crash left confirmed but
+        unhandled are handled first (or, with the database down, as soon as it is back).
         """
         if not await self._replayed():
             self._tasks.append(asyncio.create_task(self._replay_when_back(), name="journal"))
@@ -263,12 +275,30 @@ class Bot:
         )
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
+        if metrics is not None:
+            await self._serve_metrics(*metrics)
         await self._start_channels()  # after listening: a webhook may be called at once
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
         if schedule:
             await self.scheduling.start()
         bound = self._runner.addresses[0]
         return f"http://{bound[0]}:{bound[1]}"
+
+    async def _serve_metrics(self, host: str, port: int) -> None:
+        """The operator's listener; a port already taken costs the metrics, not the bot."""
+        app = build_metrics_app()
+        app[DATABASE], app[METRICS] = self.database, self.metrics
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as error:
+            log.error("cannot serve /metrics on %s:%d (%s); going on without", host, port, error)
+            await runner.cleanup()
+            return
+        self._metrics_runner = runner
+        bound = runner.addresses[0]
+        self.metrics_url = f"http://{_host_in_url(bound[0])}:{bound[1]}"
 
     async def _replayed(self) -> bool:
         try:
@@ -297,6 +327,8 @@ class Bot:
             await _stopped(task)
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._metrics_runner is not None:
+            await self._metrics_runner.cleanup()
         for installed in self._installed:
             await installed.stop()  # callbacks in progress finish first
         await self.in_place.idle()
@@ -316,6 +348,10 @@ def _installed(
         raise ValueError(f"options for unknown channels: {', '.join(sorted(unknown))}")
     built = (spec.install(settings, parts, options) for spec in SPECS)
     return [installed for installed in built if installed is not None]
+
+
+def _host_in_url(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 STOP_WITHIN = 15.0  # seconds a component may take to stop before it is left behind

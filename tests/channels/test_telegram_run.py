@@ -221,10 +221,12 @@ SHIFTED_CLOCK = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET")
 
 
 def cli_environment(**variables: str) -> dict[str, str]:
-    """Only what the command needs: its settings, PATH, PTB's timedelta opt-in, the clock."""
+    """Only what the command needs: its settings, PATH, PTB's timedelta opt-in, the clock;
+    the operator's metrics on any free port, so runs at once never share one."""
     clock = {name: os.environ[name] for name in SHIFTED_CLOCK if name in os.environ}
     path = os.environ.get("PATH", "/usr/bin:/bin")
-    return {"PATH": path, "PTB_TIMEDELTA": "true", **clock, **variables}
+    metrics = {"C2C_METRICS_PORT": "0"}
+    return {"PATH": path, "PTB_TIMEDELTA": "true", **metrics, **clock, **variables}
 
 
 async def cli(*args: str, env: Mapping[str, str], cwd: Path) -> tuple[int, str, str]:

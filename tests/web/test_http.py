@@ -12,7 +12,7 @@ from c2cbot.runtime import Bot
 
 @pytest.fixture
 async def served(bot: Bot) -> AsyncIterator[str]:
-    yield await bot.start("127.0.0.1", 0)
+    yield await bot.start("127.0.0.1", 0, metrics=("127.0.0.1", 0))
 
 
 @pytest.fixture
@@ -43,12 +43,17 @@ async def test_healthz_is_503_when_the_database_is_gone() -> None:
         await bot.stop()
 
 
-async def test_metrics_count_messages_in_and_answers(browser: aiohttp.ClientSession) -> None:
+async def test_metrics_count_messages_in_and_answers(
+    bot: Bot, browser: aiohttp.ClientSession
+) -> None:
     async with browser.post("/chat/api/send", json={"id": "m1", "text": "hello"}) as response:
         assert response.status == 200
     async with browser.post("/chat/api/send", json={"id": "m1", "text": "hello"}) as response:
         assert (await response.json())["duplicate"] is True
-    async with browser.get("/metrics") as response:
+    async with (
+        aiohttp.ClientSession() as operator,
+        operator.get(f"{bot.metrics_url}/metrics") as response,
+    ):
         text = await response.text()
     assert 'c2cbot_messages_in_total{channel="web"} 1.0' in text
     assert 'c2cbot_duplicates_total{channel="web"} 1.0' in text

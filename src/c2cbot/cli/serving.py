@@ -57,9 +57,12 @@ async def run_command(settings: Settings, _arguments: argparse.Namespace) -> Non
 async def serve(settings: Settings, banner: str) -> None:
     """Run the bot, with its scheduler, until SIGINT or SIGTERM."""
     bot = Bot(settings)
-    url = await bot.start(settings.http_host, settings.http_port, schedule=True)
+    metrics = (settings.metrics_host, settings.metrics_port)
+    url = await bot.start(settings.http_host, settings.http_port, schedule=True, metrics=metrics)
     tune_gc_for_serving()
     print(f"c2cbot is running. Browser chat: {url}/chat", flush=True)
+    if bot.metrics_url:
+        print(f"Metrics for the operator: {bot.metrics_url}/metrics", flush=True)
     if banner:
         print(banner, flush=True)
     stop = asyncio.Event()

@@ -1,5 +1,11 @@
-"""The bot's web server: health, metrics, the browser chat, /mydata downloads and the
-partnership workspace (/p/…); each configured channel adds its webhook routes."""
+"""The bot's web servers: the public one (the browser chat, /mydata downloads, the
+partnership workspace (/p/…), health, each configured channel's webhook routes) and the
+operator's one (metrics and health, on loopback by default).
+
+``/metrics`` tells anyone who reads it how busy the bot is and which channels it runs, so
+it stays off the public listener unless the operator asks for it there
+(``C2C_METRICS_PUBLIC``).
+"""
 
 from __future__ import annotations
 
@@ -72,19 +78,29 @@ async def count_errors(request: web.Request, handler: Handler) -> web.StreamResp
         raise
 
 
-def build_app(static_dir: Path, workspace_static: Path) -> web.Application:
-    """The application without its services; the composition root puts them in."""
+def build_app(
+    static_dir: Path, workspace_static: Path, *, with_metrics: bool = False
+) -> web.Application:
+    """The public application without its services; the composition root puts them in."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[count_errors, workspace_pages])
     app.on_response_prepare.append(add_security_headers)
     app.add_routes(
         [
             web.get("/", index),
             web.get("/healthz", healthz),
-            web.get("/metrics", metrics),
+            *([web.get("/metrics", metrics)] if with_metrics else []),
             *chat.routes(),
             *mydata.routes(),
             static_files("/chat/static", static_dir),
             *workspace.routes(workspace_static),
         ]
     )
+    return app
+
+
+def build_metrics_app() -> web.Application:
+    """The operator's application: ``/metrics`` and ``/healthz``, nothing else."""
+    app = web.Application(client_max_size=1024)
+    app.on_response_prepare.append(add_security_headers)
+    app.add_routes([web.get("/metrics", metrics), web.get("/healthz", healthz)])
     return app
