@@ -122,12 +122,34 @@ async def test_a_third_long_poll_of_one_browser_is_refused_at_once(bots: Bots) -
     assert bot.chat_limits.polls.held == 0
 
 
+async def test_a_poll_whose_browser_went_away_gives_its_slot_up(bots: Bots) -> None:
+    bot, url = await bots.start()
+    cookie, polls = secrets.token_urlsafe(32), {"after": "0", "wait": "10"}
+    async with a_browser(url, cookie) as before_reload:
+        gone = [
+            asyncio.create_task(before_reload.get("/chat/api/messages", params=polls)) for _ in "12"
+        ]
+        await eventually(lambda: bot.chat_limits.polls.held == 2, what="two polls waiting")
+        for poll in gone:
+            poll.cancel()
+    async with a_browser(url, cookie) as reloaded:  # the same browser, after two reloads
+        began = time.monotonic()
+        async with reloaded.get("/chat/api/messages", params={"after": "0", "wait": "1"}) as r:
+            assert r.status == 200
+        assert time.monotonic() - began >= 0.9  # it waited: the slot was its own
+
+
 def test_poll_slots_are_per_browser_and_given_back() -> None:
-    slots = PollSlots(2)
-    with slots.taken("a") as first, slots.taken("a") as second:
-        with slots.taken("a") as third, slots.taken("b") as elsewhere:
+    slots, there = PollSlots(2), lambda: True
+    with slots.taken("a", there) as first, slots.taken("a", there) as second:
+        with slots.taken("a", there) as third, slots.taken("b", there) as elsewhere:
             assert (first, second, third, elsewhere) == (True, True, False, True)
         assert slots.held == 2
+    assert slots.held == 0
+    with slots.taken("a", lambda: False), slots.taken("a", there):
+        with slots.taken("a", there) as after_a_reload:
+            assert after_a_reload  # the first poll's browser is gone
+        assert slots.held == 1
     assert slots.held == 0
 
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -129,12 +130,23 @@ async def messages(request: web.Request) -> web.Response:
     wait = min(MAX_WAIT, max(0.0, _float(request.query.get("wait", "0"), "wait")))
     chat_id, webchat = _chat_id(token), request.app[WEBCHAT]
     # Only a poll that waits holds a slot: reading what is there answers at once.
-    slots = request.app[LIMITS].polls.taken(chat_id) if wait else contextlib.nullcontext(True)
+    polls = request.app[LIMITS].polls
+    slots = polls.taken(chat_id, _connected(request)) if wait else contextlib.nullcontext(True)
     with slots as slot:
         if not slot:
             raise _too_many(request, POLL_RETRY.total_seconds(), TOO_MANY_TABS)
         found = await _wait_for_messages(request, webchat, chat_id, after, wait)
     return web.json_response({"messages": [{"id": i, **payload} for i, payload in found]})
+
+
+def _connected(request: web.Request) -> Callable[[], bool]:
+    """Whether the browser of ``request`` is still there (a reload drops the connection)."""
+
+    def connected() -> bool:
+        transport = request.transport
+        return transport is not None and not transport.is_closing()
+
+    return connected
 
 
 async def _wait_for_messages(

@@ -3,6 +3,8 @@
 - **Long polls**: at most ``max_polls`` open at once per browser identity (two tabs). One
   more is refused at once with 429 and ``Retry-After``; the page then reads without
   waiting and asks again later, so a third tab still shows new messages, only later.
+  A poll whose browser has gone (a reloaded or closed tab) stops counting at once,
+  though its handler waits on until its time is up.
 - **Messages**: a token bucket per browser identity, ``burst`` messages at once and then
   ``per_minute``; past it ``/chat/api/send`` answers 429 with ``Retry-After`` and the
   message is not handled (nor stored).
@@ -18,7 +20,7 @@ Times come from the bot's clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,34 +54,41 @@ class Newcomers(Protocol):
         allowance); otherwise how long until the address may bring another."""
 
 
+Alive = Callable[[], bool]
+
+
 class PollSlots:
     """Long polls open at once, per browser identity."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._open: dict[str, int] = {}
+        self._open: dict[str, list[Alive]] = {}  # who: whether each poll's browser is there
 
     @contextmanager
-    def taken(self, who: str) -> Iterator[bool]:
-        """``True`` inside while a slot is held for ``who``; ``False`` if all were taken."""
-        held = self._open.get(who, 0)
-        if held >= self.limit:
+    def taken(self, who: str, alive: Alive) -> Iterator[bool]:
+        """``True`` inside while a slot is held for ``who``; ``False`` if all were taken.
+
+        ``alive`` says whether this poll's browser is still connected; polls whose
+        browser has gone give their slot up to the next one that asks.
+        """
+        polls = self._open.setdefault(who, [])
+        polls[:] = [poll for poll in polls if poll()]
+        if len(polls) >= self.limit:
             yield False
             return
-        self._open[who] = held + 1
+        polls.append(alive)
         try:
             yield True
         finally:
-            left = self._open[who] - 1
-            if left:
-                self._open[who] = left
-            else:
+            if alive in polls:
+                polls.remove(alive)
+            if not polls and self._open.get(who) is polls:
                 del self._open[who]
 
     @property
     def held(self) -> int:
-        """Long polls open now, of every browser."""
-        return sum(self._open.values())
+        """Long polls counted now, of every browser."""
+        return sum(len(polls) for polls in self._open.values())
 
 
 class SendAllowance:
