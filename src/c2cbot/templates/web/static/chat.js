@@ -60,13 +60,17 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function showStatus(text, kind) {
+  // What the status line says comes from reading ("poll") or from sending ("send"); each
+  // clears only its own, so a reply arriving does not hide why a message was not sent.
+  function showStatus(text, kind, from) {
     statusLine.textContent = text;
     statusLine.className = "status" + (kind ? " status--" + kind : "");
+    statusLine.dataset.from = from;
     statusLine.hidden = false;
   }
 
-  function clearStatus() {
+  function clearStatus(from) {
+    if (statusLine.dataset.from !== from) return;
     statusLine.hidden = true;
     statusLine.textContent = "";
   }
@@ -327,13 +331,13 @@
       if (!tooMany(error)) throw error;
       // Other tabs of this browser hold its long polls: read what is there now and
       // look again after the pause the server asked for.
-      showStatus(error.text || strings.lost, "");
+      showStatus(error.text || strings.lost, "", "poll");
       messages = await fetchMessages(state.lastId, 0);
       if (messages.length) showMessages(messages, null);
       await sleep(pause(error.retryAfter || 5));
       return;
     }
-    clearStatus();
+    clearStatus("poll");
     if (messages.length) showMessages(messages, null);
   }
 
@@ -348,7 +352,7 @@
         backoff = 1000;
       } catch (error) {
         const told = error instanceof Refused && error.retryAfter > 0;
-        showStatus(tooMany(error) && error.text ? error.text : strings.lost, "warning");
+        showStatus(tooMany(error) && error.text ? error.text : strings.lost, "warning", "poll");
         await sleep(told ? pause(error.retryAfter) : backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF);
       }
@@ -361,11 +365,12 @@
     try {
       await post(payload);
       if (echo) rememberEcho(echo);
+      clearStatus("send");
       return true;
     } catch (error) {
       if (echo) echo.item.classList.add("message--failed");
       // Too fast, or too many newcomers from this network: the server says so politely.
-      showStatus(tooMany(error) && error.text ? error.text : strings.failed, "error");
+      showStatus(tooMany(error) && error.text ? error.text : strings.failed, "error", "send");
       return false;
     }
   }
