@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -18,25 +18,16 @@ from c2cbot.store.database import Database
 from c2cbot.web import mydata
 from tests.driver import Driver
 from tests.scheduling.conftest import build_world, says, utc
-
-
-class Hands:
-    """A clock the test moves, as the bot reads it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.clock import SetClock
 
 
 @pytest.fixture
-def hands() -> Hands:
-    return Hands(utc(2026, 5, 4, 9))
+def hands() -> SetClock:
+    return SetClock(utc(2026, 5, 4, 9))
 
 
 @pytest.fixture
-async def served(settings: Settings, database: Database, hands: Hands) -> AsyncIterator[Bot]:
+async def served(settings: Settings, database: Database, hands: SetClock) -> AsyncIterator[Bot]:
     public = Settings(
         database_url=settings.database_url,
         public_url="https://c2c.example.org/",  # type: ignore[arg-type]
@@ -86,7 +77,7 @@ async def test_the_browser_chat_offers_a_link_that_works_once(
 
 
 async def test_a_link_expires_after_a_day_and_an_erasure_ends_it(
-    database: Database, served: Bot, hands: Hands
+    database: Database, served: Bot, hands: SetClock
 ) -> None:
     await build_world(database, plan_created=None)
     sven = Driver(served, "sven")

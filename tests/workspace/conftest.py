@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -23,6 +22,7 @@ from c2cbot.store.database import Database
 from tests.driver import Driver
 from tests.scheduling import conftest as scheduling
 from tests.scheduling.conftest import World, build_world, utc
+from tests.support.clock import SetClock
 
 # The scheduling tests' seeded database template (copied per test) and catalogues.
 sqlite_template = scheduling.sqlite_template
@@ -32,19 +32,9 @@ texts = scheduling.texts
 PUBLIC = "https://c2c.example.org"
 
 
-class Hands:
-    """A clock the test moves, as the bot reads it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def hands() -> Hands:
-    return Hands(utc(2026, 5, 4, 9))
+def hands() -> SetClock:
+    return SetClock(utc(2026, 5, 4, 9))
 
 
 @dataclass
@@ -54,7 +44,7 @@ class Served:
 
 
 @pytest.fixture
-async def served(settings: Settings, database: Database, hands: Hands) -> AsyncIterator[Served]:
+async def served(settings: Settings, database: Database, hands: SetClock) -> AsyncIterator[Served]:
     public = Settings(
         database_url=settings.database_url,
         public_url=f"{PUBLIC}/",  # type: ignore[arg-type]

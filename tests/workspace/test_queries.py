@@ -20,7 +20,8 @@ from c2cbot.config import Settings
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
 from tests.scheduling.conftest import World, utc
-from tests.workspace.conftest import Browser, Hands, Served
+from tests.support.clock import SetClock
+from tests.workspace.conftest import Browser, Served
 from tests.workspace.records import activity, answer, asked, completed, member
 
 #: Measured: the list 3 statements, the overview 10, a step 6 (Act 7: the partnership's
@@ -30,7 +31,9 @@ COMPLETION = "/p/{p}/steps/aim/completion"
 
 
 @pytest.fixture
-async def unstarted(settings: Settings, database: Database, hands: Hands) -> AsyncIterator[Served]:
+async def unstarted(
+    settings: Settings, database: Database, hands: SetClock
+) -> AsyncIterator[Served]:
     bot = Bot(settings, clock=hands)
     server = TestServer(bot.app, host="127.0.0.1")
     await server.start_server()

@@ -13,7 +13,8 @@ from c2cbot.store.guard_models import OneTimeLink, WebSession
 from c2cbot.store.retention import DEFAULT_RETENTION, prune
 from c2cbot.store.stakeholder_merge import merge
 from tests.scheduling.conftest import World
-from tests.workspace.conftest import Browsers, Hands, Served, sign_in_link
+from tests.support.clock import SetClock
+from tests.workspace.conftest import Browsers, Served, sign_in_link
 
 
 async def _owners(database: Database, model: type) -> list[int]:
@@ -23,7 +24,7 @@ async def _owners(database: Database, model: type) -> list[int]:
 
 
 async def test_retention_removes_expired_links_and_sessions_only(
-    served: Served, world: World, browsers: Browsers, hands: Hands, database: Database
+    served: Served, world: World, browsers: Browsers, hands: SetClock, database: Database
 ) -> None:
     await browsers().sign_in("sven")
     await sign_in_link(served, "sven")  # a new link (the used one goes), for a quarter of an hour

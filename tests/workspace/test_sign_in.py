@@ -24,7 +24,8 @@ from c2cbot.store.guard_models import OneTimeLink, WebSession
 from c2cbot.web import workspace_pages
 from tests.driver import Driver
 from tests.scheduling.conftest import World, says
-from tests.workspace.conftest import PUBLIC, Browser, Browsers, Hands, Served, sign_in_link
+from tests.support.clock import SetClock
+from tests.workspace.conftest import PUBLIC, Browser, Browsers, Served, sign_in_link
 
 
 async def _rows(database: Database, model: type) -> list[object]:
@@ -119,7 +120,7 @@ async def test_behind_an_https_proxy_the_cookie_is_secure(
 
 
 async def test_a_link_expires_and_a_new_one_voids_the_old(
-    served: Served, world: World, browsers: Browsers, hands: Hands
+    served: Served, world: World, browsers: Browsers, hands: SetClock
 ) -> None:
     late = await sign_in_link(served, "anna")
     hands.now += SIGN_IN_LINK_LIFETIME + timedelta(seconds=1)
@@ -144,7 +145,7 @@ async def test_a_sign_in_from_another_site_changes_nothing(
 
 
 async def test_a_session_slides_while_used_and_ends_at_its_limit(
-    served: Served, world: World, browsers: Browsers, hands: Hands
+    served: Served, world: World, browsers: Browsers, hands: SetClock
 ) -> None:
     browser = browsers()
     await browser.sign_in("sven")
