@@ -259,6 +259,7 @@ async def onboard(bot: Bot, user: str, number: int, invite: str) -> None:
     chat = Chat(bot, user)
     await chat.send(text="hi")
     await chat.press("language", lambda c: c.action.endswith(f":{LANGUAGE}"))
+    await chat.press("consent", lambda c: c.action.endswith(":yes"))
     await chat.send(text=invite)
     await chat.send(text=f"Bench Person {number}")
     await chat.press("city", lambda c: not c.action.endswith(":/skip"))

@@ -740,6 +740,7 @@ class Step:
 ONBOARDING = (
     Step(text=lambda code, _n: f"/start {code}"),
     Step(press={"endswith": f":{LANGUAGE}"}),
+    Step(press={"endswith": ":yes"}),  # consent to the privacy notice
     Step(text=lambda _code, n: f"Bench Person {n}"),
     Step(press={"not_endswith": ":/skip"}),  # city
     Step(text=lambda _code, n: f"Benchmark organisation {n % 50}"),

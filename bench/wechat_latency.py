@@ -13,8 +13,8 @@ generator.
    *i* is due at ``start + i / rate`` and goes out then whether or not earlier ones
    were answered. Each is a sealed (AES) text message signed as WeChat signs it;
    request *i* comes from follower ``i mod users``, who types the next answer of their
-   onboarding and the Aim step (language, name, city, organisation, role, the menu's
-   Aim, then Aim's answers), so a follower's messages are ``users / rate`` seconds
+   onboarding and the Aim step (language, consent, name, city, organisation, role, the
+   menu's Aim, then Aim's answers), so a follower's messages are ``users / rate`` seconds
    apart. Latency runs from the moment a request was due to the moment its answer
    was read, so a late sender cannot hide a slow bot.
 3. **Checked, untimed.** Every passive reply is opened and its signature checked;
@@ -227,7 +227,7 @@ async def scripts(users: int) -> list[list[str]]:
     aim_conversation = load_all(DEFAULT_HOME / "conversations")["aim"]
     aim = [p.text for p in await answer_plan(aim_conversation, texts)]
     return [
-        ["2", f"王丽{n}", "1", f"上海市人民政府外事办公室第{n}处", "1", "1", *aim]
+        ["2", "1", f"王丽{n}", "1", f"上海市人民政府外事办公室第{n}处", "1", "1", *aim]
         for n in range(users)
     ]
 
