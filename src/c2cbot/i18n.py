@@ -23,6 +23,13 @@ from babel.support import Translations
 DOMAIN = "c2cbot"
 
 
+def browser_language(accept_language: str | None) -> str | None:
+    """The browser's first language in its ``Accept-Language`` header, for
+    ``choose_language`` (``de-DE,de;q=0.9,en;q=0.8``: ``de-DE``); ``None`` without one."""
+    first = (accept_language or "").split(",")[0].split(";")[0].strip()[:35]
+    return first or None
+
+
 class Catalogues:
     """Every language c2cbot speaks; implements ``flows.texts.Texts``."""
 

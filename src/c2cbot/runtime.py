@@ -32,7 +32,7 @@ from c2cbot.flows.journal import Journal
 from c2cbot.flows.loader import load_all
 from c2cbot.flows.messages import Outbound
 from c2cbot.flows.notice import PrivacyFacts
-from c2cbot.i18n import Catalogues
+from c2cbot.i18n import Catalogues, browser_language
 from c2cbot.metrics import Metrics
 from c2cbot.scheduling.scheduler import Scheduling
 from c2cbot.store.data_downloads import SqlDataDownloads
@@ -218,8 +218,7 @@ class Bot:
         return app
 
     def _reader_language(self, accept_language: str | None) -> str:
-        hint = (accept_language or "").split(",")[0].split(";")[0].strip() or None
-        return self.texts.choose_language(hint)
+        return self.texts.choose_language(browser_language(accept_language))
 
     def _in_reader_language(self, accept_language: str | None, message: str) -> str:
         return self.texts.gettext(self._reader_language(accept_language), message)

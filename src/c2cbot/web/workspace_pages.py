@@ -22,6 +22,7 @@ from aiohttp.typedefs import Handler
 
 from c2cbot.domain.text import N_
 from c2cbot.domain.web_sign_in import link_minutes
+from c2cbot.i18n import browser_language
 from c2cbot.web.keys import SESSIONS, TEMPLATES, WORKSPACE
 from c2cbot.workspace.facts import Reader
 from c2cbot.workspace.wording import Wording
@@ -117,8 +118,7 @@ def wording(request: web.Request) -> Wording:
     texts = request.app[WORKSPACE].texts
     asked = request.query.get("lang")
     if asked not in texts.languages:
-        hint = request.headers.get("Accept-Language", "")
-        asked = hint.split(",")[0].split(";")[0].strip()[:35] or None
+        asked = browser_language(request.headers.get("Accept-Language"))
     return Wording(texts, texts.choose_language(asked))
 
 
