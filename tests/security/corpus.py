@@ -17,9 +17,9 @@ What each platform is answered, decided per platform:
   key, or is stale or replayed; 400 for signed XML the bot refuses to read (DOCTYPEs,
   entities, other encodings, malformed); 413 past 1 MiB. Neither platform ever sends
   those, so no platform retry is at stake, and whoever forged them learns nothing more.
-- Any route: 405 for a method it does not take (the workspace, /p/…, shows its own 404
-  or sign-in page); 400 (aiohttp's) for requests that are not HTTP (over-long or too
-  many headers, a broken Content-Length or chunked body).
+- Any route: 405 for a method it does not take (a GET under /p/ may be taken by a
+  workspace page, which asks to sign in: 403); 400 (aiohttp's) for requests that are
+  not HTTP (over-long or too many headers, a broken Content-Length or chunked body).
 
 To cover a new route: add its baseline to ``BASELINES`` (what a plain request without
 credentials gets) and cases aimed at what it parses to ``CASES``;
@@ -299,9 +299,9 @@ def _generic() -> Iterator[Case]:
         allowed = {method for method, p in BASELINES if p == path}
         for method in (*NOT_ALLOWED, "GET", "POST"):
             if method not in allowed and not (method == "HEAD" and "GET" in allowed):
-                # The workspace answers its own pages (/p/…): 404 for what is not there,
-                # 403 (sign in first) where another page's pattern takes the path.
-                refused = (403, 404) if path.startswith("/p") else (405,)
+                # Under /p/ a GET of a POST-only path is taken by "/p/{partnership}",
+                # a page that asks to sign in first (403).
+                refused = (403, 405) if path.startswith("/p") else (405,)
                 yield case(f"{method} {path} not allowed", _bare(method, path), *refused)
     yield case("unknown path", _bare("GET", "/wp-admin/setup.php"), 404)
     yield case("invalid method token", _bare("G(E)T", "/healthz"), 400)

@@ -1,10 +1,11 @@
 """How the workspace answers a browser: pages in the reader's language, refusals as pages.
 
 Everything under ``/p/`` goes through ``workspace_pages`` (a middleware): a refusal
-(``Refused``), a path no route knows, a method a route does not take or a query string
-longer than anyone needs becomes a small page in the reader's language with its status
-(403, 404, 414), never a 5xx and never a change. The reader's language is theirs once
-signed in (``?lang=`` may choose another), else what the browser asks for.
+(``Refused``), a path no route knows or a query string longer than anyone needs becomes
+a small page in the reader's language with its status (403, 404, 414), never a 5xx and
+never a change; a method a route does not take is aiohttp's 405, with its ``Allow``.
+The reader's language is theirs once signed in (``?lang=`` may choose another), else
+what the browser asks for.
 
 Workspace pages are private and never cached. Their referrer policy is ``same-origin``
 instead of the site's ``no-referrer``: with ``no-referrer`` a browser sends ``Origin:
@@ -91,7 +92,7 @@ async def workspace_pages(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     except Refused as refused:
         return problem_page(request, refused.problem)
-    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+    except web.HTTPNotFound:
         await _reader_if_any(request)  # no handler ran: find out who reads, for the language
         return problem_page(request, NOT_FOUND)
 
