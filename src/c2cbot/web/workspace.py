@@ -51,7 +51,7 @@ async def overview(request: web.Request) -> web.Response:
     page = await request.app[WORKSPACE].overview(reader, _partnership(request), wording(request))
     if page is None:
         raise Refused(NOT_FOUND)
-    return render(request, "overview.html", page=page)
+    return render(request, "overview.html", page=page, section="overview")
 
 
 async def step(request: web.Request) -> web.Response:
