@@ -17,7 +17,14 @@ from c2cbot.flows.texts import Texts
 from c2cbot.workspace.facts import Reader
 from c2cbot.workspace.overview import Heading, Overview, overview, partnership_lines
 from c2cbot.workspace.ports import Pages
-from c2cbot.workspace.step_page import Completion, StepPage, completion, step_page
+from c2cbot.workspace.step_page import (
+    Completion,
+    StepPage,
+    completion,
+    step_page,
+    typed_texts,
+)
+from c2cbot.workspace.translations import MachineTranslations
 from c2cbot.workspace.wording import Wording
 
 STEPS = frozenset(step.value for step in Step)
@@ -34,8 +41,10 @@ class Workspace:
         texts: Texts,
         conversations: Mapping[str, Conversation],
         clock: Clock,
+        translations: MachineTranslations | None = None,
     ) -> None:
         self.pages, self.texts, self.conversations, self.clock = pages, texts, conversations, clock
+        self.translations = translations
 
     def wording(self, reader: Reader, language: str | None = None) -> Wording:
         """The reader's words: ``language`` if the page asks for one, else their own."""
@@ -59,7 +68,13 @@ class Workspace:
         facts = await self.pages.step(
             partnership_id, reader.stakeholder_id, step, kpis=_picks_kpis(conversation)
         )
-        return step_page(facts, conversation, say) if facts else None
+        if facts is None:
+            return None
+        found = None
+        if self.translations is not None:
+            typed = typed_texts(facts, conversation)
+            found = await self.translations.into(typed, say.language, self.clock())
+        return step_page(facts, conversation, say, found)
 
     async def completion(
         self, reader: Reader, partnership_id: int, step: str, say: Wording
