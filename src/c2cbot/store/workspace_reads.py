@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from c2cbot.domain.digests import ActionItem, Participant
 from c2cbot.domain.people import BotRole
 from c2cbot.domain.steps import Step
-from c2cbot.store import current_answers, plan_records
+from c2cbot.store import current_answers, plan_records, schedule_settings
 from c2cbot.store.database import Database
+from c2cbot.store.digest_deliveries import Reader, group_readers
 from c2cbot.store.digest_facts import UPCOMING_DAYS, open_action_items, waiting_for_answers
 from c2cbot.store.models import (
     Answer,
@@ -36,6 +37,7 @@ from c2cbot.store.partnership_names import partnership_titles
 from c2cbot.workspace.facts import (
     AnswerRow,
     CityFacts,
+    DigestChat,
     OverviewFacts,
     PartnershipFacts,
     StepFacts,
@@ -70,6 +72,8 @@ class SqlWorkspacePages:
                 await _members_by_city(session, partnership_id),
                 tuple(await _activities(session, partnership_id, today)),
                 tuple(await _waiting(session, partnership_id, today)),
+                await schedule_settings.next_prompts(session, partnership_id),
+                tuple(map(_digest_chat, await group_readers(session, partnership_id))),
             )
 
     async def step(
@@ -95,6 +99,12 @@ class SqlWorkspacePages:
                 tuple(targets),
                 frozenset(done),
             )
+
+
+def _digest_chat(reader: Reader) -> DigestChat:
+    return DigestChat(
+        reader.channel, reader.languages, reader.weekday, reader.local_time, reader.timezone
+    )
 
 
 async def _memberships(

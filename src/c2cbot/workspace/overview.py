@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from c2cbot.domain.digests import ActionItem, Participant
@@ -21,6 +22,7 @@ from c2cbot.flows.commanding import coordinator_role
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.standing import stands
 from c2cbot.flows.step_progress import counted
+from c2cbot.workspace.coming_up import ComingUp, coming_up
 from c2cbot.workspace.facts import CityFacts, OverviewFacts, PartnershipFacts
 from c2cbot.workspace.wording import Wording
 
@@ -104,6 +106,7 @@ class Overview:
     activities: tuple[ActivityLine, ...]
     waiting: tuple[PersonLine, ...]  # empty for members: they see the count
     waiting_count: int
+    coming: ComingUp
 
 
 def heading(partnership: PartnershipFacts, say: Wording) -> Heading:
@@ -121,7 +124,10 @@ def partnership_lines(found: Sequence[PartnershipFacts], say: Wording) -> list[H
 
 
 def overview(
-    facts: OverviewFacts, conversations: Mapping[str, Conversation], say: Wording
+    facts: OverviewFacts,
+    conversations: Mapping[str, Conversation],
+    say: Wording,
+    now: datetime,
 ) -> Overview:
     partnership = facts.partnership
     top = heading(partnership, say)
@@ -134,6 +140,7 @@ def overview(
         tuple(_activity(item, facts, say) for item in facts.activities),
         waiting if top.coordinator else (),
         len(waiting),
+        coming_up(facts.prompts, facts.digest_chats, now, say, top.coordinator),
     )
 
 

@@ -55,9 +55,9 @@ class Workspace:
         return partnership_lines(await self.pages.partnerships(reader.stakeholder_id), say)
 
     async def overview(self, reader: Reader, partnership_id: int, say: Wording) -> Overview | None:
-        today = say.today(self.clock())
-        facts = await self.pages.overview(partnership_id, reader.stakeholder_id, today)
-        return overview(facts, self.conversations, say) if facts else None
+        now = self.clock()
+        facts = await self.pages.overview(partnership_id, reader.stakeholder_id, say.today(now))
+        return overview(facts, self.conversations, say, now) if facts else None
 
     async def step(
         self, reader: Reader, partnership_id: int, step: str, say: Wording
