@@ -254,7 +254,7 @@ async def measure_page(
 
 
 async def run_size(url: str, size: Size, args: argparse.Namespace) -> Outcome:
-    bot = Bot(Settings(database_url=url, _env_file=None), clock=lambda: NOW)  # type: ignore[call-arg]
+    bot = Bot(Settings(database_url=url, _env_file=None), clock=lambda: NOW)
     outcome = Outcome(size)
     began = time.perf_counter()
     read, reader = await fill(bot, size)
@@ -338,6 +338,7 @@ def report(small: Outcome, year: Outcome, args: argparse.Namespace) -> dict[str,
             }
             for outcome in (small, year)
         },
+        "listed": list(PAGES),
         "pages": {
             pattern: {
                 "queries_small": sorted(set(small.pages[pattern].statements)),
