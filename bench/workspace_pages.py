@@ -19,10 +19,10 @@ Monday after the data's last week, so a session is never refreshed halfway throu
 browser signs a coordinator in as a person does: a one-time link as /web offers it
 (written through the store), its page, then the button's POST with this site's Origin.
 Then each page of ``PAGES`` is requested ``--warm-up`` times untimed and ``--requests``
-times timed, one at a time. Latency is measured in the browser (the whole response
-read). SQL statements are counted per request at the bot's engine (SQLAlchemy's
-``before_cursor_execute``), leaving out the bot's background tasks (the outbox
-dispatcher).
+times timed (``--small-requests`` for the small data set), one at a time. Latency is
+measured in the browser (the whole response read). SQL statements are counted per
+request at the bot's engine (SQLAlchemy's ``before_cursor_execute``), leaving out the
+bot's background tasks (the outbox dispatcher).
 
 A page must cost the same number of statements for both sizes: the script exits with
 status 1 if one does not (or if a page answers anything but 200). A path that answers
@@ -119,6 +119,7 @@ class Size:
     shape: Shape
     revisions: int
     memberships: int
+    requests: int  # timed requests per page
 
 
 @dataclass
@@ -234,11 +235,11 @@ def routed(bot: Bot, path: str) -> bool:
 
 
 async def measure_page(
-    bot: Bot, browser: aiohttp.ClientSession, path: str, args: argparse.Namespace
+    bot: Bot, browser: aiohttp.ClientSession, path: str, warm_up: int, requests: int
 ) -> Measured | int:
     """The page's statements and seconds per request; its status if it is not a 200."""
     measured = Measured()
-    for number in range(args.warm_up + args.requests):
+    for number in range(warm_up + requests):
         with counting(bot) as seen:
             began = time.perf_counter()
             async with browser.get(path) as response:
@@ -248,7 +249,7 @@ async def measure_page(
         if status != 200:
             return status
         measured.statements.append(seen[0])
-        if number >= args.warm_up:
+        if number >= warm_up:
             measured.seconds.append(took)
     return measured
 
@@ -267,7 +268,7 @@ async def run_size(url: str, size: Size, args: argparse.Namespace) -> Outcome:
             await sign_in(bot, browser, base, reader)
             for pattern in PAGES:
                 path = pattern.format(p=read)
-                got = await measure_page(bot, browser, path, args)
+                got = await measure_page(bot, browser, path, args.warm_up, size.requests)
                 if isinstance(got, Measured):
                     outcome.pages[pattern] = got
                 elif got == 404 and not routed(bot, path):
@@ -326,7 +327,7 @@ def table(small: Outcome, year: Outcome) -> str:
 def report(small: Outcome, year: Outcome, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "backend": "postgresql" if args.database_url else "sqlite",
-        "requests": args.requests,
+        "requests": {"small": small.size.requests, "year": year.size.requests},
         "warm_up": args.warm_up,
         "language": args.language,
         "sizes": {
@@ -361,13 +362,14 @@ def report(small: Outcome, year: Outcome, args: argparse.Namespace) -> dict[str,
 
 async def main(args: argparse.Namespace) -> tuple[Outcome, Outcome]:
     sizes = (
-        Size("small", 1, SMALL, revisions=1, memberships=1),
+        Size("small", 1, SMALL, revisions=1, memberships=1, requests=args.small_requests),
         Size(
             "year",
             args.partnerships,
             DIGEST,
             revisions=args.revisions,
             memberships=min(args.memberships, args.partnerships),
+            requests=args.requests,
         ),
     )
     outcomes = []
@@ -395,6 +397,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--memberships", type=int, default=5, help="year: partnerships the reader coordinates (5)"
     )
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page (50)")
+    parser.add_argument(
+        "--small-requests", type=int, default=10, help="timed requests per page, small (10)"
+    )
     parser.add_argument("--warm-up", type=int, default=3, help="untimed requests first (3)")
     parser.add_argument("--language", default="en", help="the browser's Accept-Language (en)")
     parser.add_argument(

@@ -20,7 +20,10 @@ import pytest
 from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--partnerships", "3", "--memberships", "2", "--requests", "2", "--warm-up", "1"]
+TINY = [
+    *("--partnerships", "3", "--memberships", "2"),
+    *("--requests", "2", "--small-requests", "2", "--warm-up", "1"),
+]
 BACKENDS = [
     None,
     pytest.param(POSTGRES_URL, marks=pytest.mark.skipif(not POSTGRES_URL, reason="SQLite only")),
