@@ -228,6 +228,7 @@ BASELINES: dict[tuple[str, str], int] = {
     ("GET", "/p/1/"): 403,
     ("GET", "/p/1/steps/aim"): 403,
     ("GET", "/p/1/steps/aim/completion"): 403,
+    ("GET", "/p/1/activities"): 403,
     ("GET", "/p/sign-in/" + "x" * 43): 404,
     ("POST", "/p/sign-in/" + "x" * 43): 403,
     ("POST", "/p/sign-out"): 403,
@@ -350,6 +351,9 @@ def _workspace_cases() -> Iterator[Case]:
     for name, part in {**odd, "huge id": "9" * 40, "negative id": "-1"}.items():
         yield case(f"workspace page {name}", _bare("GET", f"/p/{part}/"), 403)
         yield case(f"workspace step {name}", _bare("GET", f"/p/1/steps/{part}"), 403)
+        yield case(f"activities of {name}", _bare("GET", f"/p/{part}/activities"), 403)
+        filters = f"?city={part[:200]}&status={part[:200]}"
+        yield case(f"activities filtered by {name}", _bare("GET", f"/p/1/activities{filters}"), 403)
 
 
 def _bare(method: str, target: str) -> Build:

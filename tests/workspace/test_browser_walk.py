@@ -37,6 +37,7 @@ PAGES = {
     "step-aim": "/p/{p}/steps/aim",
     "step-plan": "/p/{p}/steps/plan",
     "completion-aim": "/p/{p}/steps/aim/completion",
+    "activities": "/p/{p}/activities",
 }
 LANGUAGES = ("en", "zh_Hans")
 

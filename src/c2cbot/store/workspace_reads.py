@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from c2cbot.domain.digests import ActionItem, Participant
 from c2cbot.domain.people import BotRole
 from c2cbot.domain.steps import Step
-from c2cbot.store import current_answers, plan_records, schedule_settings
+from c2cbot.store import current_answers, plan_records, schedule_settings, workspace_activities
 from c2cbot.store.database import Database
 from c2cbot.store.digest_deliveries import Reader, group_readers
 from c2cbot.store.digest_facts import UPCOMING_DAYS, open_action_items, waiting_for_answers
@@ -34,6 +34,7 @@ from c2cbot.store.models import (
     Stakeholder,
 )
 from c2cbot.store.partnership_names import partnership_titles
+from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.facts import (
     AnswerRow,
     CityFacts,
@@ -99,6 +100,15 @@ class SqlWorkspacePages:
                 tuple(targets),
                 frozenset(done),
             )
+
+    async def activities(
+        self, partnership_id: int, stakeholder_id: int
+    ) -> tuple[PartnershipFacts, list[ActivityFacts]] | None:
+        async with self.database.sessions() as session:
+            partnership = await _partnership(session, partnership_id, stakeholder_id)
+            if partnership is None:
+                return None
+            return partnership, await workspace_activities.activities(session, partnership_id)
 
 
 def _digest_chat(reader: Reader) -> DigestChat:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from c2cbot.domain.activities import is_late, status_label
 from c2cbot.domain.digests import ActionItem, Participant
 from c2cbot.domain.display import parenthesised
 from c2cbot.domain.steps import LOOPS, STEP_NAMES, Step, steps_done
@@ -31,13 +32,6 @@ STATES = {
     "current": N_("Current step"),
     "later": N_("Coming later"),
     "off": N_("Not on this work path"),
-}
-ACTIVITY_STATUS = {
-    "planned": N_("Planned"),
-    "on_track": N_("On track"),
-    "delayed": N_("Delayed"),
-    "blocked": N_("Blocked"),
-    "done": N_("Done"),
 }
 
 
@@ -193,15 +187,14 @@ def _cell(
 
 
 def _activity(item: ActionItem, facts: OverviewFacts, say: Wording) -> ActivityLine:
-    late = item.due_on is not None and item.due_on < facts.today
     owner = _with_city(item.owner, item.owner_city, facts.partnership.cities, say)
     return ActivityLine(
         item.what.text,
         say.language_name(item.what.language),
         owner,
         say.day(item.due_on) if item.due_on else "",
-        say(ACTIVITY_STATUS.get(item.status, ACTIVITY_STATUS["planned"])),
-        late,
+        say(status_label(item.status)),
+        is_late(item.due_on, item.status, facts.today),
     )
 
 

@@ -14,6 +14,7 @@ from c2cbot.domain.steps import Step
 from c2cbot.flows.commanding import coordinator_role
 from c2cbot.flows.schema import Conversation, OptionSource, Question
 from c2cbot.flows.texts import Texts
+from c2cbot.workspace.activities import ActivitiesPage, activities_page
 from c2cbot.workspace.facts import Reader
 from c2cbot.workspace.overview import Heading, Overview, overview, partnership_lines
 from c2cbot.workspace.ports import Pages
@@ -89,6 +90,23 @@ class Workspace:
         if not coordinator_role(facts.partnership.role):
             raise OnlyCoordinators
         return completion(facts, conversation, say)
+
+    async def activities(
+        self,
+        reader: Reader,
+        partnership_id: int,
+        say: Wording,
+        *,
+        city: str | None = None,
+        status: str | None = None,
+    ) -> ActivitiesPage | None:
+        """The activities tracker, late ones marked on the reader's today by the bot's clock."""
+        found = await self.pages.activities(partnership_id, reader.stakeholder_id)
+        if found is None:
+            return None
+        partnership, activities = found
+        today = say.today(self.clock())
+        return activities_page(partnership, activities, today, say, city=city, status=status)
 
     def _step(self, step: str) -> Conversation | None:
         return self.conversations.get(step) if step in STEPS else None
