@@ -228,6 +228,9 @@ BASELINES: dict[tuple[str, str], int] = {
     ("GET", "/p/1/"): 403,
     ("GET", "/p/1/steps/aim"): 403,
     ("GET", "/p/1/steps/aim/completion"): 403,
+    ("GET", "/p/1/downloads"): 403,
+    ("GET", "/p/1/answers.xlsx"): 403,
+    ("GET", "/p/1/report"): 403,
     ("GET", "/p/sign-in/" + "x" * 43): 404,
     ("POST", "/p/sign-in/" + "x" * 43): 403,
     ("POST", "/p/sign-out"): 403,
@@ -350,6 +353,12 @@ def _workspace_cases() -> Iterator[Case]:
     for name, part in {**odd, "huge id": "9" * 40, "negative id": "-1"}.items():
         yield case(f"workspace page {name}", _bare("GET", f"/p/{part}/"), 403)
         yield case(f"workspace step {name}", _bare("GET", f"/p/1/steps/{part}"), 403)
+        yield case(
+            f"answers.xlsx lang {name}", _bare("GET", f"/p/1/answers.xlsx?lang={part}"), 403, 414
+        )
+        yield case(
+            f"report languages {name}", _bare("GET", f"/p/1/report?languages={part}"), 403, 414
+        )
 
 
 def _bare(method: str, target: str) -> Build:

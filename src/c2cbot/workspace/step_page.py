@@ -112,7 +112,7 @@ class Completion:
 def step_page(facts: StepFacts, conversation: Conversation, say: Wording) -> StepPage:
     step = Step(facts.conversation)
     state = step_state(facts.partnership, step)
-    labels = _Labels(facts, say)
+    labels = Labels(facts, say)
     by_question = _by_question(facts.rows)
     questions = tuple(
         QuestionView(
@@ -154,8 +154,9 @@ def completion(facts: StepFacts, conversation: Conversation, say: Wording) -> Co
 # ----- answers, question by question
 
 
-class _Labels:
-    """The options of choice questions in the reader's language, found once per page."""
+class Labels:
+    """The options of choice questions in the reader's language, found once per page
+    (also how the answers' download words each answer, so both say the same)."""
 
     def __init__(self, facts: StepFacts, say: Wording) -> None:
         self.facts, self.say = facts, say
@@ -197,7 +198,7 @@ def _columns(
     cities: Sequence[CityFacts],
     question: Question,
     rows: list[AnswerRow],
-    labels: _Labels,
+    labels: Labels,
     say: Wording,
 ) -> tuple[Column, ...]:
     """One column per city of the partnership; answers of people from elsewhere last."""
@@ -216,7 +217,7 @@ def _columns(
 
 
 def _given(
-    question: Question, rows: list[AnswerRow], labels: _Labels, say: Wording
+    question: Question, rows: list[AnswerRow], labels: Labels, say: Wording
 ) -> tuple[Given, ...]:
     """Each person's current answer, people in the order they first answered."""
     people: dict[int, list[AnswerRow]] = defaultdict(list)
@@ -226,7 +227,7 @@ def _given(
     return tuple(g for g in given if g is not None)
 
 
-def _one(question: Question, rows: list[AnswerRow], labels: _Labels, say: Wording) -> Given | None:
+def _one(question: Question, rows: list[AnswerRow], labels: Labels, say: Wording) -> Given | None:
     current = [row for row in rows if _current(row)]
     if not current:
         return None
@@ -243,7 +244,7 @@ def _one(question: Question, rows: list[AnswerRow], labels: _Labels, say: Wordin
 
 
 def _items(
-    question: Question, current: list[AnswerRow], labels: _Labels
+    question: Question, current: list[AnswerRow], labels: Labels
 ) -> tuple[tuple[Shown, ...], ...]:
     """A list's items in order, each with its answers in the order the list asks them."""
     subs = {sub.id: sub for sub in question.questions or []}
@@ -258,7 +259,7 @@ def _items(
     )
 
 
-def _earlier(question: Question, row: AnswerRow, labels: _Labels, say: Wording) -> Shown:
+def _earlier(question: Question, row: AnswerRow, labels: Labels, say: Wording) -> Shown:
     sub = _asked(question, row)
     if is_withdrawn(row.value):
         return Shown(say(sub.prompt), say(WITHDRAWN), None)
