@@ -23,7 +23,7 @@ from c2cbot.workspace.facts import AnswerRow
 
 
 class SqlDownloads:
-    """``workspace.download_ports.DownloadReads``: each call is one read-only session."""
+    """``workspace.downloads.DownloadReads``: each call is one read-only session."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
