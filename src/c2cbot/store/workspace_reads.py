@@ -33,6 +33,7 @@ from c2cbot.store.models import (
     Stakeholder,
 )
 from c2cbot.store.partnership_names import partnership_titles
+from c2cbot.store.workspace_kpis import kpi_facts
 from c2cbot.workspace.facts import (
     AnswerRow,
     CityFacts,
@@ -40,6 +41,7 @@ from c2cbot.workspace.facts import (
     PartnershipFacts,
     StepFacts,
 )
+from c2cbot.workspace.kpi_facts import KpiFacts
 
 STEPS = tuple(step.value for step in Step)
 COORDINATING = (BotRole.COORDINATOR.value, BotRole.ADMIN.value)
@@ -95,6 +97,11 @@ class SqlWorkspacePages:
                 tuple(targets),
                 frozenset(done),
             )
+
+    async def kpis(self, partnership_id: int, stakeholder_id: int) -> KpiFacts | None:
+        async with self.database.sessions() as session:
+            partnership = await _partnership(session, partnership_id, stakeholder_id)
+            return await kpi_facts(session, partnership) if partnership else None
 
 
 async def _memberships(

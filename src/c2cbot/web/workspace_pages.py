@@ -15,6 +15,7 @@ site's ``Origin``. Other sites still get no referrer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,3 +147,11 @@ def render(
     }
     html = request.app[TEMPLATES](say.language, f"p/{template}", {**common, **context})
     return web.Response(text=html, content_type="text/html", status=status, headers=PRIVATE)
+
+
+def partnership_id(request: web.Request) -> int:
+    """The page's partnership id: digits, at most nine; anything else is "not found"."""
+    text = request.match_info["partnership"]
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise Refused(NOT_FOUND)
+    return int(text)

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Protocol
 
 from c2cbot.workspace.facts import OverviewFacts, PartnershipFacts, Reader, StepFacts
+from c2cbot.workspace.kpi_facts import KpiFacts
 
 
 class Sessions(Protocol):
@@ -48,3 +49,6 @@ class Pages(Protocol):
     ) -> StepFacts | None:
         """A step's answers; ``kpis`` also reads the partnership's KPIs (for answers that
         pick one), ``completion`` who of the coordinators completed the step."""
+
+    async def kpis(self, partnership_id: int, stakeholder_id: int) -> KpiFacts | None:
+        """The partnership's KPI plans and every value reported for them."""
