@@ -228,6 +228,7 @@ BASELINES: dict[tuple[str, str], int] = {
     ("GET", "/p/1/"): 403,
     ("GET", "/p/1/steps/aim"): 403,
     ("GET", "/p/1/steps/aim/completion"): 403,
+    ("GET", "/p/1/kpis"): 403,
     ("GET", "/p/sign-in/" + "x" * 43): 404,
     ("POST", "/p/sign-in/" + "x" * 43): 403,
     ("POST", "/p/sign-out"): 403,

@@ -148,7 +148,7 @@ async def test_a_chinese_reader_reads_the_kpis_in_chinese(
     [chart] = _svgs(projects)
     labels = [t.text for t in chart.iter(f"{SVG}text")]
     assert quarter in labels and "2026年第二季度" in labels and "上海" in labels
-    assert f"目标：50 {projects_unit}" in labels
+    assert f"目标值：50 {projects_unit}" in labels
     assert "每季度" in projects
 
 
