@@ -28,7 +28,7 @@ def _chart(
         periods,
         (
             Series("Gothenburg", tuple(enumerate(gothenburg))),
-            Series("Shanghai", tuple(enumerate(shanghai))),
+            Series("Shanghai", tuple(enumerate(shanghai)), style=1),
         ),
         target,
         "Target: 50" if target is not None else "",

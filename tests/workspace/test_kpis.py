@@ -7,9 +7,9 @@ and the same number of SQL statements however many KPIs and values there are.
 from __future__ import annotations
 
 import re
-from html import unescape
 import xml.etree.ElementTree as ElementTree
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from markupsafe import escape
@@ -35,7 +35,8 @@ IMG = '"><img src=x onerror=alert(1)>'
 async def measured(world: World, database: Database) -> World:
     """Joint projects (target 50, baseline 10, Sven responsible) reported by both cities
     for two quarters: Gothenburg 12 then 20, Shanghai 30 (late) then a "don't know" from
-    Wang and, later, "no change" from Li; trade volume in kronor and in yuan; a KPI with no value."""
+    Wang and, later, "no change" from Li; trade volume in kronor and in yuan; a KPI with
+    no value yet."""
     p = world.partnership_id
     projects = await kpi_plan(
         database,
@@ -124,7 +125,10 @@ async def test_money_is_drawn_per_currency_and_a_kpi_without_values_says_so(
         "Trade volume with the partner (CNY)",
         "Trade volume with the partner (SEK)",
     ]
+    assert "<figcaption>Trade volume with the partner (SEK)</figcaption>" in trade
     assert "SEK250,000" in trade and "CN¥1,200,000" in trade
+    shanghai = next(c for c in _svgs(trade) if "CNY" in (c.findtext(f"{SVG}title") or ""))
+    assert [e.tag for e in shanghai.iter() if e.get("class") == "point"] == [f"{SVG}rect"]
     visitors = _section(page.text, "Foreign visitors and tourists")
     assert "No values have been reported yet." in visitors and "<svg" not in visitors
 

@@ -38,10 +38,12 @@ TARGET_DASH = "6 4"
 
 @dataclass(frozen=True)
 class Series:
-    """One city's figures: ``(period index, value)``, periods in the chart's order."""
+    """One city's figures: ``(period index, value)``, periods in the chart's order;
+    ``style`` picks its colour, line and marker, so a city looks the same in every chart."""
 
     label: str
     points: tuple[tuple[int, float], ...]
+    style: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,11 +130,11 @@ def svg(chart: Chart) -> Markup:
         f'aria-labelledby="{chart.key}-title {chart.key}-desc">',
         f'<title id="{chart.key}-title">{escape(chart.title)}</title>',
         f'<desc id="{chart.key}-desc">{escape(chart.description)}</desc>',
-        '<g font-size="12" fill="currentColor">',
+        '<g font-size="13" fill="currentColor">',
         *_legend(chart),
         *_axes(chart, frame),
         *_target(chart, frame),
-        *(_line(series, STYLES[n % len(STYLES)], frame) for n, series in enumerate(chart.series)),
+        *(_line(series, _style(series), frame) for series in chart.series),
         "</g></svg>",
     ]
     return Markup("".join(parts))  # noqa: S704 - every text in it was escaped above
@@ -142,7 +144,7 @@ def _legend(chart: Chart) -> list[str]:
     """A line of words per city (its line and marker drawn before them), then the target."""
     shown = []
     for n, series in enumerate(chart.series):
-        colour, dash, marker = STYLES[n % len(STYLES)]
+        colour, dash, marker = _style(series)
         y = LINE * n + 12
         shown += [
             _path(((4.0, y - 4.0), (28.0, y - 4.0)), colour, dash),
@@ -156,6 +158,10 @@ def _legend(chart: Chart) -> list[str]:
             f'<text x="36" y="{y}">{escape(chart.target_label)}</text>',
         ]
     return shown
+
+
+def _style(series: Series) -> tuple[str, str, str]:
+    return STYLES[series.style % len(STYLES)]
 
 
 def _axes(chart: Chart, frame: Box) -> list[str]:
@@ -232,9 +238,7 @@ def _line(series: Series, style: tuple[str, str, str], frame: Box) -> str:
 def _path(points: Sequence[tuple[float, float]], colour: str, dash: str) -> str:
     line = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
     pattern = f' stroke-dasharray="{dash}"' if dash else ""
-    return (
-        f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"{pattern}/>'
-    )
+    return f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"{pattern}/>'
 
 
 def _marker(kind: str, x: float, y: float, colour: str, role: str = "point") -> str:

@@ -72,11 +72,19 @@ class ReportLine:
 
 
 @dataclass(frozen=True)
+class ChartView:
+    """A chart, with a caption naming its currency when a KPI is drawn per currency."""
+
+    caption: str | None
+    svg: Markup
+
+
+@dataclass(frozen=True)
 class KpiView:
     anchor: str  # the section's id on the page
     name: str
     details: tuple[tuple[str, str], ...]  # (label, text): kind, target, baseline, …
-    charts: tuple[Markup, ...]  # none when there is no figure to draw
+    charts: tuple[ChartView, ...]  # none when there is no figure to draw
     reports: tuple[ReportLine, ...]
 
 
@@ -118,9 +126,7 @@ class _CityNames:
         return self.order.index(city) if city in self.names else len(self.order)
 
 
-def _kpi(
-    plan: KpiPlanFacts, reports: list[KpiReport], cities: _CityNames, say: Wording
-) -> KpiView:
+def _kpi(plan: KpiPlanFacts, reports: list[KpiReport], cities: _CityNames, say: Wording) -> KpiView:
     name = say(plan.name) if catalogue_name(plan.name) else plan.name
     ordered = sorted(reports, key=lambda r: (r.period, cities.rank(cities.of(r.city_id))))
     return KpiView(
@@ -244,19 +250,19 @@ def _charts(
     reports: list[KpiReport],
     cities: _CityNames,
     say: Wording,
-) -> list[Markup]:
+) -> list[ChartView]:
     if plan.kind not in CHARTED or not reports:
         return []
     figures = _figures(reports, cities)
     reported = {c for (_, c), periods in figures.items() if any(periods.values())}
     if plan.kind == KpiKind.MONEY:
         reported = {c for c in reported if c} or reported
-    charts: list[Markup] = []
+    charts: list[ChartView] = []
     for key, shown, applies in currency_series(plan.kind, plan.currency, sorted(reported, key=str)):
         drawn = {city: p for (city, c), p in figures.items() if c == key}
         chart = _chart(plan, name, drawn, shown, applies, cities, say, len(charts))
         if chart is not None:
-            charts.append(svg(chart))
+            charts.append(ChartView(chart.title if shown else None, svg(chart)))
     return charts
 
 
@@ -290,7 +296,7 @@ def _chart(
         _description(series, labels, cities, written, target_label, say),
         labels,
         tuple(
-            Series(cities.name(city), tuple((n, float(v)) for n, v in points))
+            Series(cities.name(city), tuple((n, float(v)) for n, v in points), cities.rank(city))
             for city, points in series
         ),
         float(target) if target is not None else None,
