@@ -4,10 +4,17 @@ target at its height, text escaped and the SVG well-formed, whatever the figures
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
+from c2cbot.i18n import Catalogues
+from c2cbot.workspace.facts import CityFacts, PartnershipFacts
 from c2cbot.workspace.kpi_chart import Chart, Series, box, svg, ticks
+from c2cbot.workspace.kpi_facts import KpiFacts, KpiPlanFacts, KpiReport
+from c2cbot.workspace.kpis import kpi_page
+from c2cbot.workspace.wording import Wording
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)>&'
@@ -131,3 +138,43 @@ def test_many_periods_show_as_many_labels_as_fit_always_the_first_and_last() -> 
     shown = [t.text for t in _parsed(chart).iter(f"{SVG}text") if t.get("class") == "period"]
     assert shown[0] == "Q1 2026" and shown[-1] == "Q40 2026"
     assert 2 <= len(shown) < 40
+
+
+def test_zero_is_a_figure_and_a_city_outside_the_partnership_counts_as_other(
+    texts: Catalogues,
+) -> None:
+    """The page's view, from facts made by hand: a money KPI whose only figure is 0 SEK is
+    still drawn; a "don't know" from someone of no partner city is listed, not drawn."""
+    cities = (CityFacts(1, "gothenburg", {"en": "Gothenburg"}),)
+    partnership = PartnershipFacts(7, "g-s", {}, "continual_improvement", "do", "member", cities)
+    plan = KpiPlanFacts(
+        3,
+        "trade_volume",
+        "Trade volume with the partner",
+        "money",
+        None,
+        "SEK",
+        "quarterly",
+        None,
+        Decimal(100),
+        None,
+        None,
+        None,
+        None,
+    )
+    zero = {"status": "value", "value": {"amount": "0", "currency": "SEK"}}
+    unknown = {"status": "unknown"}
+    reports = (
+        KpiReport(3, "2026-Q1", zero, 1, "Sven", 1, False, datetime(2026, 4, 1, tzinfo=UTC)),
+        KpiReport(3, "2026-Q1", unknown, 2, None, None, False, datetime(2026, 4, 2, tzinfo=UTC)),
+    )
+    page = kpi_page(KpiFacts(partnership, (plan,), reports), Wording(texts, "en"))
+    [kpi] = page.kpis
+    [chart] = kpi.charts
+    root = ElementTree.fromstring(str(chart.svg))
+    assert len(_points(root)) == 1
+    assert [(r.city, r.value, r.reporter) for r in kpi.reports] == [
+        ("Gothenburg", "SEK0", "Sven"),
+        ("Other cities", "I don't know", "Former member"),
+    ]
+    assert ("Responsible", "Nobody named yet") in kpi.details

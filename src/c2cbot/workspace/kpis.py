@@ -142,13 +142,12 @@ def _kpi(plan: KpiPlanFacts, reports: list[KpiReport], cities: _CityNames, say: 
 
 
 def _details(plan: KpiPlanFacts, cities: _CityNames, say: Wording) -> tuple[tuple[str, str], ...]:
+    often = FREQUENCY_NAMES.get(plan.frequency)
     return (
         (say(KIND), _kind(plan, say)),
         (say(TARGET), _planned(plan, plan.target, say)),
         (say(BASELINE), _planned(plan, plan.baseline, say)),
-        (say(HOW_OFTEN), say(FREQUENCY_NAMES[plan.frequency]))
-        if plan.frequency in FREQUENCY_NAMES
-        else (say(HOW_OFTEN), plan.frequency),
+        (say(HOW_OFTEN), say(often) if often else plan.frequency),
         (say(RESPONSIBLE), _responsible(plan, cities, say)),
     )
 
@@ -254,7 +253,9 @@ def _charts(
     if plan.kind not in CHARTED or not reports:
         return []
     figures = _figures(reports, cities)
-    reported = {c for (_, c), periods in figures.items() if any(periods.values())}
+    reported = {
+        c for (_, c), found in figures.items() if any(v is not None for v in found.values())
+    }
     if plan.kind == KpiKind.MONEY:
         reported = {c for c in reported if c} or reported
     charts: list[ChartView] = []
