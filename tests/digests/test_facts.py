@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import event, select
 
+from c2cbot.domain.kpi_values import kpi_number
 from c2cbot.domain.steps import Step
 from c2cbot.store.database import Database
-from c2cbot.store.digest_facts import BATCH, kpi_number, weekly_facts
+from c2cbot.store.digest_facts import BATCH, weekly_facts
 from c2cbot.store.models import (
     Activity,
     Answer,

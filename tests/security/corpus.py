@@ -232,6 +232,7 @@ BASELINES: dict[tuple[str, str], int] = {
     ("GET", "/p/1/downloads"): 403,
     ("GET", "/p/1/answers.xlsx"): 403,
     ("GET", "/p/1/report"): 403,
+    ("GET", "/p/1/kpis"): 403,
     ("GET", "/p/sign-in/" + "x" * 43): 404,
     ("POST", "/p/sign-in/" + "x" * 43): 403,
     ("POST", "/p/sign-out"): 403,

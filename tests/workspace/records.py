@@ -7,11 +7,20 @@ for a changed answer), straight into the store, so each test says exactly what i
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from c2cbot.store.database import Database
 from c2cbot.store.meeting_models import Meeting
-from c2cbot.store.models import Activity, Answer, ConversationState, Prompt, Stakeholder
+from c2cbot.store.models import (
+    Activity,
+    Answer,
+    ConversationState,
+    KpiPlan,
+    KpiValue,
+    Prompt,
+    Stakeholder,
+)
 from tests.scheduling.conftest import add_person, utc
 
 
@@ -212,5 +221,74 @@ async def reported(
                 sent_at=at - timedelta(hours=1),
                 answered_at=at,
                 created_at=at - timedelta(hours=1),
+            )
+        )
+
+
+async def kpi_plan(
+    database: Database,
+    partnership_id: int,
+    key: str,
+    name: str,
+    kind: str = "count",
+    *,
+    unit: str | None = None,
+    currency: str | None = None,
+    frequency: str = "quarterly",
+    target: Decimal | None = None,
+    baseline: Decimal | None = None,
+    responsible: int | None = None,
+    responsible_city: int | None = None,
+    helix: str | None = "government",
+) -> int:
+    """A KPI the partnership measures, as the Measure step's setup writes it."""
+    async with database.transaction() as session:
+        plan = KpiPlan(
+            partnership_id=partnership_id,
+            kpi_key=key,
+            name=name,
+            kind=kind,
+            unit=unit,
+            currency=currency,
+            frequency=frequency,
+            responsible_id=responsible,
+            responsible_city_id=responsible_city,
+            responsible_helix=helix,
+            baseline=baseline,
+            target=target,
+            created_at=utc(2026, 1, 10),
+        )
+        session.add(plan)
+        await session.flush()
+        return plan.id
+
+
+async def kpi_value(
+    database: Database,
+    plan_id: int,
+    period: str,
+    who: int | None,
+    value: Any = None,
+    *,
+    status: str = "value",
+    comment: str | None = None,
+    late: bool = False,
+    at: datetime | None = None,
+) -> None:
+    """A reported value as ``prompt_answers`` keeps it: a figure, or why there is none."""
+    stored: dict[str, Any] = {"status": status}
+    if status == "value":
+        stored["value"] = value
+    if comment:
+        stored["comment"] = comment
+    async with database.transaction() as session:
+        session.add(
+            KpiValue(
+                kpi_plan_id=plan_id,
+                period_key=period,
+                value=stored,
+                reported_by=who,
+                late=late,
+                reported_at=at or utc(2026, 4, 2, 8),
             )
         )

@@ -37,6 +37,7 @@ PAGES = {
     "step-aim": "/p/{p}/steps/aim",
     "step-plan": "/p/{p}/steps/plan",
     "completion-aim": "/p/{p}/steps/aim/completion",
+    "kpis": "/p/{p}/kpis",
     "activities": "/p/{p}/activities",
     "downloads": "/p/{p}/downloads",
     "report": "/p/{p}/report",

@@ -12,12 +12,10 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from babel.numbers import format_compact_decimal
-
-from c2cbot.digests.formats import locale_of
 from c2cbot.digests.views import MAX_KPIS
 from c2cbot.domain.digests import KpiTrend, WeeklyFacts
 from c2cbot.domain.display import period_label
+from c2cbot.domain.kpi_values import compact_number
 from c2cbot.flows.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -130,7 +128,7 @@ def _panel(axis: object, trend: KpiTrend, language: str, texts: Texts | None) ->
 
 def _tick(language: str, value: float) -> str:
     """Axis numbers as the language writes them: 1.2M, 1,2 Mio., 120万."""
-    return format_compact_decimal(value, locale=locale_of(language), fraction_digits=1)
+    return compact_number(value, language)
 
 
 def _title(name: str, trend: KpiTrend) -> str:

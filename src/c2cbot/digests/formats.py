@@ -13,36 +13,20 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton, format_time
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_percent
 
 from c2cbot.domain import display
+
+# Figures and money are written as the workspace writes them: one rule, in the domain.
+from c2cbot.domain.display import money as money
+from c2cbot.domain.display import number as number
+from c2cbot.domain.display import tidy as tidy
 
 
 @lru_cache(maxsize=32)
 def locale_of(language: str) -> Locale:
     """Babel's locale for a catalogue code (``zh_Hans`` → Simplified Chinese)."""
     return Locale.parse(language)
-
-
-def tidy(value: Decimal) -> Decimal:
-    """7.0000 from a NUMERIC(24, 4) column reads as 7; 7.5000 as 7.5."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
-
-
-def number(language: str, value: Decimal | int) -> str:
-    return format_decimal(tidy(Decimal(value)), locale=locale_of(language))
-
-
-def money(language: str, amount: Decimal, currency: str) -> str:
-    whole = tidy(amount) == tidy(amount).to_integral_value()
-    pattern = None
-    if whole:  # no ",00" after whole amounts: budgets are round numbers
-        pattern = locale_of(language).currency_formats["standard"].pattern.replace(".00", "")
-    return format_currency(
-        amount, currency, format=pattern, locale=locale_of(language), currency_digits=not whole
-    )
 
 
 def percent(language: str, ratio: Decimal) -> str:

@@ -21,11 +21,11 @@ from c2cbot.domain.digests import (
     Participant,
     WeeklyFacts,
 )
+from c2cbot.domain.kpi_values import RATING
 from c2cbot.domain.steps import LOOPS, STEP_NAMES, Loop, Step, number_on
 from c2cbot.domain.text import N_
 
 KPI_REPORTS = N_("KPI reports")
-RATING = N_("{value} of 5")
 #: What the weekly digest calls each conversation's answers.
 CONVERSATION_NAMES: dict[str, str] = {
     "progress": N_("Progress updates"),

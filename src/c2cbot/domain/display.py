@@ -10,8 +10,12 @@ Chinese quarter, which CLDR writes with an Arabic digit).
 import re
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
+from babel.numbers import format_currency, format_decimal
 
 __all__ = [
     "colon",
@@ -20,8 +24,11 @@ __all__ = [
     "join_list",
     "labelled",
     "list_separator",
+    "money",
+    "number",
     "parenthesised",
     "period_label",
+    "tidy",
 ]
 
 _CHINESE_QUARTERS = ("第一季度", "第二季度", "第三季度", "第四季度")
@@ -106,3 +113,32 @@ def _days(start: date, end_ordinal: int, language: str) -> str:
     """A week or fortnight as a range of days: "2026年11月16日至22日", "Nov 16 – 22, 2026"."""
     shown = format_interval(start, date.fromordinal(end_ordinal), "yMMMd", locale=language)
     return _DASH.sub("至", shown) if is_chinese(language) else shown
+
+
+@lru_cache(maxsize=32)
+def _locale(language: str) -> Locale:
+    """Babel's locale for a catalogue code (``zh_Hans`` → Simplified Chinese)."""
+    return Locale.parse(language)
+
+
+def tidy(value: Decimal) -> Decimal:
+    """7.0000 from a NUMERIC(24, 4) column reads as 7; 7.5000 as 7.5."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def number(language: str, value: Decimal | int) -> str:
+    """A figure as the language writes it: 1,234.5, 1.234,5, 1,234.5."""
+    return format_decimal(tidy(Decimal(value)), locale=_locale(language))
+
+
+def money(language: str, amount: Decimal, currency: str) -> str:
+    """An amount with its currency; no ",00" after whole amounts (budgets are round)."""
+    whole = tidy(amount) == tidy(amount).to_integral_value()
+    pattern = None
+    if whole:
+        pattern = _locale(language).currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(
+        amount, currency, format=pattern, locale=_locale(language), currency_digits=not whole
+    )

@@ -77,3 +77,18 @@ def kpi_by_key(key: str) -> Kpi:
         return _BY_KEY[key]
     except KeyError:
         raise KeyError(f"unknown KPI {key!r}") from None
+
+
+_NAMES = frozenset(kpi.name for kpi in KPI_CATALOGUE)
+_UNITS = frozenset(kpi.unit for kpi in KPI_CATALOGUE if kpi.unit)
+
+
+def catalogue_name(name: str) -> bool:
+    """Whether a plan's KPI name is the catalogue's own, so it has translations; a name
+    a partnership gave its own KPI is shown as it was typed."""
+    return name in _NAMES
+
+
+def catalogue_unit(unit: str) -> bool:
+    """Whether a unit is one the catalogue names (and translates): "projects", "visits"."""
+    return unit in _UNITS

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -33,6 +33,7 @@ from c2cbot.domain.digests import (
     WeeklyFacts,
     Written,
 )
+from c2cbot.domain.kpi_values import currency_series, kpi_number, reported_currency
 from c2cbot.domain.steps import Step, steps_done
 from c2cbot.store.meeting_models import Meeting
 from c2cbot.store.meetings import city_name, last_meeting, meeting_facts
@@ -204,33 +205,21 @@ async def _kpis(
     for partnership_id, plan_id, period, value, reported_at, city in (
         await session.execute(values_query)
     ).all():
-        by_plan[(plan_id, _currency_of(value))][period] = value  # a period's latest wins
+        by_plan[(plan_id, reported_currency(value))][period] = value  # a period's latest wins
         if city is not None and reported_at >= start:
             _add(found[partnership_id].reports_by_city, city, 1)
     for plan in plans:
         found[plan.partnership_id].kpis += _trends(plan, by_plan)
 
 
-def _currency_of(stored: dict[str, Any]) -> str | None:
-    value = stored.get("value")
-    return str(value.get("currency")) if isinstance(value, dict) else None
-
-
 def _trends(
     plan: KpiPlan, by_plan: dict[tuple[int, str | None], dict[str, dict[str, Any]]]
 ) -> list[KpiTrend]:
-    """One trend per currency a money KPI was reported in, never a sum of kronor and yuan:
-    a plan without a currency of its own is reported in each city's. Nothing is converted,
-    so the target only stands next to figures in the plan's currency (or the only one)."""
-    currencies = sorted((c for (plan_id, c) in by_plan if plan_id == plan.id), key=str)
-    if plan.kind != "money" or len(currencies) <= 1:
-        only = currencies[0] if currencies else None
-        target = plan.target if plan.currency in (None, only) else None
-        return [_trend(plan, by_plan.get((plan.id, only), {}), only or plan.currency, target)]
+    """One trend per currency a money KPI was reported in (``domain.kpi_values``)."""
+    reported = (c for (plan_id, c) in by_plan if plan_id == plan.id)
     return [
-        _trend(plan, by_plan[(plan.id, c)], c, plan.target if c == plan.currency else None)
-        for c in currencies
-        if plan.currency in (None, c)
+        _trend(plan, by_plan.get((plan.id, key), {}), shown, plan.target if applies else None)
+        for key, shown, applies in currency_series(plan.kind, plan.currency, reported)
     ]
 
 
@@ -253,25 +242,6 @@ def _trend(
         target=target,
         values=tuple(values),
     )
-
-
-def kpi_number(stored: dict[str, Any], previous: Decimal | None) -> Decimal | None:
-    """A stored KPI value as a number: "no change" repeats the last one; text has none."""
-    status = stored.get("status")
-    if status == "no_change":
-        return previous
-    if status != "value":
-        return None
-    value = stored.get("value")
-    if isinstance(value, dict):
-        value = value.get("amount")
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 async def _activities(session: AsyncSession, found: dict[int, _Gathered], week_end: date) -> None:

@@ -34,6 +34,7 @@ from c2cbot.store.models import (
     Stakeholder,
 )
 from c2cbot.store.partnership_names import partnership_titles
+from c2cbot.store.workspace_kpis import kpi_facts
 from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.facts import (
     AnswerRow,
@@ -43,6 +44,7 @@ from c2cbot.workspace.facts import (
     PartnershipFacts,
     StepFacts,
 )
+from c2cbot.workspace.kpi_facts import KpiFacts
 
 STEPS = tuple(step.value for step in Step)
 COORDINATING = (BotRole.COORDINATOR.value, BotRole.ADMIN.value)
@@ -109,6 +111,11 @@ class SqlWorkspacePages:
             if partnership is None:
                 return None
             return partnership, await workspace_activities.activities(session, partnership_id)
+
+    async def kpis(self, partnership_id: int, stakeholder_id: int) -> KpiFacts | None:
+        async with self.database.sessions() as session:
+            partnership = await member_partnership(session, partnership_id, stakeholder_id)
+            return await kpi_facts(session, partnership) if partnership else None
 
 
 def _digest_chat(reader: Reader) -> DigestChat:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.facts import OverviewFacts, PartnershipFacts, Reader, StepFacts
+from c2cbot.workspace.kpi_facts import KpiFacts
 
 
 class Sessions(Protocol):
@@ -54,3 +55,6 @@ class Pages(Protocol):
         self, partnership_id: int, stakeholder_id: int
     ) -> tuple[PartnershipFacts, list[ActivityFacts]] | None:
         """Every activity of the partnership (plan and meetings) with its progress reports."""
+
+    async def kpis(self, partnership_id: int, stakeholder_id: int) -> KpiFacts | None:
+        """The partnership's KPI plans and every value reported for them."""

@@ -16,6 +16,7 @@ from c2cbot.flows.schema import Conversation, OptionSource, Question
 from c2cbot.flows.texts import Texts
 from c2cbot.workspace.activities import ActivitiesPage, activities_page
 from c2cbot.workspace.facts import Reader
+from c2cbot.workspace.kpis import KpiPage, kpi_page
 from c2cbot.workspace.overview import Heading, Overview, overview, partnership_lines
 from c2cbot.workspace.ports import Pages
 from c2cbot.workspace.step_page import (
@@ -107,6 +108,11 @@ class Workspace:
         partnership, activities = found
         today = say.today(self.clock())
         return activities_page(partnership, activities, today, say, city=city, status=status)
+
+    async def kpis(self, reader: Reader, partnership_id: int, say: Wording) -> KpiPage | None:
+        """Each KPI per city against its target over time, with every reported value."""
+        facts = await self.pages.kpis(partnership_id, reader.stakeholder_id)
+        return kpi_page(facts, say) if facts else None
 
     def _step(self, step: str) -> Conversation | None:
         return self.conversations.get(step) if step in STEPS else None
