@@ -44,6 +44,7 @@ from c2cbot.store.outbox import SqlOutbox
 from c2cbot.store.retention import Retention
 from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.store.web_sessions import SqlWorkspaceSessions
+from c2cbot.store.workspace_people import SqlPeople
 from c2cbot.store.workspace_reads import SqlWorkspacePages
 from c2cbot.web.app import build_app, build_metrics_app
 from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
@@ -54,6 +55,7 @@ from c2cbot.web.keys import (
     METRICS,
     OUTBOX,
     PAGE,
+    PEOPLE,
     READER_TEXT,
     SESSIONS,
     TEMPLATES,
@@ -63,6 +65,7 @@ from c2cbot.web.keys import (
 from c2cbot.web.limits import ChatLimits, PollSlots, SendAllowance
 from c2cbot.web.mydata import DATA_DOWNLOADS
 from c2cbot.web.server_log import ServerLog
+from c2cbot.workspace.people import PeopleDesk
 from c2cbot.workspace.service import Workspace
 
 log = logging.getLogger(__name__)
@@ -207,6 +210,7 @@ class Bot:
         app[SESSIONS] = SqlWorkspaceSessions(self.database, self.clock)
         reads = SqlWorkspacePages(self.database)
         app[WORKSPACE] = Workspace(reads, self.texts, self.conversations, self.clock)
+        app[PEOPLE] = PeopleDesk(SqlPeople(self.database, self.clock), self.clock)
         app[TEMPLATES] = self._rendered
         if self.settings.public_url is not None:
             public = self.settings.public_url
