@@ -369,6 +369,19 @@ async def test_forged_and_garbage_fields_are_refused_and_never_a_5xx(
         allow_redirects=False,
     ) as response:
         assert response.status == 400
+    for content_type, body in (
+        ("multipart/form-data", b"--x\r\nbroken"),
+        ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data\r\n\r\n"),
+        ("application/json", b'{"member": 1, "role": "admin"}'),
+        ("application/x-www-form-urlencoded; charset=utf-7", b"role=+ADw-script+AD4-"),
+    ):
+        async with anna.session.post(
+            f"/p/{p}/people/roles",
+            data=body,
+            headers={"Origin": served.base, "Content-Type": content_type},
+            allow_redirects=False,
+        ) as response:
+            assert response.status in (400, 413), content_type
     await _forged_notices(anna, p, code)
     assert await _state(database, p) == before
 
@@ -437,6 +450,11 @@ async def test_in_chinese(
     assert _said(texts, "zh_Hans", REFUSALS[Refusal.BAD_USES], uses=20) in refused.text
     english = await wang.get(f"/p/{p}/people?lang=en")
     assert "Shanghai" in english.text and "Invite codes" in english.text
+    back = await submit(wang, f"/p/{p}/people/invites/revoke?lang=en", {"code": invite.code})
+    assert back.status == 303 and back.headers["Location"] == f"/p/{p}/people?lang=en"
+    told = await wang.get(back.headers["Location"])
+    assert f"The invite code {invite.code} is revoked: it no longer works." in told.text
+    assert "revoked" in told.text
 
 
 async def test_the_page_costs_the_same_statements_for_few_and_many(
