@@ -45,6 +45,7 @@ from c2cbot.store.retention import Retention
 from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.store.web_sessions import SqlWorkspaceSessions
 from c2cbot.store.workspace_downloads import SqlDownloads
+from c2cbot.store.workspace_people import SqlPeople
 from c2cbot.store.workspace_reads import SqlWorkspacePages
 from c2cbot.web.app import build_app, build_metrics_app
 from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
@@ -56,6 +57,7 @@ from c2cbot.web.keys import (
     METRICS,
     OUTBOX,
     PAGE,
+    PEOPLE,
     READER_TEXT,
     SESSIONS,
     TEMPLATES,
@@ -66,6 +68,7 @@ from c2cbot.web.limits import ChatLimits, PollSlots, SendAllowance
 from c2cbot.web.mydata import DATA_DOWNLOADS
 from c2cbot.web.server_log import ServerLog
 from c2cbot.workspace.downloads import Downloads
+from c2cbot.workspace.people import PeopleDesk
 from c2cbot.workspace.service import Workspace
 from c2cbot.workspace.translations import MachineTranslations
 
@@ -215,6 +218,7 @@ class Bot:
         app[DOWNLOADS] = Downloads(
             SqlDownloads(self.database), self.texts, self.conversations, self.clock
         )
+        app[PEOPLE] = PeopleDesk(SqlPeople(self.database, self.clock), self.clock)
         app[TEMPLATES] = self._rendered
         if self.settings.public_url is not None:
             public = self.settings.public_url

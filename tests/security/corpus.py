@@ -233,6 +233,10 @@ BASELINES: dict[tuple[str, str], int] = {
     ("GET", "/p/1/answers.xlsx"): 403,
     ("GET", "/p/1/report"): 403,
     ("GET", "/p/1/kpis"): 403,
+    ("GET", "/p/1/people"): 403,
+    ("POST", "/p/1/people/invites"): 403,
+    ("POST", "/p/1/people/invites/revoke"): 403,
+    ("POST", "/p/1/people/roles"): 403,
     ("GET", "/p/sign-in/" + "x" * 43): 404,
     ("POST", "/p/sign-in/" + "x" * 43): 403,
     ("POST", "/p/sign-out"): 403,
@@ -364,6 +368,33 @@ def _workspace_cases() -> Iterator[Case]:
         yield case(
             f"report languages {name}", _bare("GET", f"/p/1/report?languages={part}"), 403, 414
         )
+        yield case(f"people page {name}", _bare("GET", f"/p/{part}/people"), 403)
+    yield from _people_form_cases()
+
+
+def _people_form_cases() -> Iterator[Case]:
+    """The people page's forms without a session, from this site or not, whatever the
+    body: refused before anything is read (403), or the 404 of a path no route knows."""
+    bodies = {
+        "garbage": b"\xff\xfe%%%&&&==" * 20,
+        "huge number": b"role=member&uses=" + b"9" * 4000 + b"&days=1",
+        "markup": b"member=%3Cscript%3E&role=%22%3E%3Cimg%20src=x%3E",
+    }
+    for action in ("invites", "invites/revoke", "roles"):
+        for name, body in bodies.items():
+            for ours in (True, False):
+                where = "this site" if ours else "no origin"
+                yield case(f"people {action} {name} {where}", _people_form(action, body, ours), 403)
+
+
+def _people_form(action: str, body: bytes, ours: bool) -> Build:
+    def build(target: Target) -> Raw:
+        headers = [("Content-Type", "application/x-www-form-urlencoded")]
+        if ours:
+            headers.append(("Origin", target.origin))
+        return Raw("POST", f"/p/1/people/{action}", tuple(headers), body)
+
+    return build
 
 
 def _bare(method: str, target: str) -> Build:

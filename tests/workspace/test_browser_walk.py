@@ -39,6 +39,7 @@ PAGES = {
     "completion-aim": "/p/{p}/steps/aim/completion",
     "kpis": "/p/{p}/kpis",
     "activities": "/p/{p}/activities",
+    "people": "/p/{p}/people",
     "downloads": "/p/{p}/downloads",
     "report": "/p/{p}/report",
 }

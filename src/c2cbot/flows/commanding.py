@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from c2cbot.domain.people import BotRole, may_invite
+from c2cbot.domain.roles import coordinating
 from c2cbot.flows.answering import Option, Parsed
 from c2cbot.flows.asking import Asking
 from c2cbot.flows.messages import Inbound, Outbound
@@ -110,10 +110,7 @@ def coordinates(turn: CommandTurn) -> bool:
 
 def coordinator_role(role: str | None) -> bool:
     """Whether a membership role may invite and change schedules; unknown roles may not."""
-    try:
-        return role is not None and may_invite(BotRole(role))
-    except ValueError:
-        return False
+    return coordinating(role)
 
 
 async def local_today(turn: CommandTurn) -> date:

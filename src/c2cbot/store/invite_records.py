@@ -62,5 +62,20 @@ async def revoke_invite(session: AsyncSession, code: str, now: datetime) -> Invi
     if invite is None:
         raise Refused(f"no invite code {code!r}")
     invite.expires_at = min(invite.expires_at, now)
+    invite.revoked_at = invite.revoked_at or now
     await session.flush()
     return invite
+
+
+async def revoke_own_invite(
+    session: AsyncSession, partnership_id: int, code: str, now: datetime
+) -> InviteCode | None:
+    """``revoke_invite`` for a coordinator: only a code of their own partnership.
+
+    Revoking a code twice is revoking it once (its first moment stays); another
+    partnership's code is ``None``, as an unknown one, so nobody learns which exist.
+    """
+    invite = await session.get(InviteCode, code_as_typed(code)[:32], with_for_update=True)
+    if invite is None or invite.partnership_id != partnership_id:
+        return None
+    return await revoke_invite(session, invite.code, now)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.domain.roles import INVITE_DAYS
 from c2cbot.flows.ports import InviteProblem
 from c2cbot.store.guard_models import Attempt
 from c2cbot.store.guards import subject_of
@@ -86,7 +87,7 @@ async def create_invite(
     role: str,
     uses: int,
     now: datetime,
-    valid_for: timedelta = timedelta(days=14),
+    valid_for: timedelta = timedelta(days=INVITE_DAYS),
     created_by: int | None = None,
 ) -> InviteCode:
     invite = InviteCode(
@@ -120,8 +121,3 @@ async def member_of(
         Membership.partnership_id == partnership_id, Membership.stakeholder_id == stakeholder_id
     )
     return (await session.execute(query)).scalar_one_or_none()
-
-
-def rank(role: str) -> int:
-    """A role's weight: an invite never lowers the role someone already has."""
-    return {"member": 0, "coordinator": 1, "admin": 2}.get(role, 0)

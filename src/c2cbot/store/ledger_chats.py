@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from c2cbot.flows.ports import Invitation, InviteProblem, Joined
-from c2cbot.store.invite_records import code_as_typed, revoke_invite
+from c2cbot.store.invite_records import revoke_own_invite
 from c2cbot.store.invites import checked_invite, create_invite, member_of
 from c2cbot.store.ledger_base import LedgerPart
 from c2cbot.store.models import ChannelIdentity, GroupChat, InviteCode, Partnership
@@ -86,11 +86,7 @@ class SqlChats(LedgerPart):
         return [Invitation(i.code, i.expires_at, i.uses_left, i.role) for i in found]
 
     async def revoke_invite(self, partnership_id: int, code: str, now: datetime) -> bool:
-        invite = await self.session.get(InviteCode, code_as_typed(code), with_for_update=True)
-        if invite is None or invite.partnership_id != partnership_id:
-            return False
-        await revoke_invite(self.session, invite.code, now)
-        return True
+        return await revoke_own_invite(self.session, partnership_id, code, now) is not None
 
     async def create_invite(
         self, partnership_id: int, role: str, uses: int, created_by: int, now: datetime

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from c2cbot.domain.roles import rank
 from c2cbot.flows.ports import InviteProblem, Joined, Person, Place
 from c2cbot.store import data_downloads, per_message, web_sessions
 from c2cbot.store.erasure import erase_person
-from c2cbot.store.invites import checked_invite, member_of, rank
+from c2cbot.store.invites import checked_invite, member_of
 from c2cbot.store.ledger_base import LedgerPart
 from c2cbot.store.models import (
     ChannelIdentity,

@@ -172,6 +172,7 @@ class InviteCode(Base):
         ForeignKey("stakeholders.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]  # revoking also sets ``expires_at`` to that moment
 
 
 class GroupChat(Base):

@@ -28,8 +28,8 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from c2cbot.domain.roles import rank
 from c2cbot.store.guard_models import ConnectCode, OneTimeLink, WebSession
-from c2cbot.store.invites import rank
 from c2cbot.store.meeting_models import DigestDelivery, Meeting
 from c2cbot.store.models import (
     Activity,

@@ -14,7 +14,13 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from c2cbot.web import signing, workspace_activities, workspace_downloads, workspace_kpis
+from c2cbot.web import (
+    signing,
+    workspace_activities,
+    workspace_downloads,
+    workspace_kpis,
+    workspace_people,
+)
 from c2cbot.web.keys import WORKSPACE
 from c2cbot.web.workspace_pages import COORDINATORS_ONLY, NOT_FOUND, Refused, render, wording
 from c2cbot.web.workspace_pages import partnership_id as _partnership
@@ -34,6 +40,7 @@ def routes(static_dir: Path) -> list[web.RouteDef]:
         *workspace_activities.routes(),
         *workspace_downloads.routes(),
         *workspace_kpis.routes(),
+        *workspace_people.routes(),
     ]
 
 

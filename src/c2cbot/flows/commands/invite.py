@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from c2cbot.domain.roles import INVITE_USES
 from c2cbot.domain.text import N_
 from c2cbot.flows.commanding import ChatTurn
 from c2cbot.flows.commands.declaration import Audience, ChatCommand
 
-INVITE_USES = 20
 INVITE_MADE = N_(
     "Invite code: {code}\nIt works for {uses} people until {date}. They send /start {code} to me."
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from c2cbot.domain import display
+from c2cbot.domain.roles import REFUSALS, Refusal
 from c2cbot.domain.text import N_
 from c2cbot.flows.actions import RevokeInvite
 from c2cbot.flows.commanding import ChatTurn
@@ -29,7 +30,7 @@ INVITES = N_(
 INVITE_LINE = N_("{code}: {role}, {uses} uses left, until {date}")
 MEMBER_ROLE = N_("member")
 REVOKED = N_("The invite code {code} is revoked: it no longer works.")
-NOT_OURS = N_("That is not an invite code of your partnership that still works.")
+NOT_OURS = REFUSALS[Refusal.NOT_OUR_INVITE]  # the workspace refuses it in the same words
 
 
 async def members(turn: ChatTurn, _argument: str) -> None:
