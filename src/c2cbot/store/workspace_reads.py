@@ -33,6 +33,7 @@ from c2cbot.store.models import (
     Stakeholder,
 )
 from c2cbot.store.partnership_names import partnership_titles
+from c2cbot.store.workspace_meetings import meeting_notes
 from c2cbot.workspace.facts import (
     AnswerRow,
     CityFacts,
@@ -40,6 +41,7 @@ from c2cbot.workspace.facts import (
     PartnershipFacts,
     StepFacts,
 )
+from c2cbot.workspace.meetings import MeetingsFacts
 
 STEPS = tuple(step.value for step in Step)
 COORDINATING = (BotRole.COORDINATOR.value, BotRole.ADMIN.value)
@@ -95,6 +97,16 @@ class SqlWorkspacePages:
                 tuple(targets),
                 frozenset(done),
             )
+
+    async def meetings(
+        self, partnership_id: int, stakeholder_id: int, meeting_id: int | None = None
+    ) -> MeetingsFacts | None:
+        async with self.database.sessions() as session:
+            partnership = await _partnership(session, partnership_id, stakeholder_id)
+            if partnership is None:
+                return None
+            found = await meeting_notes(session, partnership_id, meeting_id)
+            return MeetingsFacts(partnership, tuple(found))
 
 
 async def _memberships(

@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from c2cbot.web import signing
+from c2cbot.web import signing, workspace_meetings
 from c2cbot.web.keys import WORKSPACE
 from c2cbot.web.workspace_pages import COORDINATORS_ONLY, NOT_FOUND, Refused, render, wording
 from c2cbot.workspace.service import OnlyCoordinators
@@ -33,6 +33,7 @@ def routes(static_dir: Path) -> list[web.RouteDef]:
         web.get("/p/{partnership}/", overview),
         web.get("/p/{partnership}/steps/{step}", step),
         web.get("/p/{partnership}/steps/{step}/completion", completion),
+        *workspace_meetings.routes(),
     ]
 
 

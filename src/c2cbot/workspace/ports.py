@@ -11,6 +11,7 @@ from datetime import date
 from typing import Protocol
 
 from c2cbot.workspace.facts import OverviewFacts, PartnershipFacts, Reader, StepFacts
+from c2cbot.workspace.meetings import MeetingsFacts
 
 
 class Sessions(Protocol):
@@ -48,3 +49,9 @@ class Pages(Protocol):
     ) -> StepFacts | None:
         """A step's answers; ``kpis`` also reads the partnership's KPIs (for answers that
         pick one), ``completion`` who of the coordinators completed the step."""
+
+    async def meetings(
+        self, partnership_id: int, stakeholder_id: int, meeting_id: int | None = None
+    ) -> MeetingsFacts | None:
+        """The partnership's meetings, newest first, or only ``meeting_id`` (none if it is
+        another partnership's)."""

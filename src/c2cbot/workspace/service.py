@@ -15,6 +15,7 @@ from c2cbot.flows.commanding import coordinator_role
 from c2cbot.flows.schema import Conversation, OptionSource, Question
 from c2cbot.flows.texts import Texts
 from c2cbot.workspace.facts import Reader
+from c2cbot.workspace.meetings import MeetingsPage, calendar_file, meetings_page
 from c2cbot.workspace.overview import Heading, Overview, overview, partnership_lines
 from c2cbot.workspace.ports import Pages
 from c2cbot.workspace.step_page import Completion, StepPage, completion, step_page
@@ -74,6 +75,22 @@ class Workspace:
         if not coordinator_role(facts.partnership.role):
             raise OnlyCoordinators
         return completion(facts, conversation, say)
+
+    async def meetings(
+        self, reader: Reader, partnership_id: int, say: Wording
+    ) -> MeetingsPage | None:
+        facts = await self.pages.meetings(partnership_id, reader.stakeholder_id)
+        return meetings_page(facts, self.clock(), say) if facts else None
+
+    async def calendar(
+        self, reader: Reader, partnership_id: int, meeting_id: int, host: str, say: Wording
+    ) -> str | None:
+        """One meeting of the partnership as an iCalendar file; ``host`` names the site
+        in its UID."""
+        facts = await self.pages.meetings(partnership_id, reader.stakeholder_id, meeting_id)
+        if facts is None or not facts.meetings:
+            return None
+        return calendar_file(facts, host, self.clock(), say)
 
     def _step(self, step: str) -> Conversation | None:
         return self.conversations.get(step) if step in STEPS else None
