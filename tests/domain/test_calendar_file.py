@@ -81,7 +81,7 @@ def test_one_event_in_a_calendar_with_the_times_in_utc() -> None:
 def test_a_long_chinese_line_is_folded_at_75_octets_between_characters() -> None:
     text = calendar(event())
     lines = physical_lines(text)
-    description = [n for n, line in enumerate(lines) if line.startswith("DESCRIPTION")][0]
+    description = next(n for n, line in enumerate(lines) if line.startswith("DESCRIPTION"))
     folded = lines[description : description + 4]
     assert all(line.startswith(" ") for line in folded[1:3]), folded
     for line in lines:

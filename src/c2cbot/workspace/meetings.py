@@ -30,6 +30,7 @@ AT_CLOCK = N_("{time} {city}")  # one city's clock: "9:00 AM Gothenburg"
 CALENDAR_TITLE = N_("{partnership}: {kind}")
 NOBODY = N_("nobody yet")  # the meeting digest's words for an action item nobody took on
 NO_DUE_DATE = N_("no due date")
+DUE = N_("Due {date}")
 #: A meeting's length in calendars: the notes record when it starts, not when it ends.
 DURATION = timedelta(hours=1)
 
@@ -61,7 +62,7 @@ class PeopleLine:
 class ActionLine:
     title: Said
     owner: str
-    due: str
+    due: str  # "Due May 1, 2026", or that there is no due date
     status: str
     late: bool
 
@@ -186,7 +187,7 @@ def _action(item: ActionItem, meeting: MeetingFacts, today: date, say: Wording) 
     return ActionLine(
         _said(item.what),
         owner,
-        say.day(item.due_on) if item.due_on else say(NO_DUE_DATE),
+        say(DUE, date=say.day(item.due_on)) if item.due_on else say(NO_DUE_DATE),
         say(ACTIVITY_STATUS.get(item.status, ACTIVITY_STATUS["planned"])),
         item.due_on is not None and item.due_on < today and item.status != "done",
     )
