@@ -12,7 +12,7 @@ decisions and action items (which live on as the partnership's activities).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -194,5 +194,4 @@ def _action(item: ActionItem, meeting: MeetingFacts, today: date, say: Wording) 
 
 
 def _city(key: str | None, meeting: MeetingFacts, say: Wording) -> str | None:
-    found: Sequence[str] = [say.named(c.names) for c in meeting.cities if c.key == key]
-    return found[0] if found else None
+    return next((say.named(c.names) for c in meeting.cities if c.key == key), None)
