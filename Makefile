@@ -7,16 +7,23 @@ LOCALE := src/c2cbot/locale
 
 .PHONY: demo test test-later lint typecheck messages catalogues-unlocked bench clean
 
+# axe-core, from the npm registry: the browser tests check every workspace page with it.
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(AXE): | $(STAMP)
+	npm install --silent --no-audit --no-fund --no-save --prefix $(VENV)/npm axe-core@$(AXE_VERSION)
+
 demo: $(STAMP)
 	$(BIN)/c2cbot demo
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -26,7 +33,7 @@ test: $(STAMP)
 # moved by SHIFT with libfaketime (Debian's faketime package), so a test that passes only
 # near the day it was written fails today, not next year. SHIFT=-400d looks back instead.
 SHIFT ?= +400d
-test-later: $(STAMP)
+test-later: $(STAMP) $(AXE)
 	FAKETIME_DONT_RESET=1 faketime -f "$(SHIFT)" $(BIN)/pytest -p no:cacheprovider
 
 lint: $(STAMP)

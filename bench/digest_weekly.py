@@ -2,7 +2,8 @@
 
 Not a test: it measures. For each backend it migrates and seeds a fresh database and adds
 ``--partnerships`` partnerships (Bonn–Chengdu's two cities each), every one with six
-people (three per city) and a year of life, written with bulk inserts:
+people (three per city, one of each city coordinating) and a year of life, written with
+bulk inserts by ``partnership_year.py`` (the workspace benchmark reads the same data):
 
 * ``--answers-per-week`` answers a week for 52 weeks (a fifth of them progress updates,
   some saying "done"), spread over the six people;
@@ -41,14 +42,17 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import event, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from partnership_year import DIGEST, WEEK_END, create_postgres, drop_postgres, generate
 
 from c2cbot.config import DEFAULT_HOME
 from c2cbot.digests import Markup, render_weekly
@@ -57,201 +61,9 @@ from c2cbot.i18n import Catalogues
 from c2cbot.store.database import Database
 from c2cbot.store.digest_facts import weekly_facts
 from c2cbot.store.migrate import upgrade
-from c2cbot.store.models import (
-    Activity,
-    Answer,
-    City,
-    KpiPlan,
-    KpiValue,
-    Partnership,
-    PartnershipCity,
-    Prompt,
-    Stakeholder,
-)
 from c2cbot.store.seeding import seed_reference
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-WEEK_END = date(2026, 11, 29)  # a Sunday: the digest's week ends here
-FIRST_ID = 100_000  # ids of the generated rows start here, clear of the reference data
-CHUNK = 5_000
-PEOPLE = 6
-KPIS = (
-    ("joint_projects", "Joint projects", "count", "projects", None),
-    ("trade_volume", "Trade volume with the partner", "money", None, "EUR"),
-    ("partnership_quality", "Quality of the partnership", "rating", None, None),
-    ("visitors", "Foreign visitors and tourists", "count", "visitors", None),
-)
-CONVERSATIONS = ("plan", "do", "measure", "progress", "kpi_count")
-
-
-def _chunks(
-    rows: Sequence[dict[str, Any]], size: int = CHUNK
-) -> Iterator[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-async def _bulk(database: Database, table: Any, rows: list[dict[str, Any]]) -> None:
-    async with database.transaction() as session:
-        for chunk in _chunks(rows):
-            await session.execute(insert(table), list(chunk))
-
-
-async def generate(database: Database, count: int, answers_per_week: int) -> list[int]:
-    """``count`` partnerships with a year of answers, KPI values, action items and prompts."""
-    async with database.transaction() as session:
-        bonn = await session.scalar(select(City.id).where(City.key == "bonn"))
-        chengdu = await session.scalar(select(City.id).where(City.key == "chengdu"))
-    ids = list(range(FIRST_ID, FIRST_ID + count))
-    await _bulk(
-        database,
-        Partnership,
-        [
-            {
-                "id": p,
-                "name": f"Bench {p}",
-                "loop": "new_partnership",
-                "step": "do",
-                "follow_up_days": 14,
-                "created_at": datetime(2025, 11, 1, tzinfo=UTC),
-            }
-            for p in ids
-        ],
-    )
-    await _bulk(
-        database,
-        PartnershipCity,
-        [{"partnership_id": p, "city_id": city} for p in ids for city in (bonn, chengdu)],
-    )
-    people = {p: [FIRST_ID * 10 + (p - FIRST_ID) * PEOPLE + n for n in range(PEOPLE)] for p in ids}
-    await _bulk(
-        database,
-        Stakeholder,
-        [
-            {
-                "id": s,
-                "name": f"Person {s}",
-                "language": "en" if n < 3 else "zh_Hans",
-                "city_id": bonn if n < 3 else chengdu,
-                "created_at": datetime(2025, 11, 1, tzinfo=UTC),
-            }
-            for p in ids
-            for n, s in enumerate(people[p])
-        ],
-    )
-    await _bulk(database, Answer, list(_answers(ids, people, answers_per_week)))
-    plans = [
-        {
-            "id": FIRST_ID * 10 + (p - FIRST_ID) * len(KPIS) + n,
-            "partnership_id": p,
-            "kpi_key": key,
-            "name": name,
-            "kind": kind,
-            "unit": unit,
-            "currency": currency,
-            "frequency": "monthly",
-            "target": 1000 * (n + 1) if kind != "rating" else 5,
-            "active": True,
-            "created_at": datetime(2025, 11, 1, tzinfo=UTC),
-        }
-        for p in ids
-        for n, (key, name, kind, unit, currency) in enumerate(KPIS)
-    ]
-    await _bulk(database, KpiPlan, plans)
-    await _bulk(database, KpiValue, list(_kpi_values(plans, people)))
-    await _bulk(database, Activity, list(_activities(ids, people)))
-    await _bulk(database, Prompt, list(_prompts(ids, people, plans)))
-    return ids
-
-
-def _answers(
-    ids: list[int], people: dict[int, list[int]], per_week: int
-) -> Iterator[dict[str, Any]]:
-    start = datetime.combine(WEEK_END - timedelta(days=364), datetime.min.time(), UTC)
-    for p in ids:
-        for week in range(52):
-            for n in range(per_week):
-                conversation = CONVERSATIONS[(week + n) % len(CONVERSATIONS)]
-                progress = conversation == "progress"
-                yield {
-                    "stakeholder_id": people[p][(week + n) % PEOPLE],
-                    "partnership_id": p,
-                    "conversation": conversation,
-                    "step": None,
-                    "question": "status" if progress else "q",
-                    "item": None,
-                    "value": {"type": "choice", "value": "done" if week % 4 == 0 else "on_track"}
-                    if progress
-                    else {"type": "text", "value": "An answer"},
-                    "display": "x",
-                    "language": "en",
-                    "channel": "web",
-                    "answered_at": start + timedelta(days=7 * week + n % 7, hours=9 + n),
-                }
-
-
-def _kpi_values(
-    plans: list[dict[str, Any]], people: dict[int, list[int]]
-) -> Iterator[dict[str, Any]]:
-    for plan in plans:
-        for month in range(12):
-            day = WEEK_END.replace(day=1) - timedelta(days=30 * (11 - month))
-            value = (
-                min(5, 1 + month // 3) if plan["kind"] == "rating" else 50 * month + plan["id"] % 7
-            )
-            stored: Any = (
-                {"amount": str(value * 1000), "currency": "EUR"}
-                if plan["kind"] == "money"
-                else str(value)
-            )
-            yield {
-                "kpi_plan_id": plan["id"],
-                "period_key": f"{day.year}-{day.month:02d}",
-                "value": {"status": "value", "value": stored},
-                "reported_by": people[plan["partnership_id"]][month % PEOPLE],
-                "late": False,
-                "reported_at": datetime.combine(day + timedelta(days=2), datetime.min.time(), UTC),
-            }
-
-
-def _activities(ids: list[int], people: dict[int, list[int]]) -> Iterator[dict[str, Any]]:
-    for p in ids:
-        for n in range(24):
-            due = WEEK_END - timedelta(days=330) + timedelta(days=15 * n)
-            yield {
-                "partnership_id": p,
-                "title": f"Action item {n}" if n % 2 else f"行动项 {n}",
-                "owner_id": people[p][n % PEOPLE],
-                "owner_name": None,
-                "starts_on": None,
-                "due_on": due,
-                "status": "done" if n % 4 == 0 else "on_track",
-                "percent_done": None,
-                "source": "plan",
-                "created_at": datetime(2025, 11, 1, tzinfo=UTC),
-            }
-
-
-def _prompts(
-    ids: list[int], people: dict[int, list[int]], plans: list[dict[str, Any]]
-) -> Iterator[dict[str, Any]]:
-    first_plan = {plan["partnership_id"]: plan["id"] for plan in reversed(plans)}
-    sent = datetime.combine(WEEK_END - timedelta(days=5), datetime.min.time(), UTC)
-    for p in ids:
-        for n, person in enumerate(people[p]):
-            yield {
-                "kind": "kpi",
-                "stakeholder_id": person,
-                "partnership_id": p,
-                "subject_id": first_plan[p],
-                "period_key": "2026-10",
-                "due_at": sent,
-                "status": "sent" if n in (1, 4) else "answered",
-                "sent_at": sent,
-                "answered_at": None if n in (1, 4) else sent + timedelta(hours=3),
-                "reminders": 0,
-                "created_at": sent,
-            }
 
 
 async def digests(
@@ -298,14 +110,15 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         if backend == "sqlite":
             url = f"sqlite+aiosqlite:///{Path(directory) / 'bench.sqlite3'}"
         else:
-            url = await _create_postgres(args.postgres, name)
+            url = await create_postgres(args.postgres, name)
         database = Database(url)
         try:
             await upgrade(database)
             async with database.transaction() as session:
                 await seed_reference(session, load_reference(), database.clock())
             started = time.perf_counter()
-            ids = await generate(database, args.partnerships, args.answers_per_week)
+            shape = replace(DIGEST, answers_per_week=args.answers_per_week)
+            ids = (await generate(database, args.partnerships, shape)).partnerships
             generated = time.perf_counter() - started
             if backend == "postgresql":
                 async with database.engine.connect() as connection:
@@ -320,7 +133,7 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         finally:
             await database.close()
             if backend == "postgresql":
-                await _drop_postgres(args.postgres, name)
+                await drop_postgres(args.postgres, name)
     return {
         "backend": backend,
         **timed,
@@ -329,22 +142,6 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "heap_peak_mib": round(peak / 2**20, 1),
         "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
-
-
-async def _create_postgres(server: str, name: str) -> str:
-    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_postgres(server: str, name: str) -> None:
-    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await engine.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

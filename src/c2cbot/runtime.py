@@ -64,6 +64,7 @@ from c2cbot.web.limits import ChatLimits, PollSlots, SendAllowance
 from c2cbot.web.mydata import DATA_DOWNLOADS
 from c2cbot.web.server_log import ServerLog
 from c2cbot.workspace.service import Workspace
+from c2cbot.workspace.translations import MachineTranslations
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,8 @@ class Bot:
         app[READER_TEXT] = self._in_reader_language
         app[SESSIONS] = SqlWorkspaceSessions(self.database, self.clock)
         reads = SqlWorkspacePages(self.database)
-        app[WORKSPACE] = Workspace(reads, self.texts, self.conversations, self.clock)
+        translations = MachineTranslations(self.translator) if self.translator else None
+        app[WORKSPACE] = Workspace(reads, self.texts, self.conversations, self.clock, translations)
         app[TEMPLATES] = self._rendered
         if self.settings.public_url is not None:
             public = self.settings.public_url

@@ -228,6 +228,7 @@ BASELINES: dict[tuple[str, str], int] = {
     ("GET", "/p/1/"): 403,
     ("GET", "/p/1/steps/aim"): 403,
     ("GET", "/p/1/steps/aim/completion"): 403,
+    ("GET", "/p/1/activities"): 403,
     ("GET", "/p/1/meetings"): 403,
     ("GET", "/p/1/meetings/1.ics"): 403,
     ("GET", "/p/sign-in/" + "x" * 43): 404,
@@ -352,6 +353,9 @@ def _workspace_cases() -> Iterator[Case]:
     for name, part in {**odd, "huge id": "9" * 40, "negative id": "-1"}.items():
         yield case(f"workspace page {name}", _bare("GET", f"/p/{part}/"), 403)
         yield case(f"workspace step {name}", _bare("GET", f"/p/1/steps/{part}"), 403)
+        yield case(f"activities of {name}", _bare("GET", f"/p/{part}/activities"), 403)
+        filters = f"?city={part[:200]}&status={part[:200]}"
+        yield case(f"activities filtered by {name}", _bare("GET", f"/p/1/activities{filters}"), 403)
         yield case(f"workspace meetings {name}", _bare("GET", f"/p/{part}/meetings"), 403)
         yield case(f"meeting calendar {name}", _bare("GET", f"/p/1/meetings/{part}.ics"), 403)
 

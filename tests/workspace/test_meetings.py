@@ -9,12 +9,15 @@ The clock stands at Monday 4 May 2026, 09:00 UTC (``hands``).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
+from playwright.async_api import Browser as PlaywrightBrowser
 from sqlalchemy import func, select
 
 from c2cbot.flows.ports import MeetingAction, MeetingDraft
@@ -25,10 +28,15 @@ from c2cbot.store.meetings import record_meeting
 from c2cbot.store.models import Activity, City, Partnership
 from c2cbot.web import workspace_pages
 from tests.scheduling.conftest import World, add_person, utc
+from tests.workspace import test_browser_walk as walk
 from tests.workspace.conftest import PUBLIC, Browser, Browsers, Served
+from tests.workspace.page_checks import check_page
 from tests.workspace.test_queries import counting, unstarted
 
-__all__ = ["unstarted"]  # the fixture, served without the scheduler (test_queries')
+# Fixtures of other modules: served without the scheduler (test_queries'), Chromium and
+# axe-core (the browser walk's).
+__all__ = ["unstarted"]
+chromium, axe = walk.chromium, walk.axe
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
@@ -190,7 +198,11 @@ async def test_a_past_meeting_shows_participants_decisions_and_action_items(
     assert "As written, in 简体中文" in section
     found = raw.index("起草合作备忘录")
     late = raw[raw.rindex("<li", 0, found) : raw.index("</li>", found)]
-    assert f'href="/p/{p}/activities"' in late and 'class="late"' in late
+    link = re.search(rf'href="/p/{p}/activities#(activity-[0-9]+)"', late)
+    assert link is not None and 'class="late"' in late
+    tracker = (await sven.get(f"/p/{p}/activities")).text
+    item = tracker[tracker.index(f'id="{link[1]}"') :]
+    assert item[: item.index("</li>")].count("起草合作备忘录") >= 1  # the same activity
     assert "Late" in _text(late) and "wang (Shanghai) · Due May 1, 2026 · Planned" in _text(late)
     assert "Sven (Gothenburg) · Due June 30, 2026 · Planned" in section
     assert "翻译行动计划 nobody yet · no due date · Planned" in section
@@ -387,3 +399,23 @@ async def _costs(browser: Browser, database: Database, paths: tuple[str, ...]) -
         assert page.status == 200, path
         cost[path] = len(statements)
     return cost
+
+
+@pytest.mark.browser
+async def test_the_meetings_page_in_a_phones_browser(
+    served: Served, met: Met, chromium: PlaywrightBrowser, axe: str
+) -> None:
+    """Accessible (axe-core), no sideways scroll on 390×844, in English and Chinese; the
+    calendar link downloads the meeting's file."""
+    anna = await walk._signed_in(served, chromium, "anna", "en-GB")
+    for language in ("en", "zh_Hans"):
+        url = f"{served.base}/p/{met.world.partnership_id}/meetings?lang={language}"
+        response = await anna.goto(url)
+        assert response is not None and response.status == 200
+        await check_page(anna, axe, f"meetings-{language}")
+    async with anna.expect_download() as downloading:
+        await anna.locator(f"#meeting-{met.study_visit} a[download]").click()
+    download = await downloading.value
+    assert download.suggested_filename == f"meeting-{met.study_visit}.ics"
+    body = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    assert "SUMMARY;LANGUAGE=zh-Hans:哥德堡–上海：考察访问" in _unfolded(body)

@@ -24,8 +24,9 @@ from tests.support.clock import SetClock
 from tests.workspace.conftest import Browser, Served
 from tests.workspace.records import activity, answer, asked, completed, member
 
-#: Measured: the list 3 statements, the overview 10, a step 6 (Act 7: the partnership's
-#: KPIs), a step's completion 7; each includes the session and the membership.
+#: Measured: the list 3 statements, the overview 13 (10 before it showed the next questions
+#: and digests), a step 6 (Act 7: the partnership's KPIs), a step's completion 7; each
+#: includes the session and the membership.
 PAGES = ("/p/", "/p/{p}/", "/p/{p}/steps/aim", "/p/{p}/steps/plan", "/p/{p}/steps/act")
 COMPLETION = "/p/{p}/steps/aim/completion"
 
@@ -109,4 +110,4 @@ async def test_pages_cost_the_same_queries_for_a_small_and_a_larger_partnership(
         await anna.close()
     print(f"statements per page: {small}")
     assert larger == small
-    assert max(small.values()) <= 10, small
+    assert max(small.values()) <= 13, small

@@ -34,7 +34,7 @@ class PrivacyFacts:
 
 
 DEFAULT_PRIVACY = PrivacyFacts()
-NOTICE_VERSION = "2026-12"
+NOTICE_VERSION = "2026-12-06"
 """The notice's version, kept with each consent; a new one asks everyone again."""
 
 TITLE = N_("How your data is handled")
@@ -63,7 +63,10 @@ ABROAD = N_(
     "and answers are shared with the members of the European partner city and stored and "
     "processed outside China. I ask for your separate consent to this."
 )
-TRANSLATION = N_("Meeting notes are sent to the translation server {server} to be translated.")
+TRANSLATION = N_(
+    "Meeting notes, and answers shown in the partnership workspace to someone who reads "
+    "another language, are sent to the translation server {server} to be translated."
+)
 HOW_LONG = N_(
     "How long: technical records of messages {inbound} days, sent messages {outbox} days; "
     "your profile until you erase it, or until {inactive} days after your last message."

@@ -15,12 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from c2cbot.digests import posting
 from c2cbot.digests.posting import Translator
+from c2cbot.domain.digest_moments import clock_time, latest_digest_day, zone_named
 from c2cbot.domain.digests import WeeklyFacts
 from c2cbot.flows.ports import DigestChat
 from c2cbot.flows.texts import Texts
@@ -31,7 +31,6 @@ from c2cbot.store.digest_deliveries import Delivery, Reader
 log = logging.getLogger(__name__)
 
 EVERY_QUARTER_HOUR = {"minute": "*/15"}
-WEEK = timedelta(days=7)
 #: Readers written per transaction: a chart takes a fifth of a second to draw, and the
 #: first groups' digests should not wait for the last group's chart.
 CHUNK = 50
@@ -54,30 +53,11 @@ class Due:
         return self.day.isoformat()
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _clock_time(text: str) -> time:
-    try:
-        return time.fromisoformat(text)
-    except ValueError:
-        return time(9, 0)
-
-
 def due(reader: Reader, now: datetime) -> Due | None:
     """The reader's latest digest moment up to ``now``, unless it came before they joined."""
-    zone = _zone(reader.timezone)
-    local = now.astimezone(zone)
-    weekday = reader.weekday if 1 <= reader.weekday <= 7 else 1
-    day = local.date() - timedelta(days=(local.isoweekday() - weekday) % 7)
-    at = _clock_time(reader.local_time)
-    if datetime.combine(day, at, zone) > local:
-        day -= WEEK
-    if datetime.combine(day, at, zone) < reader.since:
+    day = latest_digest_day(reader.weekday, reader.local_time, reader.timezone, now)
+    moment = datetime.combine(day, clock_time(reader.local_time), zone_named(reader.timezone))
+    if moment < reader.since:
         return None
     return Due(reader, day)
 

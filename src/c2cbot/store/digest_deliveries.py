@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.channels.registry import GROUP_SIDES
+from c2cbot.domain.digest_moments import COORDINATORS_DIGEST
 from c2cbot.domain.digests import WeeklyFacts
 from c2cbot.store import digest_facts
 from c2cbot.store.meeting_models import DigestDelivery
@@ -38,7 +39,7 @@ from c2cbot.store.outbox import outbox_row
 
 WEEKLY = "weekly"
 COORDINATOR_ROLES = ("coordinator", "admin")
-DEFAULT_WEEKDAY, DEFAULT_TIME = 1, "09:00"
+DEFAULT_WEEKDAY, DEFAULT_TIME = COORDINATORS_DIGEST
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,21 @@ async def readers(session: AsyncSession) -> list[Reader]:
     return [*await _groups(session, zones), *await _coordinators(session, zones)]
 
 
-async def _partnership_zones(session: AsyncSession) -> dict[int, dict[str, str]]:
-    """Each partnership's zone per side ("eu", "cn")."""
+async def group_readers(session: AsyncSession, partnership_id: int) -> list[Reader]:
+    """The group chats that read one partnership's weekly digest (two queries)."""
+    zones = await _partnership_zones(session, partnership_id)
+    return await _groups(session, zones, partnership_id)
+
+
+async def _partnership_zones(
+    session: AsyncSession, partnership_id: int | None = None
+) -> dict[int, dict[str, str]]:
+    """Each partnership's zone per side ("eu", "cn"): of every one, or of one."""
     query = select(PartnershipCity.partnership_id, City.side, City.timezone).join(
         City, City.id == PartnershipCity.city_id
     )
+    if partnership_id is not None:
+        query = query.where(PartnershipCity.partnership_id == partnership_id)
     zones: dict[int, dict[str, str]] = {}
     for partnership_id, side, zone in await session.execute(query):
         zones.setdefault(partnership_id, {}).setdefault(side, zone)
@@ -90,7 +101,9 @@ def _zone_of(zones: dict[str, str], side: str, *own: str | None) -> str:
     return zones.get(side) or next(iter(zones.values()), "UTC")
 
 
-async def _groups(session: AsyncSession, zones: dict[int, dict[str, str]]) -> list[Reader]:
+async def _groups(
+    session: AsyncSession, zones: dict[int, dict[str, str]], partnership_id: int | None = None
+) -> list[Reader]:
     query = (
         select(GroupChat, Stakeholder.timezone, City.timezone)
         .outerjoin(Stakeholder, Stakeholder.id == GroupChat.linked_by)
@@ -98,6 +111,8 @@ async def _groups(session: AsyncSession, zones: dict[int, dict[str, str]]) -> li
         .where(GroupChat.active)
         .order_by(GroupChat.id)
     )
+    if partnership_id is not None:
+        query = query.where(GroupChat.partnership_id == partnership_id)
     found = []
     for group, own, city in await session.execute(query):
         side = GROUP_SIDES.get(group.channel, "eu")

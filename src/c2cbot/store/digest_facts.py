@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.domain.activities import FINISHED_ACTIVITY, is_late
 from c2cbot.domain.digests import (
     ActionItem,
     CityBalance,
@@ -47,7 +48,6 @@ from c2cbot.store.models import (
     Prompt,
     Stakeholder,
 )
-from c2cbot.store.planning_snapshot import FINISHED_ACTIVITY
 from c2cbot.store.prompts import ANSWERABLE, AWAITING
 
 #: Partnerships per query; keeps IN lists well inside every driver's parameter limit.
@@ -280,7 +280,8 @@ async def _activities(session: AsyncSession, found: dict[int, _Gathered], week_e
     for pid, listed in items.items():
         gathered = found[pid]
         for item in listed:
-            late = item.due_on is not None and item.due_on <= week_end
+            # late by the day after the week: due in it or before it, and still open
+            late = is_late(item.due_on, item.status, week_end + timedelta(days=1))
             (gathered.overdue if late else gathered.upcoming).append(item)
 
 

@@ -212,6 +212,7 @@ def _action(activity: Activity, city: str | None, language: str) -> ActionItem:
         owner_city=city,
         due_on=activity.due_on,
         status=activity.status,
+        activity_id=activity.id,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.domain.activities import FINISHED_ACTIVITY
 from c2cbot.store.models import (
     Activity,
     City,
@@ -26,7 +27,6 @@ from c2cbot.store.models import (
 from c2cbot.store.partnership_names import partnership_titles
 from c2cbot.store.prompts import BATCH, chunks
 
-FINISHED_ACTIVITY = ("done", "cancelled")
 COORDINATING = ("coordinator", "admin")
 #: Working days before a reminder, as a partnership or C2C_REMINDER_DAYS may set them.
 REMINDER_DAYS_MAX = 30

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -174,7 +173,7 @@ async def schedule_view(session: AsyncSession, partnership_id: int, now: datetim
         )
         for plan, name in await session.execute(query)
     )
-    upcoming = await _next_prompts(session, partnership_id)
+    upcoming = await next_prompts(session, partnership_id)
     return ScheduleView(partnership.follow_up_days, partnership.reminder_days, plans, upcoming)
 
 
@@ -206,38 +205,26 @@ def _next_round(frequency: str, calendar: WorkingTime | None, now: datetime) -> 
     return round_opens(period, working)
 
 
-async def _next_prompts(session: AsyncSession, partnership_id: int) -> tuple[PromptLine, ...]:
-    """The next prompts that ask something, soonest first, with what they are about."""
-    rows = [
-        row
-        for row in await upcoming(session, partnership_id, limit=4 * UPCOMING)
-        if row.kind in ANSWERABLE and row.status == PLANNED
-    ][:UPCOMING]
-    plans = await _names(session, KpiPlan.id, KpiPlan.name, rows, (KPI,))
-    tasks = await _names(session, Activity.id, Activity.title, rows, ACTIVITY_KINDS)
-    return tuple(
-        PromptLine(
-            row.kind,
-            row.name,
-            (plans if row.kind == KPI else tasks).get(row.subject_id, ""),
-            row.due_at,
+async def next_prompts(session: AsyncSession, partnership_id: int) -> tuple[PromptLine, ...]:
+    """The next prompts that ask something, soonest first, with what they are about: one
+    query, however many there are (the workspace's overview shows them too)."""
+    query = (
+        select(Prompt.kind, Stakeholder.name, KpiPlan.name, Activity.title, Prompt.due_at)
+        .join(Stakeholder, Stakeholder.id == Prompt.stakeholder_id)
+        .outerjoin(KpiPlan, (Prompt.kind == KPI) & (KpiPlan.id == Prompt.subject_id))
+        .outerjoin(Activity, Prompt.kind.in_(ACTIVITY_KINDS) & (Activity.id == Prompt.subject_id))
+        .where(
+            Prompt.partnership_id == partnership_id,
+            Prompt.status == PLANNED,
+            Prompt.kind.in_(ANSWERABLE),
         )
-        for row in rows
+        .order_by(Prompt.due_at, Prompt.id)
+        .limit(UPCOMING)
     )
-
-
-async def _names(
-    session: AsyncSession,
-    id_column: Any,
-    name_column: Any,
-    rows: list[Upcoming],
-    kinds: tuple[str, ...],
-) -> dict[int, str]:
-    ids = sorted({row.subject_id for row in rows if row.kind in kinds})
-    if not ids:
-        return {}
-    query = select(id_column, name_column).where(id_column.in_(ids))
-    return {int(key): str(name) for key, name in await session.execute(query)}
+    return tuple(
+        PromptLine(kind, name, kpi or task or "", due_at)
+        for kind, name, kpi, task, due_at in await session.execute(query)
+    )
 
 
 @dataclass(frozen=True)

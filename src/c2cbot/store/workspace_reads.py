@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from c2cbot.domain.digests import ActionItem, Participant
 from c2cbot.domain.people import BotRole
 from c2cbot.domain.steps import Step
-from c2cbot.store import current_answers, plan_records
+from c2cbot.store import current_answers, plan_records, schedule_settings, workspace_activities
 from c2cbot.store.database import Database
+from c2cbot.store.digest_deliveries import Reader, group_readers
 from c2cbot.store.digest_facts import UPCOMING_DAYS, open_action_items, waiting_for_answers
 from c2cbot.store.models import (
     Answer,
@@ -34,9 +35,11 @@ from c2cbot.store.models import (
 )
 from c2cbot.store.partnership_names import partnership_titles
 from c2cbot.store.workspace_meetings import meeting_notes
+from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.facts import (
     AnswerRow,
     CityFacts,
+    DigestChat,
     OverviewFacts,
     PartnershipFacts,
     StepFacts,
@@ -72,6 +75,8 @@ class SqlWorkspacePages:
                 await _members_by_city(session, partnership_id),
                 tuple(await _activities(session, partnership_id, today)),
                 tuple(await _waiting(session, partnership_id, today)),
+                await schedule_settings.next_prompts(session, partnership_id),
+                tuple(map(_digest_chat, await group_readers(session, partnership_id))),
             )
 
     async def step(
@@ -98,6 +103,15 @@ class SqlWorkspacePages:
                 frozenset(done),
             )
 
+    async def activities(
+        self, partnership_id: int, stakeholder_id: int
+    ) -> tuple[PartnershipFacts, list[ActivityFacts]] | None:
+        async with self.database.sessions() as session:
+            partnership = await _partnership(session, partnership_id, stakeholder_id)
+            if partnership is None:
+                return None
+            return partnership, await workspace_activities.activities(session, partnership_id)
+
     async def meetings(
         self, partnership_id: int, stakeholder_id: int, meeting_id: int | None = None
     ) -> MeetingsFacts | None:
@@ -107,6 +121,12 @@ class SqlWorkspacePages:
                 return None
             found = await meeting_notes(session, partnership_id, meeting_id)
             return MeetingsFacts(partnership, tuple(found))
+
+
+def _digest_chat(reader: Reader) -> DigestChat:
+    return DigestChat(
+        reader.channel, reader.languages, reader.weekday, reader.local_time, reader.timezone
+    )
 
 
 async def _memberships(

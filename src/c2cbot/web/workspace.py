@@ -9,18 +9,16 @@ anything else is the same "not found" page as an id nobody has.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from c2cbot.web import signing, workspace_meetings
+from c2cbot.web import signing, workspace_activities, workspace_meetings
 from c2cbot.web.keys import WORKSPACE
 from c2cbot.web.workspace_pages import COORDINATORS_ONLY, NOT_FOUND, Refused, render, wording
+from c2cbot.web.workspace_pages import partnership_id as _partnership
 from c2cbot.workspace.service import OnlyCoordinators
-
-PARTNERSHIP_ID = re.compile(r"[0-9]{1,9}")
 
 
 def routes(static_dir: Path) -> list[web.RouteDef]:
@@ -33,6 +31,7 @@ def routes(static_dir: Path) -> list[web.RouteDef]:
         web.get("/p/{partnership}/", overview),
         web.get("/p/{partnership}/steps/{step}", step),
         web.get("/p/{partnership}/steps/{step}/completion", completion),
+        *workspace_activities.routes(),
         *workspace_meetings.routes(),
     ]
 
@@ -87,10 +86,3 @@ def _stylesheet(path: Path) -> Handler:
         return web.Response(body=body, content_type="text/css", charset="utf-8", headers=headers)
 
     return stylesheet
-
-
-def _partnership(request: web.Request) -> int:
-    text = request.match_info["partnership"]
-    if not PARTNERSHIP_ID.fullmatch(text):
-        raise Refused(NOT_FOUND)
-    return int(text)

@@ -15,6 +15,7 @@ site's ``Origin``. Other sites still get no referrer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ MAX_QUERY = 512  # characters: ?lang=zh_Hans is all a page takes
 SAY = web.RequestKey("say", Wording)  # the request's words, once the reader is known
 READER = web.RequestKey("reader", Reader)
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+PARTNERSHIP_ID = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -146,3 +148,11 @@ def render(
     }
     html = request.app[TEMPLATES](say.language, f"p/{template}", {**common, **context})
     return web.Response(text=html, content_type="text/html", status=status, headers=PRIVATE)
+
+
+def partnership_id(request: web.Request) -> int:
+    """The route's partnership id: digits, at most nine; anything else is not found."""
+    text = request.match_info["partnership"]
+    if not PARTNERSHIP_ID.fullmatch(text):
+        raise Refused(NOT_FOUND)
+    return int(text)

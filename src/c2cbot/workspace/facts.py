@@ -13,6 +13,7 @@ from typing import Any
 from c2cbot.domain.digests import ActionItem, Participant
 from c2cbot.flows.answer_history import CityAnswers
 from c2cbot.flows.plan_ports import KpiTarget, Member
+from c2cbot.flows.ports import PromptLine
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,17 @@ class PartnershipFacts:
 
 
 @dataclass(frozen=True)
+class DigestChat:
+    """A group chat that gets the partnership's weekly digest, and when (weekday 1: Monday)."""
+
+    channel: str
+    languages: tuple[str, ...]
+    weekday: int
+    local_time: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class OverviewFacts:
     """The overview page: progress per step and city, activities, who is awaited."""
 
@@ -62,6 +74,8 @@ class OverviewFacts:
     members: Mapping[int, int]  # city id → members
     activities: tuple[ActionItem, ...]  # not finished, due within the coming weeks
     waiting: tuple[Participant, ...]  # asked, no answer yet (the digest's silent people)
+    prompts: tuple[PromptLine, ...] = ()  # the next questions to go out, soonest first
+    digest_chats: tuple[DigestChat, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from c2cbot.domain.activities import is_late, status_label
 from c2cbot.domain.calendar_file import CalendarEvent, calendar
 from c2cbot.domain.digests import MEETING_KIND_NAMES, ActionItem, MeetingFacts, Written
 from c2cbot.domain.display import join_list, labelled, parenthesised
 from c2cbot.domain.local_times import on_each_clock
 from c2cbot.domain.text import N_
 from c2cbot.workspace.facts import PartnershipFacts
-from c2cbot.workspace.overview import ACTIVITY_STATUS, Heading, heading
+from c2cbot.workspace.overview import Heading, heading
 from c2cbot.workspace.wording import Wording
 
 MEETINGS = N_("Meetings")
@@ -60,6 +61,7 @@ class PeopleLine:
 
 @dataclass(frozen=True)
 class ActionLine:
+    activity_id: int | None  # on the activities page: #activity-<id>
     title: Said
     owner: str
     due: str  # "Due May 1, 2026", or that there is no due date
@@ -185,11 +187,12 @@ def _action(item: ActionItem, meeting: MeetingFacts, today: date, say: Wording) 
     if item.owner and city:
         owner += parenthesised(city, say.language)
     return ActionLine(
+        item.activity_id,
         _said(item.what),
         owner,
         say(DUE, date=say.day(item.due_on)) if item.due_on else say(NO_DUE_DATE),
-        say(ACTIVITY_STATUS.get(item.status, ACTIVITY_STATUS["planned"])),
-        item.due_on is not None and item.due_on < today and item.status != "done",
+        say(status_label(item.status)),
+        is_late(item.due_on, item.status, today),
     )
 
 

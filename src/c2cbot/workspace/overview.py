@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from c2cbot.domain.activities import is_late, status_label
 from c2cbot.domain.digests import ActionItem, Participant
 from c2cbot.domain.display import parenthesised
 from c2cbot.domain.steps import LOOPS, STEP_NAMES, Step, steps_done
@@ -21,6 +23,7 @@ from c2cbot.flows.commanding import coordinator_role
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.standing import stands
 from c2cbot.flows.step_progress import counted
+from c2cbot.workspace.coming_up import ComingUp, coming_up
 from c2cbot.workspace.facts import CityFacts, OverviewFacts, PartnershipFacts
 from c2cbot.workspace.wording import Wording
 
@@ -29,13 +32,6 @@ STATES = {
     "current": N_("Current step"),
     "later": N_("Coming later"),
     "off": N_("Not on this work path"),
-}
-ACTIVITY_STATUS = {
-    "planned": N_("Planned"),
-    "on_track": N_("On track"),
-    "delayed": N_("Delayed"),
-    "blocked": N_("Blocked"),
-    "done": N_("Done"),
 }
 
 
@@ -104,6 +100,7 @@ class Overview:
     activities: tuple[ActivityLine, ...]
     waiting: tuple[PersonLine, ...]  # empty for members: they see the count
     waiting_count: int
+    coming: ComingUp
 
 
 def heading(partnership: PartnershipFacts, say: Wording) -> Heading:
@@ -121,7 +118,10 @@ def partnership_lines(found: Sequence[PartnershipFacts], say: Wording) -> list[H
 
 
 def overview(
-    facts: OverviewFacts, conversations: Mapping[str, Conversation], say: Wording
+    facts: OverviewFacts,
+    conversations: Mapping[str, Conversation],
+    say: Wording,
+    now: datetime,
 ) -> Overview:
     partnership = facts.partnership
     top = heading(partnership, say)
@@ -134,6 +134,7 @@ def overview(
         tuple(_activity(item, facts, say) for item in facts.activities),
         waiting if top.coordinator else (),
         len(waiting),
+        coming_up(facts.prompts, facts.digest_chats, now, say, top.coordinator),
     )
 
 
@@ -186,15 +187,14 @@ def _cell(
 
 
 def _activity(item: ActionItem, facts: OverviewFacts, say: Wording) -> ActivityLine:
-    late = item.due_on is not None and item.due_on < facts.today
     owner = _with_city(item.owner, item.owner_city, facts.partnership.cities, say)
     return ActivityLine(
         item.what.text,
         say.language_name(item.what.language),
         owner,
         say.day(item.due_on) if item.due_on else "",
-        say(ACTIVITY_STATUS.get(item.status, ACTIVITY_STATUS["planned"])),
-        late,
+        say(status_label(item.status)),
+        is_late(item.due_on, item.status, facts.today),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
+from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.facts import OverviewFacts, PartnershipFacts, Reader, StepFacts
 from c2cbot.workspace.meetings import MeetingsFacts
 
@@ -49,6 +50,11 @@ class Pages(Protocol):
     ) -> StepFacts | None:
         """A step's answers; ``kpis`` also reads the partnership's KPIs (for answers that
         pick one), ``completion`` who of the coordinators completed the step."""
+
+    async def activities(
+        self, partnership_id: int, stakeholder_id: int
+    ) -> tuple[PartnershipFacts, list[ActivityFacts]] | None:
+        """Every activity of the partnership (plan and meetings) with its progress reports."""
 
     async def meetings(
         self, partnership_id: int, stakeholder_id: int, meeting_id: int | None = None

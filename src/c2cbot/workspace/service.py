@@ -14,11 +14,19 @@ from c2cbot.domain.steps import Step
 from c2cbot.flows.commanding import coordinator_role
 from c2cbot.flows.schema import Conversation, OptionSource, Question
 from c2cbot.flows.texts import Texts
+from c2cbot.workspace.activities import ActivitiesPage, activities_page
 from c2cbot.workspace.facts import Reader
 from c2cbot.workspace.meetings import MeetingsPage, calendar_file, meetings_page
 from c2cbot.workspace.overview import Heading, Overview, overview, partnership_lines
 from c2cbot.workspace.ports import Pages
-from c2cbot.workspace.step_page import Completion, StepPage, completion, step_page
+from c2cbot.workspace.step_page import (
+    Completion,
+    StepPage,
+    completion,
+    step_page,
+    typed_texts,
+)
+from c2cbot.workspace.translations import MachineTranslations
 from c2cbot.workspace.wording import Wording
 
 STEPS = frozenset(step.value for step in Step)
@@ -35,8 +43,10 @@ class Workspace:
         texts: Texts,
         conversations: Mapping[str, Conversation],
         clock: Clock,
+        translations: MachineTranslations | None = None,
     ) -> None:
         self.pages, self.texts, self.conversations, self.clock = pages, texts, conversations, clock
+        self.translations = translations
 
     def wording(self, reader: Reader, language: str | None = None) -> Wording:
         """The reader's words: ``language`` if the page asks for one, else their own."""
@@ -47,9 +57,9 @@ class Workspace:
         return partnership_lines(await self.pages.partnerships(reader.stakeholder_id), say)
 
     async def overview(self, reader: Reader, partnership_id: int, say: Wording) -> Overview | None:
-        today = say.today(self.clock())
-        facts = await self.pages.overview(partnership_id, reader.stakeholder_id, today)
-        return overview(facts, self.conversations, say) if facts else None
+        now = self.clock()
+        facts = await self.pages.overview(partnership_id, reader.stakeholder_id, say.today(now))
+        return overview(facts, self.conversations, say, now) if facts else None
 
     async def step(
         self, reader: Reader, partnership_id: int, step: str, say: Wording
@@ -60,7 +70,13 @@ class Workspace:
         facts = await self.pages.step(
             partnership_id, reader.stakeholder_id, step, kpis=_picks_kpis(conversation)
         )
-        return step_page(facts, conversation, say) if facts else None
+        if facts is None:
+            return None
+        found = None
+        if self.translations is not None:
+            typed = typed_texts(facts, conversation)
+            found = await self.translations.into(typed, say.language, self.clock())
+        return step_page(facts, conversation, say, found)
 
     async def completion(
         self, reader: Reader, partnership_id: int, step: str, say: Wording
@@ -75,6 +91,23 @@ class Workspace:
         if not coordinator_role(facts.partnership.role):
             raise OnlyCoordinators
         return completion(facts, conversation, say)
+
+    async def activities(
+        self,
+        reader: Reader,
+        partnership_id: int,
+        say: Wording,
+        *,
+        city: str | None = None,
+        status: str | None = None,
+    ) -> ActivitiesPage | None:
+        """The activities tracker, late ones marked on the reader's today by the bot's clock."""
+        found = await self.pages.activities(partnership_id, reader.stakeholder_id)
+        if found is None:
+            return None
+        partnership, activities = found
+        today = say.today(self.clock())
+        return activities_page(partnership, activities, today, say, city=city, status=status)
 
     async def meetings(
         self, reader: Reader, partnership_id: int, say: Wording

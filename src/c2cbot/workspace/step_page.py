@@ -18,13 +18,14 @@ from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.domain.text import N_
 from c2cbot.flows.answer_history import counts_for, is_withdrawn
 from c2cbot.flows.answer_shown import shown_with
-from c2cbot.flows.answering import Option
+from c2cbot.flows.answering import Option, clean_text
 from c2cbot.flows.commanding import coordinator_role
 from c2cbot.flows.options import fixed_options, kpi_options, member_options
 from c2cbot.flows.schema import Conversation, Kind, OptionSource, Question
 from c2cbot.flows.step_progress import asked_of
 from c2cbot.workspace.facts import AnswerRow, CityFacts, StepFacts
 from c2cbot.workspace.overview import STATES, Heading, heading, step_state
+from c2cbot.workspace.translations import Typed
 from c2cbot.workspace.wording import Wording
 
 OTHER_CITIES = N_("Other cities")
@@ -40,6 +41,7 @@ class Shown:
     text: str
     language: str | None
     code: str | None = None  # the language's code, for the page's lang attribute
+    translation: str | None = None  # a machine's, into the reader's language
 
 
 @dataclass(frozen=True)
@@ -109,10 +111,17 @@ class Completion:
     cities: tuple[CityCompletion, ...]
 
 
-def step_page(facts: StepFacts, conversation: Conversation, say: Wording) -> StepPage:
+def step_page(
+    facts: StepFacts,
+    conversation: Conversation,
+    say: Wording,
+    translations: Mapping[Typed, str] | None = None,
+) -> StepPage:
+    """``translations``: machine translations of typed answers into the reader's language
+    (``typed_texts`` says which texts could have one), shown beside the text as typed."""
     step = Step(facts.conversation)
     state = step_state(facts.partnership, step)
-    labels = _Labels(facts, say)
+    labels = _Labels(facts, say, translations or {})
     by_question = _by_question(facts.rows)
     questions = tuple(
         QuestionView(
@@ -157,8 +166,8 @@ def completion(facts: StepFacts, conversation: Conversation, say: Wording) -> Co
 class _Labels:
     """The options of choice questions in the reader's language, found once per page."""
 
-    def __init__(self, facts: StepFacts, say: Wording) -> None:
-        self.facts, self.say = facts, say
+    def __init__(self, facts: StepFacts, say: Wording, translations: Mapping[Typed, str]) -> None:
+        self.facts, self.say, self.translations = facts, say, translations
         self._found: dict[str, Mapping[str, str]] = {}
 
     def shown(self, question: Question, row: AnswerRow) -> Shown:
@@ -168,7 +177,8 @@ class _Labels:
         if question.type is not Kind.TEXT:
             return Shown(self.say(question.prompt), text, None)
         language = self.say.language_name(row.language)
-        return Shown(self.say(question.prompt), text, language, row.language)
+        translation = self.translations.get((text, row.language))
+        return Shown(self.say(question.prompt), text, language, row.language, translation)
 
     def _of(self, question: Question) -> Mapping[str, str]:
         if question.id not in self._found:
@@ -184,6 +194,19 @@ class _Labels:
         if source is OptionSource.PARTNERSHIP_CITIES:
             return [Option(str(c.id), say.named(c.names)) for c in self.facts.partnership.cities]
         return fixed_options(question, say.texts, say.language)
+
+
+def typed_texts(facts: StepFacts, conversation: Conversation) -> list[Typed]:
+    """The current answers typed as free text, with their language: what a machine
+    could translate for the page."""
+    questions = {question.id: question for question in conversation.questions}
+    found = []
+    for row in facts.rows:
+        top = questions.get(row.question.split(".", 1)[0])
+        asked = _asked(top, row) if top is not None and _current(row) else None
+        if asked is not None and asked.type is Kind.TEXT:
+            found.append((clean_text(str(row.value.get("value"))), row.language))
+    return found
 
 
 def _by_question(rows: Iterable[AnswerRow]) -> dict[str, list[AnswerRow]]:

@@ -35,6 +35,11 @@ class Wording:
         """The day ``moment`` was where the reader lives."""
         return self.day(moment.astimezone(self.zone).date())
 
+    def moment(self, at: datetime) -> str:
+        """A day and a time where the reader lives ("4 May 2026 09:00")."""
+        local = at.astimezone(self.zone)
+        return f"{self.day(local.date())} {local:%H:%M}"
+
     def today(self, now: datetime) -> date:
         return now.astimezone(self.zone).date()
 
