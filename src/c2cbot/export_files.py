@@ -63,7 +63,15 @@ async def write_xlsx(rows: AsyncIterator[Row], path: Path, columns: Sequence[str
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+    return never_a_formula(WriteOnlyCell(sheet, value=value))
+
+
+def never_a_formula(cell: Any) -> Any:
+    """An openpyxl cell whose text stays text: a string cell (openpyxl would store "=…"
+    as a formula), and text that looks like one also marked "quoted" (Excel's own leading
+    apostrophe, not shown), so it stays text when someone edits the cell."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
     return cell

@@ -44,11 +44,13 @@ from c2cbot.store.outbox import SqlOutbox
 from c2cbot.store.retention import Retention
 from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.store.web_sessions import SqlWorkspaceSessions
+from c2cbot.store.workspace_downloads import SqlDownloads
 from c2cbot.store.workspace_reads import SqlWorkspacePages
 from c2cbot.web.app import build_app, build_metrics_app
 from c2cbot.web.guards import PUBLIC_ORIGIN, TRUST_PROXY
 from c2cbot.web.keys import (
     DATABASE,
+    DOWNLOADS,
     ENGINE,
     LIMITS,
     METRICS,
@@ -63,6 +65,7 @@ from c2cbot.web.keys import (
 from c2cbot.web.limits import ChatLimits, PollSlots, SendAllowance
 from c2cbot.web.mydata import DATA_DOWNLOADS
 from c2cbot.web.server_log import ServerLog
+from c2cbot.workspace.downloads import Downloads
 from c2cbot.workspace.service import Workspace
 from c2cbot.workspace.translations import MachineTranslations
 
@@ -209,6 +212,9 @@ class Bot:
         reads = SqlWorkspacePages(self.database)
         translations = MachineTranslations(self.translator) if self.translator else None
         app[WORKSPACE] = Workspace(reads, self.texts, self.conversations, self.clock, translations)
+        app[DOWNLOADS] = Downloads(
+            SqlDownloads(self.database), self.texts, self.conversations, self.clock
+        )
         app[TEMPLATES] = self._rendered
         if self.settings.public_url is not None:
             public = self.settings.public_url

@@ -229,6 +229,9 @@ BASELINES: dict[tuple[str, str], int] = {
     ("GET", "/p/1/steps/aim"): 403,
     ("GET", "/p/1/steps/aim/completion"): 403,
     ("GET", "/p/1/activities"): 403,
+    ("GET", "/p/1/downloads"): 403,
+    ("GET", "/p/1/answers.xlsx"): 403,
+    ("GET", "/p/1/report"): 403,
     ("GET", "/p/1/meetings"): 403,
     ("GET", "/p/1/meetings/1.ics"): 403,
     ("GET", "/p/sign-in/" + "x" * 43): 404,
@@ -356,6 +359,12 @@ def _workspace_cases() -> Iterator[Case]:
         yield case(f"activities of {name}", _bare("GET", f"/p/{part}/activities"), 403)
         filters = f"?city={part[:200]}&status={part[:200]}"
         yield case(f"activities filtered by {name}", _bare("GET", f"/p/1/activities{filters}"), 403)
+        yield case(
+            f"answers.xlsx lang {name}", _bare("GET", f"/p/1/answers.xlsx?lang={part}"), 403, 414
+        )
+        yield case(
+            f"report languages {name}", _bare("GET", f"/p/1/report?languages={part}"), 403, 414
+        )
         yield case(f"workspace meetings {name}", _bare("GET", f"/p/{part}/meetings"), 403)
         yield case(f"meeting calendar {name}", _bare("GET", f"/p/1/meetings/{part}.ics"), 403)
 

@@ -38,6 +38,8 @@ PAGES = {
     "step-plan": "/p/{p}/steps/plan",
     "completion-aim": "/p/{p}/steps/aim/completion",
     "activities": "/p/{p}/activities",
+    "downloads": "/p/{p}/downloads",
+    "report": "/p/{p}/report",
     "meetings": "/p/{p}/meetings",
 }
 LANGUAGES = ("en", "zh_Hans")

@@ -120,6 +120,7 @@ async def test_a_chinese_reader_reads_it_all_in_chinese(
     aim = (await wang.get(f"/p/{answered.partnership_id}/steps/aim")).text
     assert texts.gettext("zh_Hans", "Urban mobility") in aim  # Sven's choices, in Chinese
     assert texts.gettext("zh_Hans", "Climate and energy") in aim
+    assert "以前的回答（1）" in aim  # Chinese brackets around the count, in Chinese
     assert VISION_ZH in aim and "A green port city for everyone." in aim  # as typed
     assert 'lang="en"' in aim and 'lang="zh-Hans"' in aim
     assert "2026年4月30日" in aim and "2026年5月2日" in aim  # Shanghai's day, in Chinese

@@ -64,7 +64,7 @@ class SqlWorkspacePages:
         self, partnership_id: int, stakeholder_id: int, today: date
     ) -> OverviewFacts | None:
         async with self.database.sessions() as session:
-            partnership = await _partnership(session, partnership_id, stakeholder_id)
+            partnership = await member_partnership(session, partnership_id, stakeholder_id)
             if partnership is None:
                 return None
             return OverviewFacts(
@@ -89,7 +89,7 @@ class SqlWorkspacePages:
         completion: bool = False,
     ) -> StepFacts | None:
         async with self.database.sessions() as session:
-            partnership = await _partnership(session, partnership_id, stakeholder_id)
+            partnership = await member_partnership(session, partnership_id, stakeholder_id)
             if partnership is None:
                 return None
             targets = await plan_records.kpi_targets(session, partnership_id) if kpis else []
@@ -107,7 +107,7 @@ class SqlWorkspacePages:
         self, partnership_id: int, stakeholder_id: int
     ) -> tuple[PartnershipFacts, list[ActivityFacts]] | None:
         async with self.database.sessions() as session:
-            partnership = await _partnership(session, partnership_id, stakeholder_id)
+            partnership = await member_partnership(session, partnership_id, stakeholder_id)
             if partnership is None:
                 return None
             return partnership, await workspace_activities.activities(session, partnership_id)
@@ -116,7 +116,7 @@ class SqlWorkspacePages:
         self, partnership_id: int, stakeholder_id: int, meeting_id: int | None = None
     ) -> MeetingsFacts | None:
         async with self.database.sessions() as session:
-            partnership = await _partnership(session, partnership_id, stakeholder_id)
+            partnership = await member_partnership(session, partnership_id, stakeholder_id)
             if partnership is None:
                 return None
             found = await meeting_notes(session, partnership_id, meeting_id)
@@ -153,7 +153,7 @@ async def _memberships(
     ]
 
 
-async def _partnership(
+async def member_partnership(
     session: AsyncSession, partnership_id: int, stakeholder_id: int
 ) -> PartnershipFacts | None:
     """The partnership with its cities, if the reader is a member; else ``None``."""

@@ -13,6 +13,7 @@ from c2cbot.metrics import Metrics
 from c2cbot.store.database import Database
 from c2cbot.store.outbox import SqlOutbox
 from c2cbot.web.limits import ChatLimits
+from c2cbot.workspace.downloads import Downloads
 from c2cbot.workspace.ports import Sessions
 from c2cbot.workspace.service import Workspace
 
@@ -24,6 +25,7 @@ METRICS = web.AppKey("metrics", Metrics)
 PageRenderer = Callable[[str | None], str]
 PAGE: web.AppKey[PageRenderer] = web.AppKey("page")
 WORKSPACE = web.AppKey("workspace", Workspace)
+DOWNLOADS = web.AppKey("downloads", Downloads)
 SESSIONS: web.AppKey[Sessions] = web.AppKey("sessions")
 TemplateRenderer = Callable[[str, str, Mapping[str, Any]], str]  # (language, template, context)
 TEMPLATES: web.AppKey[TemplateRenderer] = web.AppKey("templates")

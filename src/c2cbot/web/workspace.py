@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from c2cbot.web import signing, workspace_activities, workspace_meetings
+from c2cbot.web import signing, workspace_activities, workspace_downloads, workspace_meetings
 from c2cbot.web.keys import WORKSPACE
 from c2cbot.web.workspace_pages import COORDINATORS_ONLY, NOT_FOUND, Refused, render, wording
 from c2cbot.web.workspace_pages import partnership_id as _partnership
@@ -32,6 +32,7 @@ def routes(static_dir: Path) -> list[web.RouteDef]:
         web.get("/p/{partnership}/steps/{step}", step),
         web.get("/p/{partnership}/steps/{step}/completion", completion),
         *workspace_activities.routes(),
+        *workspace_downloads.routes(),
         *workspace_meetings.routes(),
     ]
 

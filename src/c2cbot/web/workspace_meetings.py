@@ -18,9 +18,16 @@ from c2cbot.domain.calendar_file import MEDIA_TYPE
 from c2cbot.web import signing
 from c2cbot.web.guards import PUBLIC_ORIGIN
 from c2cbot.web.keys import WORKSPACE
-from c2cbot.web.workspace_pages import NOT_FOUND, PRIVATE, Refused, render, wording
+from c2cbot.web.workspace_pages import (
+    NOT_FOUND,
+    PARTNERSHIP_ID,
+    PRIVATE,
+    Refused,
+    partnership_id,
+    render,
+    wording,
+)
 
-ID = re.compile(r"[0-9]{1,9}")
 _NOT_IN_A_HOST = re.compile(r"[^a-z0-9.-]")
 
 
@@ -33,9 +40,7 @@ def routes() -> list[web.RouteDef]:
 
 async def meetings(request: web.Request) -> web.Response:
     reader = await signing.signed_in(request)
-    page = await request.app[WORKSPACE].meetings(
-        reader, _id(request, "partnership"), wording(request)
-    )
+    page = await request.app[WORKSPACE].meetings(reader, partnership_id(request), wording(request))
     if page is None:
         raise Refused(NOT_FOUND)
     return render(request, "meetings.html", page=page, section="meetings")
@@ -44,7 +49,7 @@ async def meetings(request: web.Request) -> web.Response:
 async def calendar(request: web.Request) -> web.Response:
     """One meeting as an iCalendar file, for the reader's calendar program."""
     reader = await signing.signed_in(request)
-    partnership, meeting = _id(request, "partnership"), _id(request, "meeting")
+    partnership, meeting = partnership_id(request), _meeting_id(request)
     text = await request.app[WORKSPACE].calendar(
         reader, partnership, meeting, site_host(request), wording(request)
     )
@@ -67,8 +72,9 @@ def site_host(request: web.Request) -> str:
     return _NOT_IN_A_HOST.sub("", (host or "").lower()) or "c2cbot.invalid"
 
 
-def _id(request: web.Request, name: str) -> int:
-    text = request.match_info[name]
-    if not ID.fullmatch(text):
+def _meeting_id(request: web.Request) -> int:
+    """Digits, at most nine, as a partnership's id; anything else is not found."""
+    text = request.match_info["meeting"]
+    if not PARTNERSHIP_ID.fullmatch(text):
         raise Refused(NOT_FOUND)
     return int(text)

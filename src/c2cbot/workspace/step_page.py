@@ -121,7 +121,7 @@ def step_page(
     (``typed_texts`` says which texts could have one), shown beside the text as typed."""
     step = Step(facts.conversation)
     state = step_state(facts.partnership, step)
-    labels = _Labels(facts, say, translations or {})
+    labels = Labels(facts, say, translations)
     by_question = _by_question(facts.rows)
     questions = tuple(
         QuestionView(
@@ -163,11 +163,14 @@ def completion(facts: StepFacts, conversation: Conversation, say: Wording) -> Co
 # ----- answers, question by question
 
 
-class _Labels:
-    """The options of choice questions in the reader's language, found once per page."""
+class Labels:
+    """The options of choice questions in the reader's language, found once per page
+    (also how the answers' download words each answer, so both say the same)."""
 
-    def __init__(self, facts: StepFacts, say: Wording, translations: Mapping[Typed, str]) -> None:
-        self.facts, self.say, self.translations = facts, say, translations
+    def __init__(
+        self, facts: StepFacts, say: Wording, translations: Mapping[Typed, str] | None = None
+    ) -> None:
+        self.facts, self.say, self.translations = facts, say, translations or {}
         self._found: dict[str, Mapping[str, str]] = {}
 
     def shown(self, question: Question, row: AnswerRow) -> Shown:
@@ -220,7 +223,7 @@ def _columns(
     cities: Sequence[CityFacts],
     question: Question,
     rows: list[AnswerRow],
-    labels: _Labels,
+    labels: Labels,
     say: Wording,
 ) -> tuple[Column, ...]:
     """One column per city of the partnership; answers of people from elsewhere last."""
@@ -239,7 +242,7 @@ def _columns(
 
 
 def _given(
-    question: Question, rows: list[AnswerRow], labels: _Labels, say: Wording
+    question: Question, rows: list[AnswerRow], labels: Labels, say: Wording
 ) -> tuple[Given, ...]:
     """Each person's current answer, people in the order they first answered."""
     people: dict[int, list[AnswerRow]] = defaultdict(list)
@@ -249,7 +252,7 @@ def _given(
     return tuple(g for g in given if g is not None)
 
 
-def _one(question: Question, rows: list[AnswerRow], labels: _Labels, say: Wording) -> Given | None:
+def _one(question: Question, rows: list[AnswerRow], labels: Labels, say: Wording) -> Given | None:
     current = [row for row in rows if _current(row)]
     if not current:
         return None
@@ -266,7 +269,7 @@ def _one(question: Question, rows: list[AnswerRow], labels: _Labels, say: Wordin
 
 
 def _items(
-    question: Question, current: list[AnswerRow], labels: _Labels
+    question: Question, current: list[AnswerRow], labels: Labels
 ) -> tuple[tuple[Shown, ...], ...]:
     """A list's items in order, each with its answers in the order the list asks them."""
     subs = {sub.id: sub for sub in question.questions or []}
@@ -281,7 +284,7 @@ def _items(
     )
 
 
-def _earlier(question: Question, row: AnswerRow, labels: _Labels, say: Wording) -> Shown:
+def _earlier(question: Question, row: AnswerRow, labels: Labels, say: Wording) -> Shown:
     sub = _asked(question, row)
     if is_withdrawn(row.value):
         return Shown(say(sub.prompt), say(WITHDRAWN), None)

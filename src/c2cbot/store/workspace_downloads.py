@@ -1,0 +1,103 @@
+"""What the downloads read: the partnership and, for the workbook and the report, the
+answers of the steps asked for, in a fixed number of statements however many there are.
+
+Membership first, as every workspace page: without one the answer is ``None``, the same
+as for a partnership that does not exist. The answers are ranked as ``current_answers``
+ranks them, so the workbook's "current" and the step pages agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from c2cbot.store import current_answers, plan_records
+from c2cbot.store.database import Database
+from c2cbot.store.models import Answer, City, PartnershipCity, Stakeholder
+from c2cbot.store.workspace_reads import member_partnership
+from c2cbot.workspace.download_facts import DownloadFacts
+from c2cbot.workspace.facts import AnswerRow
+
+
+class SqlDownloads:
+    """``workspace.downloads.DownloadReads``: each call is one read-only session."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def answers(
+        self, partnership_id: int, stakeholder_id: int, conversations: Collection[str]
+    ) -> DownloadFacts | None:
+        """The partnership and the answers of ``conversations`` (none: no answers read)."""
+        async with self.database.sessions() as session:
+            partnership = await member_partnership(session, partnership_id, stakeholder_id)
+            if partnership is None:
+                return None
+            countries = tuple(await _countries(session, partnership_id))
+            if not conversations:
+                return DownloadFacts(partnership, countries)
+            return DownloadFacts(
+                partnership,
+                countries,
+                await _rows(session, partnership_id, conversations),
+                tuple(await plan_records.members(session, partnership_id)),
+                tuple(await plan_records.kpi_targets(session, partnership_id)),
+            )
+
+
+async def _countries(session: AsyncSession, partnership_id: int) -> list[tuple[str, str]]:
+    query = (
+        select(City.side, City.country)
+        .join(PartnershipCity, PartnershipCity.city_id == City.id)
+        .where(PartnershipCity.partnership_id == partnership_id)
+        .order_by(City.side.desc(), City.name_en)
+    )
+    return [(side, country) for side, country in await session.execute(query)]
+
+
+async def _rows(
+    session: AsyncSession, partnership_id: int, conversations: Collection[str]
+) -> dict[str, tuple[AnswerRow, ...]]:
+    """Every answer row of the steps, by step, oldest first; rank 1 is each one's current."""
+    ranked = (
+        select(
+            Answer.id,
+            Answer.conversation,
+            Answer.stakeholder_id,
+            Answer.question,
+            Answer.item,
+            Answer.value,
+            Answer.language,
+            Answer.answered_at,
+            current_answers.newest_first(),
+        )
+        .where(
+            Answer.partnership_id == partnership_id,
+            Answer.conversation.in_(list(conversations)),
+        )
+        .subquery()
+    )
+    query = (
+        select(ranked, Stakeholder.name, Stakeholder.city_id)
+        .join(Stakeholder, Stakeholder.id == ranked.c.stakeholder_id)
+        .order_by(ranked.c.id)
+    )
+    found: dict[str, list[AnswerRow]] = defaultdict(list)
+    for row in await session.execute(query):
+        found[row.conversation].append(
+            AnswerRow(
+                row.stakeholder_id,
+                row.name,
+                row.city_id,
+                row.question,
+                row.item,
+                row.value,
+                row.language,
+                row.answered_at,
+                row.rank,
+            )
+        )
+    return {conversation: tuple(rows) for conversation, rows in found.items()}
