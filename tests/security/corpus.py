@@ -237,6 +237,8 @@ BASELINES: dict[tuple[str, str], int] = {
     ("POST", "/p/1/people/invites"): 403,
     ("POST", "/p/1/people/invites/revoke"): 403,
     ("POST", "/p/1/people/roles"): 403,
+    ("GET", "/p/1/meetings"): 403,
+    ("GET", "/p/1/meetings/1.ics"): 403,
     ("GET", "/p/sign-in/" + "x" * 43): 404,
     ("POST", "/p/sign-in/" + "x" * 43): 403,
     ("POST", "/p/sign-out"): 403,
@@ -369,6 +371,8 @@ def _workspace_cases() -> Iterator[Case]:
             f"report languages {name}", _bare("GET", f"/p/1/report?languages={part}"), 403, 414
         )
         yield case(f"people page {name}", _bare("GET", f"/p/{part}/people"), 403)
+        yield case(f"workspace meetings {name}", _bare("GET", f"/p/{part}/meetings"), 403)
+        yield case(f"meeting calendar {name}", _bare("GET", f"/p/1/meetings/{part}.ics"), 403)
     yield from _people_form_cases()
 
 

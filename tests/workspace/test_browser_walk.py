@@ -42,6 +42,7 @@ PAGES = {
     "people": "/p/{p}/people",
     "downloads": "/p/{p}/downloads",
     "report": "/p/{p}/report",
+    "meetings": "/p/{p}/meetings",
 }
 LANGUAGES = ("en", "zh_Hans")
 

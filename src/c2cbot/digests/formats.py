@@ -6,13 +6,12 @@ shown on each partner city's clock, since the two are often six or seven hours a
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_skeleton, format_time
+from babel.dates import format_date, format_interval, format_skeleton
 from babel.numbers import format_percent
 
 from c2cbot.domain import display
@@ -21,6 +20,10 @@ from c2cbot.domain import display
 from c2cbot.domain.display import money as money
 from c2cbot.domain.display import number as number
 from c2cbot.domain.display import tidy as tidy
+
+# A meeting on each city's clock: written once, for the digest and the workspace alike.
+from c2cbot.domain.local_times import local_day as local_day
+from c2cbot.domain.local_times import local_time as local_time
 
 
 @lru_cache(maxsize=32)
@@ -45,18 +48,6 @@ def short_date(language: str, day: date) -> str:
 def week(language: str, start: date, end: date) -> str:
     """A week as one range: "Nov 23 – 29, 2026", "2026年11月23日至29日"."""
     return format_interval(start, end, "yMMMd", locale=locale_of(language))
-
-
-def local_day(language: str, moment: datetime, timezone: str) -> str:
-    """The date with weekday on the clock of ``timezone``."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return format_skeleton("yMMMEd", local, locale=locale_of(language))
-
-
-def local_time(language: str, moment: datetime, timezone: str) -> str:
-    return format_time(
-        moment, format="short", tzinfo=ZoneInfo(timezone), locale=locale_of(language)
-    )
 
 
 def language_name(language: str) -> str:

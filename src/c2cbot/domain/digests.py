@@ -82,6 +82,7 @@ class ActionItem:
     owner_city: str | None  # CityName.key
     due_on: date | None
     status: str = "planned"  # planned, on_track, delayed, blocked, done
+    activity_id: int | None = None  # the activity it lives on as (pages link to it)
 
 
 @dataclass(frozen=True)

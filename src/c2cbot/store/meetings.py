@@ -7,11 +7,11 @@ the notes becomes the member of that name, or stays a name when no member has it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.domain.digests import (
@@ -154,16 +154,29 @@ async def meeting_facts(session: AsyncSession, meeting_id: int) -> MeetingFacts 
         return None
     meeting, partnership = row
     cities = await partnership_cities(session, meeting.partnership_id)
+    actions = (await session.execute(action_items([meeting_id]))).all()
+    return notes(meeting, partnership, cities, [(a, city) for a, city in actions])
+
+
+def action_items(meeting_ids: Collection[int]) -> Select[Activity, str]:
+    """The meetings' action items with their owner's city (by key), in the order taken."""
+    return (
+        select(Activity, City.key)
+        .outerjoin(Stakeholder, Stakeholder.id == Activity.owner_id)
+        .outerjoin(City, City.id == Stakeholder.city_id)
+        .where(Activity.meeting_id.in_(meeting_ids))
+        .order_by(Activity.id)
+    )
+
+
+def notes(
+    meeting: Meeting,
+    partnership: str,
+    cities: Sequence[City],
+    actions: Iterable[tuple[Activity, str | None]],
+) -> MeetingFacts:
+    """A meeting's facts from its rows: what its digest and the workspace both show."""
     keys = {c.id: c.key for c in cities}
-    actions = (
-        await session.execute(
-            select(Activity, City.key)
-            .outerjoin(Stakeholder, Stakeholder.id == Activity.owner_id)
-            .outerjoin(City, City.id == Stakeholder.city_id)
-            .where(Activity.meeting_id == meeting_id)
-            .order_by(Activity.id)
-        )
-    ).all()
     language = meeting.language
     return MeetingFacts(
         meeting_id=meeting.id,
@@ -199,6 +212,7 @@ def _action(activity: Activity, city: str | None, language: str) -> ActionItem:
         owner_city=city,
         due_on=activity.due_on,
         status=activity.status,
+        activity_id=activity.id,
     )
 
 

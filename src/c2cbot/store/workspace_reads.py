@@ -35,6 +35,7 @@ from c2cbot.store.models import (
 )
 from c2cbot.store.partnership_names import partnership_titles
 from c2cbot.store.workspace_kpis import kpi_facts
+from c2cbot.store.workspace_meetings import meeting_notes
 from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.facts import (
     AnswerRow,
@@ -45,6 +46,7 @@ from c2cbot.workspace.facts import (
     StepFacts,
 )
 from c2cbot.workspace.kpi_facts import KpiFacts
+from c2cbot.workspace.meetings import MeetingsFacts
 
 STEPS = tuple(step.value for step in Step)
 COORDINATING = (BotRole.COORDINATOR.value, BotRole.ADMIN.value)
@@ -116,6 +118,16 @@ class SqlWorkspacePages:
         async with self.database.sessions() as session:
             partnership = await member_partnership(session, partnership_id, stakeholder_id)
             return await kpi_facts(session, partnership) if partnership else None
+
+    async def meetings(
+        self, partnership_id: int, stakeholder_id: int, meeting_id: int | None = None
+    ) -> MeetingsFacts | None:
+        async with self.database.sessions() as session:
+            partnership = await member_partnership(session, partnership_id, stakeholder_id)
+            if partnership is None:
+                return None
+            found = await meeting_notes(session, partnership_id, meeting_id)
+            return MeetingsFacts(partnership, tuple(found))
 
 
 def _digest_chat(reader: Reader) -> DigestChat:

@@ -19,6 +19,7 @@ from c2cbot.web import (
     workspace_activities,
     workspace_downloads,
     workspace_kpis,
+    workspace_meetings,
     workspace_people,
 )
 from c2cbot.web.keys import WORKSPACE
@@ -41,6 +42,7 @@ def routes(static_dir: Path) -> list[web.RouteDef]:
         *workspace_downloads.routes(),
         *workspace_kpis.routes(),
         *workspace_people.routes(),
+        *workspace_meetings.routes(),
     ]
 
 

@@ -13,6 +13,7 @@ from typing import Protocol
 from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.facts import OverviewFacts, PartnershipFacts, Reader, StepFacts
 from c2cbot.workspace.kpi_facts import KpiFacts
+from c2cbot.workspace.meetings import MeetingsFacts
 
 
 class Sessions(Protocol):
@@ -58,3 +59,9 @@ class Pages(Protocol):
 
     async def kpis(self, partnership_id: int, stakeholder_id: int) -> KpiFacts | None:
         """The partnership's KPI plans and every value reported for them."""
+
+    async def meetings(
+        self, partnership_id: int, stakeholder_id: int, meeting_id: int | None = None
+    ) -> MeetingsFacts | None:
+        """The partnership's meetings, newest first, or only ``meeting_id`` (none if it is
+        another partnership's)."""

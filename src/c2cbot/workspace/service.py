@@ -17,6 +17,7 @@ from c2cbot.flows.texts import Texts
 from c2cbot.workspace.activities import ActivitiesPage, activities_page
 from c2cbot.workspace.facts import Reader
 from c2cbot.workspace.kpis import KpiPage, kpi_page
+from c2cbot.workspace.meetings import MeetingsPage, calendar_file, meetings_page
 from c2cbot.workspace.overview import Heading, Overview, overview, partnership_lines
 from c2cbot.workspace.ports import Pages
 from c2cbot.workspace.step_page import (
@@ -113,6 +114,22 @@ class Workspace:
         """Each KPI per city against its target over time, with every reported value."""
         facts = await self.pages.kpis(partnership_id, reader.stakeholder_id)
         return kpi_page(facts, say) if facts else None
+
+    async def meetings(
+        self, reader: Reader, partnership_id: int, say: Wording
+    ) -> MeetingsPage | None:
+        facts = await self.pages.meetings(partnership_id, reader.stakeholder_id)
+        return meetings_page(facts, self.clock(), say) if facts else None
+
+    async def calendar(
+        self, reader: Reader, partnership_id: int, meeting_id: int, host: str, say: Wording
+    ) -> str | None:
+        """One meeting of the partnership as an iCalendar file; ``host`` names the site
+        in its UID."""
+        facts = await self.pages.meetings(partnership_id, reader.stakeholder_id, meeting_id)
+        if facts is None or not facts.meetings:
+            return None
+        return calendar_file(facts, host, self.clock(), say)
 
     def _step(self, step: str) -> Conversation | None:
         return self.conversations.get(step) if step in STEPS else None
