@@ -5,7 +5,8 @@ printable report in two languages, for its members only, whatever the query hold
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 from urllib.parse import unquote
@@ -18,12 +19,13 @@ from sqlalchemy import func, select
 from c2cbot.domain.steps import STEP_NAMES, Step
 from c2cbot.i18n import Catalogues
 from c2cbot.store.database import Database
+from c2cbot.store.meeting_models import Meeting
 from c2cbot.store.models import Answer, Partnership, Stakeholder
 from c2cbot.web import workspace_pages
 from c2cbot.workspace.answer_sheets import sheet_name
 from tests.scheduling.conftest import World, utc
 from tests.workspace.conftest import Browser, Browsers, Served
-from tests.workspace.records import answer, member
+from tests.workspace.records import answer, kpi_plan, kpi_value, meeting, member, tracked
 from tests.workspace.test_queries import counting, unstarted
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -291,6 +293,10 @@ async def test_downloads_cost_the_same_statements_for_a_larger_partnership(
 ) -> None:
     p = answered.partnership_id
     paths = (f"/p/{p}/downloads", f"/p/{p}/answers.xlsx?lang=de", f"/p/{p}/report")
+    kpi = await kpi_plan(database, p, "kpi", "KPI", target=Decimal(10))  # one of each, to
+    await kpi_value(database, kpi, "2026-Q1", answered.anna, 1)  # start from: none would
+    held = await meeting(database, p, answered.anna)  # skip a query or two
+    await tracked(database, p, "Item", owner=answered.anna, meeting_id=held)
     anna = Browser(unstarted)
     try:
         await anna.sign_in("anna")
@@ -304,11 +310,17 @@ async def test_downloads_cost_the_same_statements_for_a_larger_partnership(
                 plan = {"conversation": "plan", "item": item, "at": at}
                 await answer(database, who, p, "activities.title", "text", f"A{n}.{item}", **plan)
                 await answer(database, who, p, "activities.owner", "choice", str(who), **plan)
+            # and the report's record of work: KPIs with values, activities, meetings
+            kpi = await kpi_plan(database, p, f"kpi{n}", f"KPI {n}", target=Decimal(10))
+            await kpi_value(database, kpi, "2026-Q1", who, n, at=at)
+            held = await meeting(database, p, who)
+            await tracked(database, p, f"Item {n}", owner=who, meeting_id=held)
         larger = await _costs(unstarted, anna, paths)
     finally:
         await anna.close()
     print(f"statements per download: {small}")
-    assert larger == small and max(small.values()) <= 8, small
+    # the report: 8 for the plan's answers, 8 more for the KPIs, activities and meetings
+    assert larger == small and max(small.values()) <= 16, small
 
 
 async def _costs(served: Served, browser: Browser, paths: tuple[str, ...]) -> dict[str, int]:
@@ -324,3 +336,50 @@ async def _costs(served: Served, browser: Browser, paths: tuple[str, ...]) -> di
 def test_sheet_names_are_what_excel_takes() -> None:
     assert sheet_name("Plan: [a]/b\\c*d?") == "Plan a b c d"
     assert len(sheet_name("x" * 80)) == 31 and sheet_name("///") == "-"
+
+
+async def test_the_report_carries_the_record_of_work_in_both_languages(
+    served: Served, answered: World, browsers: Browsers, database: Database, texts: Catalogues
+) -> None:
+    """KPIs with their charts, the activities and the meetings, as their pages show them:
+    the bot's words in both languages, typed text once in the language it was typed in."""
+    p = answered.partnership_id
+    kpi = await kpi_plan(database, p, "joint_projects", "Joint projects", target=Decimal(50))
+    await kpi_value(database, kpi, "2026-Q1", answered.sven, 12, at=utc(2026, 3, 31, 20))
+    await kpi_value(database, kpi, "2026-Q1", answered.li, 30, at=utc(2026, 4, 9))
+    await tracked(database, p, HOSTILE, owner=answered.li, due_on=date(2026, 4, 20))
+    async with database.transaction() as session:
+        for starts, decisions in (
+            (utc(2026, 4, 2, 7), ["明年互派青年交流团。"]),
+            (utc(2026, 6, 9, 7), []),
+        ):
+            session.add(
+                Meeting(
+                    partnership_id=p,
+                    recorded_by=answered.wang,
+                    kind="bilateral",
+                    starts_at=starts,
+                    timezone="Asia/Shanghai",
+                    place="上海市政府",
+                    participants=[],
+                    agenda=[],
+                    decisions=decisions,
+                    language="zh_Hans",
+                    confirmed_at=starts,
+                )
+            )
+    sven = browsers()
+    await sven.sign_in("sven")
+    html = (await sven.get(f"/p/{p}/report?languages=en,zh_Hans")).text
+    report = html[html.index('<article class="report">') : html.index("</article>")]
+    for message in ("KPIs against targets", "Activities", "Meetings", "Upcoming meetings"):
+        assert f'<span lang="en">{message}</span>' in report, message
+        assert f'<span lang="zh-Hans">{texts.gettext("zh_Hans", message)}</span>' in report
+    assert '<span lang="en">Joint projects</span>' in report and report.count("<svg") == 1
+    assert str(escape(HOSTILE)) in report and "<script>" not in report
+    planned = texts.gettext("zh_Hans", "Planned")
+    assert f'<span lang="zh-Hans">{planned}</span>' in report  # the activity's status, in both
+    assert '<li lang="zh-Hans">明年互派青年交流团。</li>' in report  # a decision as typed, once
+    assert report.count("明年互派青年交流团") == 1 and "上海市政府" in report
+    upcoming = report.index("Upcoming meetings")
+    assert report.index("2026年6月9日") > upcoming > report.index("Joint projects")

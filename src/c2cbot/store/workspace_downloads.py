@@ -14,12 +14,15 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.store import current_answers, plan_records
+from c2cbot.store import current_answers, plan_records, workspace_activities
 from c2cbot.store.database import Database
 from c2cbot.store.models import Answer, City, PartnershipCity, Stakeholder
+from c2cbot.store.workspace_kpis import kpi_facts
+from c2cbot.store.workspace_meetings import meeting_notes
 from c2cbot.store.workspace_reads import member_partnership
-from c2cbot.workspace.download_facts import DownloadFacts
-from c2cbot.workspace.facts import AnswerRow
+from c2cbot.workspace.download_facts import DownloadFacts, RecordFacts
+from c2cbot.workspace.facts import AnswerRow, PartnershipFacts
+from c2cbot.workspace.meetings import MeetingsFacts
 
 
 class SqlDownloads:
@@ -45,6 +48,14 @@ class SqlDownloads:
                 await _rows(session, partnership_id, conversations),
                 tuple(await plan_records.members(session, partnership_id)),
                 tuple(await plan_records.kpi_targets(session, partnership_id)),
+            )
+
+    async def records(self, partnership: PartnershipFacts) -> RecordFacts:
+        async with self.database.sessions() as session:
+            return RecordFacts(
+                await kpi_facts(session, partnership),
+                tuple(await workspace_activities.activities(session, partnership.id)),
+                MeetingsFacts(partnership, tuple(await meeting_notes(session, partnership.id))),
             )
 
 

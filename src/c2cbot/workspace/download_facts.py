@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from c2cbot.flows.plan_ports import KpiTarget, Member
+from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.facts import AnswerRow, PartnershipFacts, StepFacts
+from c2cbot.workspace.kpi_facts import KpiFacts
+from c2cbot.workspace.meetings import MeetingsFacts
 
 
 @dataclass(frozen=True)
@@ -31,3 +34,13 @@ class DownloadFacts:
             self.members,
             self.kpis,
         )
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """The partnership's record of work, for the report: what its KPI, activities and
+    meetings pages read."""
+
+    kpis: KpiFacts
+    activities: tuple[ActivityFacts, ...]
+    meetings: MeetingsFacts

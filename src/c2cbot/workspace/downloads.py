@@ -21,10 +21,11 @@ from c2cbot.domain.steps import Step
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.texts import Texts
 from c2cbot.workspace.answer_sheets import Workbook, answer_sheets
-from c2cbot.workspace.download_facts import DownloadFacts
-from c2cbot.workspace.facts import Reader
+from c2cbot.workspace.download_facts import DownloadFacts, RecordFacts
+from c2cbot.workspace.facts import PartnershipFacts, Reader
 from c2cbot.workspace.overview import Heading, heading
-from c2cbot.workspace.report import PLAN_STEPS, Report, ReportFacts, report
+from c2cbot.workspace.report import PLAN_STEPS, SECTIONS, Report, ReportFacts, report
+from c2cbot.workspace.report_records import RECORD_SECTIONS
 from c2cbot.workspace.wording import Wording
 
 LONGEST_LANGUAGES = 2  # a report is in one language or two
@@ -37,6 +38,9 @@ class DownloadReads(Protocol):
     ) -> DownloadFacts | None:
         """The partnership (``None`` unless the reader is a member) and the answers of
         ``conversations`` (none read when it is empty)."""
+
+    async def records(self, partnership: PartnershipFacts) -> RecordFacts:
+        """The KPIs, activities and meetings of a partnership the reader belongs to."""
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,19 @@ class Downloads:
             return None
         languages = self.chosen_languages(asked) or self.default_languages(facts)
         words = tuple(Wording(self.texts, code, reader.timezone) for code in languages)
-        today = say.today(self.clock())
-        found = ReportFacts(facts, self.conversations, words, today)
-        return report(found, heading(facts.partnership, say))
+        now = self.clock()
+        kept = await self.reads.records(facts.partnership)
+        found = ReportFacts(
+            facts,
+            self.conversations,
+            words,
+            say.today(now),
+            now,
+            kept.kpis,
+            kept.activities,
+            kept.meetings,
+        )
+        return report(found, heading(facts.partnership, say), (*SECTIONS, *RECORD_SECTIONS))
 
     def default_languages(self, facts: DownloadFacts) -> tuple[str, ...]:
         """The cities' languages, as the partnership's group chat has them."""

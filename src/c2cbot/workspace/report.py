@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from c2cbot.domain.display import parenthesised
@@ -22,7 +22,10 @@ from c2cbot.domain.steps import LOOPS, STEP_NAMES, Step
 from c2cbot.domain.text import N_
 from c2cbot.flows.schema import Conversation
 from c2cbot.flows.standing import stands
+from c2cbot.workspace.activity_facts import ActivityFacts
 from c2cbot.workspace.download_facts import DownloadFacts
+from c2cbot.workspace.kpi_facts import KpiFacts
+from c2cbot.workspace.meetings import MeetingsFacts
 from c2cbot.workspace.overview import Heading
 from c2cbot.workspace.step_page import Column, Given, QuestionView, Shown, step_page
 from c2cbot.workspace.wording import Wording
@@ -51,13 +54,17 @@ Both = tuple[Said, ...]  # the same thing in each of the report's languages (onc
 
 @dataclass(frozen=True)
 class ReportFacts:
-    """What the sections are built from. Sections still to come (KPIs, activities,
-    meetings) add their facts here, read by the report's store call."""
+    """What the sections are built from: the cooperation plan's answers, and the
+    partnership's record of work (``report_records``)."""
 
     downloads: DownloadFacts
     conversations: Mapping[str, Conversation]
     words: tuple[Wording, ...]  # the report's languages, the first first
     today: date  # the reader's
+    now: datetime | None = None
+    kpis: KpiFacts | None = None
+    activities: tuple[ActivityFacts, ...] = ()
+    meetings: MeetingsFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +86,11 @@ class Report:
     sections: tuple[Section, ...]
 
 
-def report(facts: ReportFacts, heading: Heading) -> Report:
-    sections = (build(facts) for build in SECTIONS)
+def report(
+    facts: ReportFacts, heading: Heading, builders: Sequence[SectionBuilder] | None = None
+) -> Report:
+    """``builders``: the sections, in order (``SECTIONS`` if not given)."""
+    sections = (build(facts) for build in builders or SECTIONS)
     return Report(
         heading,
         said(facts.words, REPORT),
@@ -246,6 +256,5 @@ def _shown(shown: Sequence[Shown], codes: Sequence[str]) -> Both:
     return alike(zip((s.text for s in shown), codes, strict=True))
 
 
-#: The report's sections in order. KPIs, activities and meetings come next: each adds
-#: its builder here (and its facts to ``ReportFacts``, its template under p/report/).
+#: The report's first sections; ``report_records`` adds the record of work after them.
 SECTIONS: tuple[SectionBuilder, ...] = (partnership_section, plan_section)
