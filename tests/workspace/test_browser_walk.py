@@ -9,26 +9,72 @@ of another partnership gets the "not found" page for this one.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 from sqlalchemy import select
 
 from c2cbot.i18n import Catalogues
 from c2cbot.store.database import Database
-from c2cbot.store.models import City, Partnership
+from c2cbot.store.meeting_models import Meeting
+from c2cbot.store.models import City, InviteCode, Partnership
 from c2cbot.web import workspace_pages
-from tests.scheduling.conftest import World, add_person
+from tests.conftest import make_invite
+from tests.scheduling.conftest import World, add_person, utc
 from tests.web.test_browser_chat import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _require_chromium
 from tests.workspace import test_pages
 from tests.workspace.conftest import Served, sign_in_link
-from tests.workspace.page_checks import PHONE, check_page, require_axe, violations
+from tests.workspace.page_checks import (
+    PHONE,
+    SCREENSHOTS,
+    check_page,
+    require_axe,
+    violations,
+)
+from tests.workspace.records import kpi_plan, kpi_value, meeting, tracked
 from tests.workspace.test_pages import VISION_ZH
 
 pytestmark = pytest.mark.browser
 answered = test_pages.answered  # both cities' answers, activities, a question waiting
+
+
+@pytest.fixture
+async def worked(answered: World, database: Database) -> World:
+    """And a KPI both cities reported, a past meeting with an action item, one coming,
+    and an invite code Anna can revoke."""
+    p = answered.partnership_id
+    kpi = await kpi_plan(database, p, "joint_projects", "Joint projects", target=Decimal(50))
+    for period, sven, li in (("2026-Q1", 12, 30), ("2026-Q2", 20, 34)):
+        await kpi_value(database, kpi, period, answered.sven, sven, at=utc(2026, 4, 2))
+        await kpi_value(database, kpi, period, answered.li, li, at=utc(2026, 4, 3))
+    held = await meeting(database, p, answered.wang, language="zh_Hans")
+    await tracked(database, p, "互派青年交流团", owner=answered.li, meeting_id=held, percent=40)
+    async with database.transaction() as session:
+        session.add(
+            Meeting(
+                partnership_id=p,
+                recorded_by=answered.anna,
+                kind="bilateral",
+                starts_at=utc(2026, 6, 9, 7),
+                timezone="Europe/Stockholm",
+                place="Gothenburg City Hall",
+                participants=[],
+                agenda=["Youth exchange 2027"],
+                decisions=[],
+                language="en",
+                confirmed_at=utc(2026, 5, 1),
+            )
+        )
+    await make_invite(database, role="member")
+    return answered
+
 
 #: Every page of a partnership a coordinator can open, by a short name for screenshots.
 PAGES = {
@@ -85,8 +131,8 @@ async def _signed_in(served: Served, browser: Browser, person: str, locale: str)
     return page
 
 
-async def test_a_shanghai_official_reads_gothenburgs_aim_next_to_shanghais_in_chinese(
-    served: Served, answered: World, chromium: Browser, texts: Catalogues, axe: str
+async def test_a_shanghai_official_reads_aim_side_by_side_opens_the_kpis_and_the_workbook(
+    served: Served, worked: World, chromium: Browser, texts: Catalogues, axe: str
 ) -> None:
     li = await _signed_in(served, chromium, "li", "zh-CN")
     await li.get_by_role("link", name="哥德堡–上海").click()
@@ -101,14 +147,63 @@ async def test_a_shanghai_official_reads_gothenburgs_aim_next_to_shanghais_in_ch
     await expect(vision.locator(".typed").first).to_contain_text("English")
     await check_page(li, axe, "li-step-aim-zh_Hans")
 
+    await (
+        li.locator("nav.sections")
+        .get_by_role("link", name=texts.gettext("zh_Hans", "KPIs"))
+        .click()
+    )
+    chart = li.locator("section.kpi svg[role=img]").first
+    await expect(chart).to_be_visible()
+    await expect(chart.locator("title")).to_contain_text(texts.gettext("zh_Hans", "Joint projects"))
+    await expect(li.locator("section.kpi table")).to_contain_text("Sven")  # who reported
+    await check_page(li, axe, "li-kpis-zh_Hans")
+
+    downloads = texts.gettext("zh_Hans", "Downloads")
+    await li.locator("nav.sections").get_by_role("link", name=downloads).click()
+    async with li.expect_download() as downloading:
+        await li.locator("#answers ~ ul a", has_text="简体中文").click()
+    saved = await (await downloading.value).path()
+    book = load_workbook(BytesIO(await asyncio.to_thread(Path(saved).read_bytes)))
+    aim_sheet = texts.gettext("zh_Hans", "Aim")
+    assert aim_sheet in book.sheetnames
+    cells = [str(c.value) for row in book[aim_sheet].iter_rows() for c in row]
+    assert "A green port city for everyone." in cells and "哥德堡" in cells and "上海" in cells
+
+
+async def test_a_gothenburg_coordinator_revokes_an_invite_and_opens_the_report(
+    served: Served, worked: World, chromium: Browser, database: Database, axe: str
+) -> None:
+    anna = await _signed_in(served, chromium, "anna", "en-GB")
+    await anna.get_by_role("link", name="Gothenburg–Shanghai").click()
+    await anna.locator("nav.sections").get_by_role("link", name="People and invites").click()
+    code = (await anna.locator("table.invites tbody th code").first.inner_text()).strip()
+    await anna.get_by_role("button", name=f"Revoke {code}").click()
+    await expect(anna.locator(".notice")).to_contain_text(code)
+    async with database.sessions() as session:
+        invite = await session.scalar(select(InviteCode).where(InviteCode.code == code))
+        assert invite is not None and invite.revoked_at is not None
+    await check_page(anna, axe, "anna-people-revoked-en")
+
+    await anna.locator("nav.sections").get_by_role("link", name="Downloads").click()
+    await anna.locator("#report ~ ul a").first.click()
+    report = anna.locator("article.report")
+    await expect(report.locator("h1")).to_contain_text("Partnership report")
+    await expect(report.locator("h1")).to_contain_text("合作项目报告")
+    for section in ("Cooperation plan", "KPIs against targets", "Activities", "Meetings"):
+        await expect(report.locator("h2", has_text=section)).to_have_count(1)
+    await check_page(anna, axe, "anna-report-en-zh_Hans")
+    await anna.emulate_media(media="print")
+    await expect(anna.locator("header.bar")).to_be_hidden()
+    await anna.screenshot(path=str(SCREENSHOTS / "anna-report-print.png"), full_page=True)
+
 
 async def test_every_page_is_accessible_and_fits_a_phone_in_both_languages(
-    served: Served, answered: World, chromium: Browser, axe: str
+    served: Served, worked: World, chromium: Browser, axe: str
 ) -> None:
     anna = await _signed_in(served, chromium, "anna", "en-GB")
     for language in LANGUAGES:
         for name, path in PAGES.items():
-            url = served.base + path.format(p=answered.partnership_id) + f"?lang={language}"
+            url = served.base + path.format(p=worked.partnership_id) + f"?lang={language}"
             response = await anna.goto(url)
             assert response is not None and response.status == 200, url
             await expect(anna.locator("html")).to_have_attribute("lang", language.replace("_", "-"))
