@@ -75,6 +75,8 @@ async def test_a_coordinator_sees_who_is_asked_next_and_when_digests_go_out(
     anna = browsers()
     await anna.sign_in("anna")
     page = await anna.get(f"/p/{scheduled.partnership_id}/")
+    assert page.text.count('id="coming"') == 1  # once, in the page, not in its title
+    assert "<title>Gothenburg–Shanghai · c2cbot</title>" in page.text
     coming = _section(page.text, "coming")
     assert '<span class="what">Joint &lt;b&gt;mobility&lt;/b&gt; study</span>' in coming
     # 02:00 UTC is 04:00 in Gothenburg; the chat's /schedule words the kind the same way
