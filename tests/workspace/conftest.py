@@ -9,12 +9,16 @@ coordinate; Li and Wang read Chinese.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import pytest
+from playwright.async_api import Browser as Chromium
+from playwright.async_api import BrowserContext, async_playwright, expect
+from playwright.async_api import Page as Tab
 
 from c2cbot.config import Settings
 from c2cbot.runtime import Bot
@@ -23,6 +27,8 @@ from tests.driver import Driver
 from tests.scheduling import conftest as scheduling
 from tests.scheduling.conftest import World, build_world, utc
 from tests.support.clock import SetClock
+from tests.web import test_browser_chat as browser_chat
+from tests.workspace.page_checks import PHONE, require_axe
 
 # The scheduling tests' seeded database template (copied per test) and catalogues.
 sqlite_template = scheduling.sqlite_template
@@ -122,3 +128,45 @@ async def browsers(served: Served) -> AsyncIterator[Browsers]:
     yield browser
     for each in opened:
         await each.close()
+
+
+@pytest.fixture
+async def chromium(database: Database) -> AsyncIterator[Chromium]:
+    """Debian's headless Chromium, for the pages' browser tests (on SQLite only: the
+    pages' reads are tested on both databases over HTTP)."""
+    browser_chat._require_chromium()
+    if not database.engine.url.drivername.startswith("sqlite"):
+        pytest.skip("browser tests run on SQLite only")
+    playwright = await async_playwright().start()
+    try:
+        launched = await playwright.chromium.launch(
+            executable_path=str(browser_chat.CHROMIUM), args=browser_chat.CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+    finally:
+        await playwright.stop()
+
+
+@pytest.fixture
+def axe() -> str:
+    """axe-core's script, which the browser tests run on every page."""
+    return require_axe()
+
+
+async def phone(browser: Chromium, locale: str) -> tuple[BrowserContext, Tab]:
+    """A new phone-sized tab (390×844) that keeps what it downloads."""
+    context = await browser.new_context(locale=locale, viewport=PHONE, accept_downloads=True)
+    page = await context.new_page()
+    page.set_default_timeout(browser_chat.TIMEOUT_MS)
+    return context, page
+
+
+async def on_a_phone(served: Served, browser: Chromium, person: str, locale: str) -> Tab:
+    """``person`` sends /web in their chat, opens the link on a phone and presses the button."""
+    link = await sign_in_link(served, person)
+    _context, page = await phone(browser, locale)
+    await page.goto(served.base + link)
+    await page.get_by_role("button").click()
+    await expect(page).to_have_url(re.compile(r"/p/$"))
+    return page

@@ -18,11 +18,11 @@ from c2cbot.i18n import Catalogues
 from c2cbot.web import workspace_pages
 from tests.web import test_browser_chat as browser_chat
 from tests.web.test_browser_chat import Chats, onboard_in_chinese, say
+from tests.workspace.page_checks import PHONE
 
 pytestmark = pytest.mark.browser
 browser = browser_chat.browser  # the browser chat's fixtures: Chromium, and tabs on /chat
 chats = browser_chat.chats
-PHONE = {"width": 390, "height": 844}
 
 
 async def _fits_the_screen(page: Page) -> None:

@@ -10,15 +10,13 @@ of another partnership gets the "not found" page for this one.
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 from sqlalchemy import select
 
 from c2cbot.i18n import Catalogues
@@ -28,14 +26,11 @@ from c2cbot.store.models import City, InviteCode, Partnership
 from c2cbot.web import workspace_pages
 from tests.conftest import make_invite
 from tests.scheduling.conftest import World, add_person, utc
-from tests.web.test_browser_chat import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _require_chromium
 from tests.workspace import test_pages
-from tests.workspace.conftest import Served, sign_in_link
+from tests.workspace.conftest import Served, on_a_phone, phone
 from tests.workspace.page_checks import (
-    PHONE,
     SCREENSHOTS,
     check_page,
-    require_axe,
     violations,
 )
 from tests.workspace.records import kpi_plan, kpi_value, meeting, tracked
@@ -93,48 +88,10 @@ PAGES = {
 LANGUAGES = ("en", "zh_Hans")
 
 
-@pytest.fixture
-async def chromium(served: Served) -> AsyncIterator[Browser]:
-    _require_chromium()
-    if not served.bot.settings.database_url.startswith("sqlite"):
-        pytest.skip("browser tests run on SQLite only; the pages are tested on both elsewhere")
-    playwright = await async_playwright().start()
-    try:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield browser
-        await browser.close()
-    finally:
-        await playwright.stop()
-
-
-@pytest.fixture
-def axe() -> str:
-    return require_axe()
-
-
-async def _phone(browser: Browser, locale: str) -> tuple[BrowserContext, Page]:
-    context = await browser.new_context(locale=locale, viewport=PHONE, accept_downloads=True)
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    return context, page
-
-
-async def _signed_in(served: Served, browser: Browser, person: str, locale: str) -> Page:
-    """``person`` sends /web in their chat, opens the link on a phone and presses the button."""
-    link = await sign_in_link(served, person)
-    _context, page = await _phone(browser, locale)
-    await page.goto(served.base + link)
-    await page.get_by_role("button").click()
-    await expect(page).to_have_url(re.compile(r"/p/$"))
-    return page
-
-
 async def test_a_shanghai_official_reads_aim_side_by_side_opens_the_kpis_and_the_workbook(
     served: Served, worked: World, chromium: Browser, texts: Catalogues, axe: str
 ) -> None:
-    li = await _signed_in(served, chromium, "li", "zh-CN")
+    li = await on_a_phone(served, chromium, "li", "zh-CN")
     await li.get_by_role("link", name="哥德堡–上海").click()
     aim = texts.gettext("zh_Hans", "Aim")
     await li.locator("table.matrix").get_by_role("link", name=aim).click()
@@ -173,7 +130,7 @@ async def test_a_shanghai_official_reads_aim_side_by_side_opens_the_kpis_and_the
 async def test_a_gothenburg_coordinator_revokes_an_invite_and_opens_the_report(
     served: Served, worked: World, chromium: Browser, database: Database, axe: str
 ) -> None:
-    anna = await _signed_in(served, chromium, "anna", "en-GB")
+    anna = await on_a_phone(served, chromium, "anna", "en-GB")
     await anna.get_by_role("link", name="Gothenburg–Shanghai").click()
     await anna.locator("nav.sections").get_by_role("link", name="People and invites").click()
     code = (await anna.locator("table.invites tbody th code").first.inner_text()).strip()
@@ -200,7 +157,7 @@ async def test_a_gothenburg_coordinator_revokes_an_invite_and_opens_the_report(
 async def test_every_page_is_accessible_and_fits_a_phone_in_both_languages(
     served: Served, worked: World, chromium: Browser, axe: str
 ) -> None:
-    anna = await _signed_in(served, chromium, "anna", "en-GB")
+    anna = await on_a_phone(served, chromium, "anna", "en-GB")
     for language in LANGUAGES:
         for name, path in PAGES.items():
             url = served.base + path.format(p=worked.partnership_id) + f"?lang={language}"
@@ -214,7 +171,7 @@ async def test_a_member_of_another_partnership_gets_not_found(
     served: Served, answered: World, chromium: Browser, database: Database, axe: str
 ) -> None:
     other = await _outsider(database)
-    page = await _signed_in(served, chromium, other, "de-DE")
+    page = await on_a_phone(served, chromium, other, "de-DE")
     response = await page.goto(f"{served.base}/p/{answered.partnership_id}/")
     assert response is not None and response.status == 404
     await expect(page.locator("h1")).to_have_text("Seite nicht gefunden")
@@ -234,7 +191,7 @@ async def _outsider(database: Database) -> str:
 
 async def test_the_accessibility_check_can_fail(chromium: Browser, axe: str) -> None:
     """A page with an unlabelled image and an unnamed button: axe-core must say so."""
-    _context, page = await _phone(chromium, "en-GB")
+    _context, page = await phone(chromium, "en-GB")
     await page.set_content('<html lang="en"><body><img src="x.png"><button></button></body></html>')
     found = {v["id"] for v in await violations(page, axe)}
     assert {"image-alt", "button-name"} <= found

@@ -6,37 +6,17 @@ out and starts each section on a new A4 page, so "Save as PDF" makes a clean doc
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser as Chromium
-from playwright.async_api import async_playwright
 
-from c2cbot.store.database import Database
 from tests.scheduling.conftest import World
-from tests.web.test_browser_chat import CHROMIUM, CHROMIUM_ARGS, _require_chromium
 from tests.workspace.conftest import Browsers, Served
+from tests.workspace.page_checks import PHONE
 from tests.workspace.test_downloads import answered
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
 __all__ = ["answered"]
-
-
-@pytest.fixture
-async def chromium(database: Database) -> AsyncIterator[Chromium]:
-    _require_chromium()
-    if not database.engine.url.drivername.startswith("sqlite"):
-        pytest.skip("browser tests run on SQLite only")
-    playwright = await async_playwright().start()
-    try:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
-    finally:
-        await playwright.stop()
 
 
 async def test_the_report_fits_a_phone_and_prints_section_by_section(

@@ -28,15 +28,13 @@ from c2cbot.store.meetings import record_meeting
 from c2cbot.store.models import Activity, City, Partnership
 from c2cbot.web import workspace_pages
 from tests.scheduling.conftest import World, add_person, utc
-from tests.workspace import test_browser_walk as walk
-from tests.workspace.conftest import PUBLIC, Browser, Browsers, Served
+from tests.workspace.conftest import PUBLIC, Browser, Browsers, Served, on_a_phone
 from tests.workspace.page_checks import check_page
 from tests.workspace.test_queries import counting, unstarted
 
 # Fixtures of other modules: served without the scheduler (test_queries'), Chromium and
 # axe-core (the browser walk's).
 __all__ = ["unstarted"]
-chromium, axe = walk.chromium, walk.axe
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
@@ -407,7 +405,7 @@ async def test_the_meetings_page_in_a_phones_browser(
 ) -> None:
     """Accessible (axe-core), no sideways scroll on 390×844, in English and Chinese; the
     calendar link downloads the meeting's file."""
-    anna = await walk._signed_in(served, chromium, "anna", "en-GB")
+    anna = await on_a_phone(served, chromium, "anna", "en-GB")
     for language in ("en", "zh_Hans"):
         url = f"{served.base}/p/{met.world.partnership_id}/meetings?lang={language}"
         response = await anna.goto(url)

@@ -5,35 +5,18 @@ its button, and gives Sven a role; nothing makes the page wider than the phone."
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 
 from c2cbot.store.database import Database
 from c2cbot.store.models import InviteCode, Membership
 from tests.scheduling.conftest import World
-from tests.web import test_browser_chat as browser_chat
 from tests.workspace.conftest import Served, sign_in_link
+from tests.workspace.page_checks import PHONE
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-async def chromium(served: Served) -> AsyncIterator[Browser]:
-    browser_chat._require_chromium()
-    browser_chat._require_sqlite(served.bot)
-    playwright = await async_playwright().start()
-    try:
-        browser = await playwright.chromium.launch(
-            executable_path=str(browser_chat.CHROMIUM), args=browser_chat.CHROMIUM_ARGS
-        )
-        yield browser
-        await browser.close()
-    finally:
-        await playwright.stop()
 
 
 async def _fits_the_screen(page: Page) -> None:

@@ -47,8 +47,11 @@ def kpi_number(stored: dict[str, Any], previous: Decimal | None) -> Decimal | No
     if status != "value":
         return None
     value = stored.get("value")
-    if isinstance(value, dict):
-        value = value.get("amount")
+    return finite_number(value.get("amount") if isinstance(value, dict) else value)
+
+
+def finite_number(value: Any) -> Decimal | None:
+    """A number as typed or stored ("12", 12, "1e3"); nothing for text, yes/no or NaN."""
     if isinstance(value, bool) or value is None:
         return None
     try:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from c2cbot.domain.kpi_values import finite_number
 from c2cbot.domain.kpis import KPI_CATALOGUE, KpiKind
 from c2cbot.domain.people import BotRole, HelixRole, may_invite
 from c2cbot.domain.schedules import Frequency
@@ -85,8 +86,8 @@ def _targets(values: Mapping[str, Any]) -> dict[str, tuple[Decimal | None, Decim
         key = values.get(f"kpi_targets#{item}.kpi")
         if key is not None:
             found[str(key)] = (
-                _number(values.get(f"kpi_targets#{item}.baseline")),
-                _number(values.get(f"kpi_targets#{item}.target")),
+                finite_number(values.get(f"kpi_targets#{item}.baseline")),
+                finite_number(values.get(f"kpi_targets#{item}.target")),
             )
     return found
 
@@ -117,13 +118,3 @@ def _kind(value: Any) -> KpiKind:
         return KpiKind(str(value))
     except ValueError:
         return KpiKind.COUNT
-
-
-def _number(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None

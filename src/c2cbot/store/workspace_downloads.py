@@ -8,20 +8,19 @@ ranks them, so the workbook's "current" and the step pages agree.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from c2cbot.store import current_answers, plan_records, workspace_activities
+from c2cbot.store import plan_records, workspace_activities
 from c2cbot.store.database import Database
-from c2cbot.store.models import Answer, City, PartnershipCity, Stakeholder
+from c2cbot.store.models import City, PartnershipCity
 from c2cbot.store.workspace_kpis import kpi_facts
 from c2cbot.store.workspace_meetings import meeting_notes
-from c2cbot.store.workspace_reads import member_partnership
+from c2cbot.store.workspace_reads import answer_rows, member_partnership
 from c2cbot.workspace.download_facts import DownloadFacts, RecordFacts
-from c2cbot.workspace.facts import AnswerRow, PartnershipFacts
+from c2cbot.workspace.facts import PartnershipFacts
 from c2cbot.workspace.meetings import MeetingsFacts
 
 
@@ -45,7 +44,7 @@ class SqlDownloads:
             return DownloadFacts(
                 partnership,
                 countries,
-                await _rows(session, partnership_id, conversations),
+                await answer_rows(session, partnership_id, conversations),
                 tuple(await plan_records.members(session, partnership_id)),
                 tuple(await plan_records.kpi_targets(session, partnership_id)),
             )
@@ -67,48 +66,3 @@ async def _countries(session: AsyncSession, partnership_id: int) -> list[tuple[s
         .order_by(City.side.desc(), City.name_en)
     )
     return [(side, country) for side, country in await session.execute(query)]
-
-
-async def _rows(
-    session: AsyncSession, partnership_id: int, conversations: Collection[str]
-) -> dict[str, tuple[AnswerRow, ...]]:
-    """Every answer row of the steps, by step, oldest first; rank 1 is each one's current."""
-    ranked = (
-        select(
-            Answer.id,
-            Answer.conversation,
-            Answer.stakeholder_id,
-            Answer.question,
-            Answer.item,
-            Answer.value,
-            Answer.language,
-            Answer.answered_at,
-            current_answers.newest_first(),
-        )
-        .where(
-            Answer.partnership_id == partnership_id,
-            Answer.conversation.in_(list(conversations)),
-        )
-        .subquery()
-    )
-    query = (
-        select(ranked, Stakeholder.name, Stakeholder.city_id)
-        .join(Stakeholder, Stakeholder.id == ranked.c.stakeholder_id)
-        .order_by(ranked.c.id)
-    )
-    found: dict[str, list[AnswerRow]] = defaultdict(list)
-    for row in await session.execute(query):
-        found[row.conversation].append(
-            AnswerRow(
-                row.stakeholder_id,
-                row.name,
-                row.city_id,
-                row.question,
-                row.item,
-                row.value,
-                row.language,
-                row.answered_at,
-                row.rank,
-            )
-        )
-    return {conversation: tuple(rows) for conversation, rows in found.items()}

@@ -11,6 +11,7 @@ read with as many statements as one with three.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -99,7 +100,7 @@ class SqlWorkspacePages:
             return StepFacts(
                 partnership,
                 conversation,
-                tuple(await _answer_rows(session, partnership_id, conversation)),
+                (await answer_rows(session, partnership_id, [conversation])).get(conversation, ()),
                 tuple(await plan_records.members(session, partnership_id)),
                 tuple(targets),
                 frozenset(done),
@@ -237,13 +238,16 @@ async def _waiting(session: AsyncSession, partnership_id: int, today: date) -> l
     return found.get(partnership_id, [])
 
 
-async def _answer_rows(
-    session: AsyncSession, partnership_id: int, conversation: str
-) -> list[AnswerRow]:
-    """Every answer row of the step, ranked as ``current_answers`` ranks them."""
+async def answer_rows(
+    session: AsyncSession, partnership_id: int, conversations: Collection[str]
+) -> dict[str, tuple[AnswerRow, ...]]:
+    """Every answer row of the steps, by step, oldest first, ranked as
+    ``current_answers`` ranks them (rank 1 is each person's current answer); one query
+    for a step's page and for the downloads alike."""
     ranked = (
         select(
             Answer.id,
+            Answer.conversation,
             Answer.stakeholder_id,
             Answer.question,
             Answer.item,
@@ -252,7 +256,10 @@ async def _answer_rows(
             Answer.answered_at,
             current_answers.newest_first(),
         )
-        .where(Answer.partnership_id == partnership_id, Answer.conversation == conversation)
+        .where(
+            Answer.partnership_id == partnership_id,
+            Answer.conversation.in_(list(conversations)),
+        )
         .subquery()
     )
     query = (
@@ -260,20 +267,22 @@ async def _answer_rows(
         .join(Stakeholder, Stakeholder.id == ranked.c.stakeholder_id)
         .order_by(ranked.c.id)
     )
-    return [
-        AnswerRow(
-            row.stakeholder_id,
-            row.name,
-            row.city_id,
-            row.question,
-            row.item,
-            row.value,
-            row.language,
-            row.answered_at,
-            row.rank,
+    found: dict[str, list[AnswerRow]] = defaultdict(list)
+    for row in await session.execute(query):
+        found[row.conversation].append(
+            AnswerRow(
+                row.stakeholder_id,
+                row.name,
+                row.city_id,
+                row.question,
+                row.item,
+                row.value,
+                row.language,
+                row.answered_at,
+                row.rank,
+            )
         )
-        for row in await session.execute(query)
-    ]
+    return {conversation: tuple(rows) for conversation, rows in found.items()}
 
 
 async def _completed_by(
