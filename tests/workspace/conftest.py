@@ -24,9 +24,7 @@ from tests.scheduling import conftest as scheduling
 from tests.scheduling.conftest import World, build_world, utc
 from tests.support.clock import SetClock
 
-# The scheduling tests' seeded database template (copied per test) and catalogues.
-sqlite_template = scheduling.sqlite_template
-database = scheduling.database
+# The scheduling tests' catalogues.
 texts = scheduling.texts
 
 PUBLIC = "https://c2c.example.org"
