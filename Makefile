@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALE := src/c2cbot/locale
 
+# The suite runs on every core with pytest-xdist; each worker has its own databases
+# (tests/conftest.py). TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
 .PHONY: demo test test-later lint typecheck messages catalogues-unlocked bench clean
 
 # axe-core, from the npm registry: the browser tests check every workspace page with it.
@@ -27,14 +32,14 @@ test: $(STAMP) $(AXE)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # The suite on another date: the clock of the tests, the bots and the commands they start
 # moved by SHIFT with libfaketime (Debian's faketime package), so a test that passes only
 # near the day it was written fails today, not next year. SHIFT=-400d looks back instead.
 SHIFT ?= +400d
 test-later: $(STAMP) $(AXE)
-	FAKETIME_DONT_RESET=1 faketime -f "$(SHIFT)" $(BIN)/pytest -p no:cacheprovider
+	FAKETIME_DONT_RESET=1 faketime -f "$(SHIFT)" $(BIN)/pytest -p no:cacheprovider $(PYTEST_PARALLEL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -1,9 +1,16 @@
-"""Shared fixtures: a real database (SQLite always, PostgreSQL when configured) and a bot."""
+"""Shared fixtures: a real database (SQLite always, PostgreSQL when configured) and a bot.
+
+The database every test gets is migrated and seeded once per run (per pytest-xdist
+worker) into a template, a SQLite file or a PostgreSQL database, and each test starts
+from a fresh copy of it: the same database the migrations and the seeding build, without
+building it again for each of the thousands of tests.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -52,16 +59,68 @@ async def _create_database(url: str, name: str, drop: bool) -> None:
     await engine.dispose()
 
 
+def _run_database_name() -> str:
+    """This run's database: the process is one run, or one pytest-xdist worker of a run."""
+    return f"c2cbot_test_{os.getpid()}"
+
+
+async def _build(database: Database) -> None:
+    """What a new installation does: migrate to the newest schema, seed the reference data."""
+    await upgrade(database)
+    async with database.transaction() as session:
+        await seed_reference(session, load_reference(), database.clock())
+
+
+async def _build_at(url: str) -> None:
+    database = Database(url)
+    await _build(database)
+    await database.close()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str | None]:
     """A database of this test run's own on the configured server, so runs never collide."""
     if POSTGRES_URL is None:
         yield None
         return
-    name = f"c2cbot_test_{os.getpid()}"
+    name = _run_database_name()
     asyncio.run(_create_database(POSTGRES_URL, name, drop=False))
     yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     asyncio.run(_create_database(POSTGRES_URL, name, drop=True))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str | None) -> Iterator[str | None]:
+    """The run's database as a new installation has it, built once; tests get copies."""
+    if postgres_url is None:
+        yield None
+        return
+    assert POSTGRES_URL is not None
+    name = f"{_run_database_name()}_template"
+    asyncio.run(_create_database(POSTGRES_URL, name, drop=False))
+    asyncio.run(_build_at(make_url(postgres_url).set(database=name).render_as_string(False)))
+    yield name
+    asyncio.run(_create_database(POSTGRES_URL, name, drop=True))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated and seeded once per run; each SQLite test copies it."""
+    path = tmp_path_factory.mktemp("template") / "c2cbot.sqlite3"
+    asyncio.run(_build_at(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+async def _copy_postgres(url: str, template: str) -> None:
+    """The test's database replaced by a copy of the template (nobody is connected to it:
+    ``WITH (FORCE)`` ends whatever an earlier test left open)."""
+    assert POSTGRES_URL is not None
+    name = make_url(url).database
+    engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    await engine.dispose()
 
 
 async def _reset_postgres(url: str) -> None:
@@ -76,9 +135,11 @@ async def _reset_postgres(url: str) -> None:
 async def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None
 ) -> str:
+    """An empty database, unless the test also asks for ``database``, which fills it."""
     if request.param == "postgresql":
         assert postgres_url is not None
-        await _reset_postgres(postgres_url)
+        if "database" not in request.fixturenames:  # else ``database`` replaces it anyway
+            await _reset_postgres(postgres_url)
         return postgres_url
     return f"sqlite+aiosqlite:///{tmp_path / 'c2cbot.sqlite3'}"
 
@@ -89,11 +150,18 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def database(settings: Settings) -> AsyncIterator[Database]:
+async def database(
+    settings: Settings, sqlite_template: Path, postgres_template: str | None
+) -> AsyncIterator[Database]:
+    """A migrated and seeded database of the test's own: a copy of the run's template."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        shutil.copyfile(sqlite_template, url.database)
+    else:
+        assert postgres_template is not None
+        await _copy_postgres(settings.database_url, postgres_template)
     database = Database(settings.database_url)
-    await upgrade(database)
-    async with database.transaction() as session:
-        await seed_reference(session, load_reference(), database.clock())
     yield database
     await database.close()
 

@@ -25,7 +25,8 @@ import pytest
 from c2cbot.config import DEFAULT_HOME
 from c2cbot.i18n import Catalogues
 
-pytestmark = pytest.mark.wheel
+# The wheel is built once for the module: under pytest-xdist, on one worker.
+pytestmark = [pytest.mark.wheel, pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = len(list((DEFAULT_HOME / "conversations").glob("*.yaml")))

@@ -10,26 +10,20 @@ Time never passes by itself here: each job is called with an explicit ``now``.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from c2cbot.config import Settings
-from c2cbot.domain.reference import load_reference
 from c2cbot.flows.messages import Outbound
 from c2cbot.i18n import Catalogues
 from c2cbot.scheduling import jobs
 from c2cbot.store.database import Database
-from c2cbot.store.migrate import upgrade
 from c2cbot.store.models import (
     Activity,
     ChannelIdentity,
@@ -42,7 +36,6 @@ from c2cbot.store.models import (
     Prompt,
     Stakeholder,
 )
-from c2cbot.store.seeding import seed_reference
 from tests.support.consent import consented
 
 PARTNERSHIP = "gothenburg_shanghai"
@@ -53,39 +46,6 @@ def utc(*parts: int) -> datetime:
 
 
 APRIL = utc(2026, 4, 1)
-
-
-async def _build(database: Database) -> None:
-    await upgrade(database)
-    async with database.transaction() as session:
-        await seed_reference(session, load_reference(), database.clock())
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrated and seeded once per run; each SQLite test copies it."""
-    path = tmp_path_factory.mktemp("scheduling-template") / "c2cbot.sqlite3"
-
-    async def build() -> None:
-        database = Database(f"sqlite+aiosqlite:///{path}")
-        await _build(database)
-        await database.close()
-
-    asyncio.run(build())
-    return path
-
-
-@pytest.fixture
-async def database(settings: Settings, sqlite_template: Path) -> AsyncIterator[Database]:
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        assert url.database is not None
-        shutil.copyfile(sqlite_template, url.database)
-    database = Database(settings.database_url)
-    if url.get_backend_name() != "sqlite":
-        await _build(database)
-    yield database
-    await database.close()
 
 
 @pytest.fixture(scope="session")

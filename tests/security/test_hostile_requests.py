@@ -39,7 +39,12 @@ from tests.security.target import COOKIE, Target
 from tests.security.wired import WEBHOOK_SECRET, Wired, wired_bot
 from tests.support.waiting import eventually
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# One bot per backend takes the whole corpus, and the last test checks it afterwards: under
+# pytest-xdist the module runs on one worker, in its order (make test: --dist loadgroup).
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.xdist_group("hostile_requests"),
+]
 
 #: What an accepted message leaves behind; none of it may come from a refused request.
 CONTENT = (

@@ -30,9 +30,7 @@ from tests.support.clock import SetClock
 from tests.web import test_browser_chat as browser_chat
 from tests.workspace.page_checks import PHONE, require_axe
 
-# The scheduling tests' seeded database template (copied per test) and catalogues.
-sqlite_template = scheduling.sqlite_template
-database = scheduling.database
+# The scheduling tests' catalogues.
 texts = scheduling.texts
 
 PUBLIC = "https://c2c.example.org"
