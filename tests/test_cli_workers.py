@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import secrets
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -53,6 +54,7 @@ on_postgresql = pytest.mark.skipif(
 SECRET = "workers-secret-of-32-characters-at-least"
 TELEGRAM_PEOPLE = range(9101, 9107)  # six people on Telegram
 WECHAT_PEOPLE = [f"o-workers-{n}" for n in range(4)]  # four on WeChat
+BROWSERS = [secrets.token_urlsafe(32) for _ in range(2)]  # two in the browser chat
 MESSAGES = 8  # each
 KILL_AFTER = 3  # messages of each person before a worker is killed
 SERVING = re.compile(r"c2cbot worker (\d+) \(pid (\d+)\) is serving\..* metrics: (\S+)")
@@ -175,6 +177,47 @@ async def wechat_person(person: WeChatUser, xmls: list[str], sent: asyncio.Event
             sent.set()
 
 
+def a_browser(base: str, cookie: str) -> aiohttp.ClientSession:
+    """A browser of the chat: its cookie, this site's Origin, a connection per request."""
+    headers = {"Origin": base, "Cookie": f"c2c_chat={cookie}", "Accept-Language": "en"}
+    connector = aiohttp.TCPConnector(force_close=True)
+    return aiohttp.ClientSession(base_url=base, headers=headers, connector=connector)
+
+
+async def browser_person(base: str, cookie: str, sent: asyncio.Event) -> None:
+    async with a_browser(base, cookie) as browser:
+        for n in range(MESSAGES):
+            # the page's ids are random: unique among all browsers, as here
+            body = {"id": f"{cookie}-{n}", "text": command(cookie[:6].lower(), n)}
+
+            async def attempt(body: dict[str, str] = body) -> bool:
+                async with browser.post("/chat/api/send", json=body) as response:
+                    return response.status == 200
+
+            await delivered(attempt)
+            if n == KILL_AFTER - 1:
+                sent.set()
+
+
+async def browser_reads(base: str, cookie: str, seen: list[str]) -> None:
+    """The page's long poll, forever: every reply once, by its outbox id."""
+    after = 0
+    async with a_browser(base, cookie) as browser:
+        while True:
+            try:
+                params = {"after": str(after), "wait": "20"}
+                async with browser.get("/chat/api/messages", params=params) as response:
+                    found = (await response.json())["messages"] if response.status == 200 else []
+                    if response.status != 200:
+                        await asyncio.sleep(0.25)
+            except (aiohttp.ClientError, OSError):
+                await asyncio.sleep(0.25)
+                continue
+            for message in found:
+                after = max(after, int(message["id"]))
+                seen.append(str(message["text"]))
+
+
 async def handled(metrics_url: str) -> float:
     """Inbound messages a worker handled, by its own /metrics."""
     async with aiohttp.ClientSession() as session, session.get(metrics_url) as response:
@@ -250,6 +293,7 @@ async def test_two_workers_serve_one_stream_and_survive_a_killed_one(
         )
         database = Database(database_url)
         workers = await start_workers(env, tmp_path)
+        readers: list[asyncio.Task[None]] = []
         try:
             before = workers.current()
             assert sorted(before) == [0, 1]
@@ -270,6 +314,12 @@ async def test_two_workers_serve_one_stream_and_survive_a_killed_one(
                     for person, done in zip(people, sent[len(TELEGRAM_PEOPLE) :], strict=True)
                 ),
             ]
+            web: dict[str, list[str]] = {cookie: [] for cookie in BROWSERS}
+            readers += [asyncio.create_task(browser_reads(base, c, web[c])) for c in BROWSERS]
+            sent += [asyncio.Event() for _ in BROWSERS]
+            streams += [
+                browser_person(base, c, e) for c, e in zip(BROWSERS, sent[-2:], strict=True)
+            ]
             running = asyncio.gather(*streams)
             await asyncio.wait_for(asyncio.gather(*(e.wait() for e in sent)), 30)
 
@@ -288,11 +338,12 @@ async def test_two_workers_serve_one_stream_and_survive_a_killed_one(
                 user: [command(user, n) for n in range(MESSAGES)] for user in TELEGRAM_PEOPLE
             }
             expected |= {p.openid: [command(p.openid, n) for n in range(MESSAGES)] for p in people}
+            expected |= {c: [command(c[:6].lower(), n) for n in range(MESSAGES)] for c in BROWSERS}
 
             def replies() -> dict[object, list[str]]:
                 got: dict[object, list[str]] = {u: telegram.sent_texts(u) for u in TELEGRAM_PEOPLE}
                 got |= {p.openid: [r.text for r in p.received] for p in people}
-                return got
+                return got | {cookie: list(seen) for cookie, seen in web.items()}
 
             await eventually(
                 lambda: {k: in_order(v) for k, v in replies().items()} == expected,
@@ -312,6 +363,9 @@ async def test_two_workers_serve_one_stream_and_survive_a_killed_one(
             got = replies()
             assert await workers.stop() == 0
         finally:
+            for reader in readers:
+                reader.cancel()
+            await asyncio.gather(*readers, return_exceptions=True)
             if workers.process.returncode is None:
                 await workers.stop()
             unsent = await count(database, OutboxMessage.status != "sent")
@@ -320,7 +374,8 @@ async def test_two_workers_serve_one_stream_and_survive_a_killed_one(
     # both workers served before the kill
     assert all(n > 0 for n in served), served
     # every message stored once (each a key of its own: Telegram update_id, WeChat MsgId)
-    assert len(stored) == len(set(stored)) == (len(TELEGRAM_PEOPLE) + len(people)) * MESSAGES
+    everyone = len(TELEGRAM_PEOPLE) + len(WECHAT_PEOPLE) + len(BROWSERS)
+    assert len(stored) == len(set(stored)) == everyone * MESSAGES
     # every reply sent; once, but for a repeat of one that was on its way at the kill
     assert unsent == 0
     for person, received in got.items():
