@@ -74,7 +74,7 @@ async def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
     async with opened(settings) as database:
         await upgrade(database)  # once, before any worker starts
     if workers > 1:
-        return await supervise(workers)
+        return await supervise(settings, workers)
     await serve(settings, banner="")
     return 0
 

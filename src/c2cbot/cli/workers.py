@@ -81,8 +81,10 @@ class Worker:
 class Supervisor:
     """Starts ``count`` workers, keeps them running, stops them together."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, address: str) -> None:
+        """``address`` is where the workers listen, for the banner (http://host:port)."""
         self.workers = [Worker(index) for index in range(count)]
+        self.address = address
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -94,7 +96,9 @@ class Supervisor:
         if not await self._all_serving():
             await self._stop_all()
             return 1
-        print(f"c2cbot is running with {len(self.workers)} workers.", flush=True)
+        count = len(self.workers)
+        print(f"c2cbot is running with {count} workers. Browser chat: {self.address}/chat")
+        sys.stdout.flush()
         keeping = [asyncio.create_task(self._keep(worker)) for worker in self.workers]
         await self._stopping.wait()
         for task in keeping:
@@ -181,9 +185,10 @@ class Supervisor:
         await asyncio.gather(*relays, return_exceptions=True)
 
 
-async def supervise(count: int) -> int:
+async def supervise(settings: Settings, count: int) -> int:
     """Run ``count`` workers until SIGINT or SIGTERM; the command's exit status."""
-    supervisor = Supervisor(count)
+    host = f"[{settings.http_host}]" if ":" in settings.http_host else settings.http_host
+    supervisor = Supervisor(count, f"http://{host}:{settings.http_port}")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, supervisor.stop)
