@@ -13,7 +13,7 @@ from typing import Any
 
 from c2cbot.cli.common import BadInput, Commands, opened
 from c2cbot.cli.database import load_reference
-from c2cbot.cli.workers import MAX_WORKERS, metrics_port, orphaned, refusal, supervise
+from c2cbot.cli.workers import MAX_WORKERS, metrics_port, orphaned, refusal, shares, supervise
 from c2cbot.clock import system_clock
 from c2cbot.config import Settings
 from c2cbot.runtime import Bot, tune_gc_for_serving
@@ -64,10 +64,10 @@ async def demo_command(settings: Settings, _arguments: argparse.Namespace) -> No
 
 
 async def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    if arguments.worker_of is not None:
-        await serve_as_worker(settings, arguments.worker_index, arguments.worker_of)
-        return 0
     workers = settings.workers if arguments.workers is None else arguments.workers
+    if arguments.worker_of is not None:
+        await serve_as_worker(settings, (arguments.worker_index, workers), arguments.worker_of)
+        return 0
     problem = refusal(settings, workers)
     if problem is not None:
         raise BadInput(problem)
@@ -96,10 +96,12 @@ async def serve(settings: Settings, banner: str) -> None:
         await bot.stop()
 
 
-async def serve_as_worker(settings: Settings, index: int, supervisor: int) -> None:
-    """One of ``--workers``: the port shared, Telegram polling only in worker 0, metrics on
-    C2C_METRICS_PORT + index; until SIGTERM, or until the supervisor is gone."""
-    bot = Bot(settings)
+async def serve_as_worker(settings: Settings, place: tuple[int, int], supervisor: int) -> None:
+    """Worker ``index`` of ``count``: the port shared, Telegram polling only in worker 0,
+    metrics on C2C_METRICS_PORT + index, a 1/count share of the channels' overall send
+    rates; until SIGTERM, or until the supervisor is gone."""
+    index, count = place
+    bot = Bot(settings, options=shares(count))
     metrics = (settings.metrics_host, metrics_port(settings, index))
     url = await bot.start(
         settings.http_host,

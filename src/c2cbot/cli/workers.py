@@ -21,8 +21,14 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from c2cbot.channels.ratelimit import ChatLimits, Rate
+from c2cbot.channels.telegram.spec import NAME as TELEGRAM
+from c2cbot.channels.telegram.spec import TelegramOptions
+from c2cbot.channels.wecom.limits import WeComLimits
+from c2cbot.channels.wecom.spec import NAME as WECOM
+from c2cbot.channels.wecom.spec import WeComOptions
 from c2cbot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -58,6 +64,23 @@ def refusal(settings: Settings, workers: int) -> str | None:
 def metrics_port(settings: Settings, index: int) -> int:
     """Worker ``index``'s metrics listener: C2C_METRICS_PORT + index (0 stays any port)."""
     return settings.metrics_port + index if settings.metrics_port else 0
+
+
+def shares(workers: int) -> dict[str, object]:
+    """Each worker's share of the rates Telegram and WeCom allow an app overall: 1/N of
+    what one process keeps to, so N workers together stay inside it. Limits per chat stay
+    whole in every worker: a chat's messages go one at a time whichever worker sends."""
+    telegram, wecom = ChatLimits(), WeComLimits()
+    return {
+        TELEGRAM: TelegramOptions(
+            limits=replace(telegram, overall=_share(telegram.overall, workers))
+        ),
+        WECOM: WeComOptions(limits=replace(wecom, overall=_share(wecom.overall, workers))),
+    }
+
+
+def _share(rate: Rate, workers: int) -> Rate:
+    return Rate(rate.per_second / workers, max(1.0, rate.burst / workers))
 
 
 @dataclass
@@ -131,7 +154,8 @@ class Supervisor:
     async def _start(self, worker: Worker) -> None:
         worker.serving.clear()
         command = [sys.executable, "-m", "c2cbot.cli", "run"]
-        command += ["--worker-of", str(os.getpid()), "--worker-index", str(worker.index)]
+        command += ["--workers", str(len(self.workers)), "--worker-of", str(os.getpid())]
+        command += ["--worker-index", str(worker.index)]
         worker.process = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.PIPE, process_group=0
         )
