@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 import zlib
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 #: Two-part keys never collide with the scheduler's one-part leader key.
 CLAIMANTS = zlib.crc32(b"c2cbot.outbox.claimants") & 0x7FFFFFFF
 MAX_KEY = 2**31 - 1
+APPLICATION = "c2cbot outbox claimant"  # and the process id: the lock's connection's name
 TRIES = 5  # keys tried before giving up (each taken only by a live claimant or a check)
 
 
@@ -45,8 +47,10 @@ class Claimant:
 
 
 async def hold_claimant(url: str) -> Claimant:
-    """A key of this process's own, locked on a connection kept until ``release``."""
-    engine = create_async_engine(url, poolclass=NullPool)
+    """A key of this process's own, locked on a connection kept until ``release``; the
+    connection is named after the process, so ``pg_stat_activity`` shows whose it is."""
+    named = {"server_settings": {"application_name": f"{APPLICATION} {os.getpid()}"}}
+    engine = create_async_engine(url, poolclass=NullPool, connect_args=named)
     connection = await engine.connect()
     await connection.execution_options(isolation_level="AUTOCOMMIT")
     for _ in range(TRIES):
