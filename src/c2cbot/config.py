@@ -37,6 +37,8 @@ class Settings(ChannelSettings, BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)  # 0: any free port
     metrics_public: bool = False
+    # Serving processes of `c2cbot run` on one port (above 1: PostgreSQL); --workers wins.
+    workers: int = Field(default=1, ge=1, le=64)
     # The browser chat's limits (web/limits.py): long polls open at once per browser, the
     # messages a browser may send (a burst, then so many a minute), and the new browsers
     # one source address may bring in an hour.

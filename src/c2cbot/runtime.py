@@ -270,6 +270,8 @@ class Bot:
         *,
         schedule: bool = False,
         metrics: tuple[str, int] | None = None,
+        shared_port: bool = False,
+        background: bool = True,
     ) -> str:
         """Serve HTTP, connect the channels and start delivering; returns the base URL.
 
@@ -278,6 +280,9 @@ class Bot:
         ``metrics`` is where the operator's listener (``/metrics``, ``/healthz``) binds;
         its base URL is then ``metrics_url``. Messages a crash left confirmed but
         unhandled are handled first (or, with the database down, as soon as it is back).
+        ``shared_port``: other worker processes listen on the same port (SO_REUSEPORT, the
+        kernel spreads connections among them). ``background``: run the channels' work of
+        their own (Telegram long polling), which exactly one process of a bot may do.
         """
         if not await self._replayed():
             self._tasks.append(asyncio.create_task(self._replay_when_back(), name="journal"))
@@ -285,10 +290,10 @@ class Bot:
             self.app, access_log=None, shutdown_timeout=5.0, logger=ServerLog()
         )
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        await web.TCPSite(self._runner, host, port, reuse_port=shared_port or None).start()
         if metrics is not None:
             await self._serve_metrics(*metrics)
-        await self._start_channels()  # after listening: a webhook may be called at once
+        await self._start_channels(background)  # after listening: a webhook may come at once
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
         if schedule:
             await self.scheduling.start()
@@ -325,10 +330,12 @@ class Bot:
             if await self._replayed():
                 return
 
-    async def _start_channels(self) -> None:
+    async def _start_channels(self, background: bool) -> None:
         for installed in self._installed:
             work = await installed.start()
-            if work is not None:
+            if work is not None and not background:
+                work.close()  # another worker process does it
+            elif work is not None:
                 name = installed.spec.name
                 self._tasks.append(asyncio.create_task(work, name=name))
 
@@ -343,6 +350,7 @@ class Bot:
         for installed in self._installed:
             await installed.stop()  # callbacks in progress finish first
         await self.in_place.idle()
+        await self.outbox.close()
         await self.journal.idle()
         await self.replays.idle()
         if self.translator is not None:

@@ -31,6 +31,9 @@ MARK_EVERY = 0.02  # seconds between writes of "sent" marks
 CLAIM_EVERY = 0.01
 BUSY = 16  # sends under way; fewer than this and a reply is claimed at once
 FINISH_WITHIN = 5.0  # seconds sends under way may take to finish when the bot stops
+#: Seconds between looks for messages another process (sharing PostgreSQL) was sending
+#: when it died; they go back to the queue then, not after the outbox's ten-minute lease.
+RECOVER_EVERY = 5.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Queue(Protocol):
     async def unreachable(self, channel: str, chat_id: str) -> None: ...
     async def reroute(self, message_id: int, reason: str, now: datetime) -> bool: ...
     async def recover_abandoned(self, now: datetime) -> None: ...
+    async def recover_from_gone(self) -> int: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -99,6 +103,7 @@ class Dispatcher:
             log.exception("could not recover messages abandoned by an earlier run")
         in_flight: set[asyncio.Task[None]] = set()
         marking = asyncio.create_task(self._mark_forever())
+        recovering = asyncio.create_task(self._recover_forever())
         claimed_at = -CLAIM_EVERY
         try:
             while True:
@@ -111,6 +116,7 @@ class Dispatcher:
                     await self._idle()
         finally:
             marking.cancel()
+            recovering.cancel()
             await self._finish(in_flight)
 
     async def _idle(self) -> None:
@@ -132,6 +138,19 @@ class Dispatcher:
             for task in unfinished:
                 task.cancel()
         await self.flush_marks()  # what was sent before stopping is not sent again
+
+    async def _recover_forever(self) -> None:
+        """Take back, now and then, what a process that died was sending (PostgreSQL)."""
+        while True:
+            await asyncio.sleep(RECOVER_EVERY)
+            try:
+                recovered = await self._queue.recover_from_gone()
+            except Exception:
+                log.exception("could not look for messages of processes that died")
+                continue
+            if recovered:
+                log.warning("%d outbox messages of a process that died go again", recovered)
+                self._wake.set()
 
     async def _mark_forever(self) -> None:
         while True:

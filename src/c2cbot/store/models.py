@@ -306,6 +306,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     external_message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
+    # The process sending it (PostgreSQL): the key of its claimant lock (store/claimants.py).
+    claimed_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class KpiPlan(Base):

@@ -1,11 +1,14 @@
 """The outbox queue in SQL: what is due, in order per chat, claimed so nothing goes twice.
 
 On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several instances
-can share the work; a row stuck in "sending" after a crash is retried after a lease.
+can share the work, each claimed row naming its claimant (``store/claimants.py``); a row
+stuck in "sending" goes back to the queue as soon as its claimant is seen to be gone, or
+after a lease.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from c2cbot.store.claimants import Claimant, gone, hold_claimant
 from c2cbot.store.database import Database
 from c2cbot.store.models import ChannelIdentity, GroupChat, OutboxMessage
 
@@ -44,7 +48,20 @@ _DUE = (
 _SENDING = (
     update(_outbox)
     .where(_outbox.c.id.in_(bindparam("ids", expanding=True)))
-    .values(status="sending", next_attempt_at=bindparam("now"))
+    .values(status="sending", next_attempt_at=bindparam("now"), claimed_by=bindparam("claimant"))
+)
+_CLAIMANTS = (
+    select(_outbox.c.claimed_by)
+    .where(_outbox.c.status == "sending", _outbox.c.claimed_by.is_not(None))
+    .distinct()
+)
+_GONE = (
+    update(_outbox)
+    .where(
+        _outbox.c.status == "sending",
+        _outbox.c.claimed_by.in_(bindparam("gone", expanding=True)),
+    )
+    .values(status="pending", claimed_by=None)
 )
 _SENT = (
     update(_outbox)
@@ -127,12 +144,31 @@ class Due:
 class SqlOutbox:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._claimant: Claimant | None = None
+        self._claiming = asyncio.Lock()
+
+    async def claimant(self) -> int | None:
+        """This process's claimant key on PostgreSQL (taken at first use); None on SQLite,
+        where this process alone sends."""
+        if self.database.is_sqlite:
+            return None
+        async with self._claiming:
+            if self._claimant is None:
+                self._claimant = await hold_claimant(self.database.url)
+        return self._claimant.key
+
+    async def close(self) -> None:
+        """Give up the claimant lock: what this process still has "sending" may go again."""
+        claimant, self._claimant = self._claimant, None
+        if claimant is not None:
+            await claimant.release()
 
     async def claim_due(
         self, now: datetime, limit: int = 200, held_back: HeldBack | None = None
     ) -> list[Due]:
         """The oldest unsent message of each chat whose turn has come, marked as sending;
         none of a chat ``held_back`` names (a callback waits to answer with them)."""
+        claimant = await self.claimant()
         async with self.database.transaction() as session:
             connection = await session.connection()
             await connection.execute(_EXPIRED, {"expired": now - LEASE})
@@ -140,7 +176,7 @@ class SqlOutbox:
             if held_back is not None:
                 rows = [row for row in rows if not held_back(row.channel, row.chat_id)]
             if rows:
-                marking = {"ids": [row.id for row in rows], "now": now}
+                marking = {"ids": [row.id for row in rows], "now": now, "claimant": claimant}
                 await connection.execute(_SENDING, marking)
             return [await self._due(connection, row) for row in rows]
 
@@ -202,6 +238,22 @@ class SqlOutbox:
                 .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at <= cutoff)
                 .values(status="pending")
             )
+        await self.recover_from_gone()
+
+    async def recover_from_gone(self) -> int:
+        """PostgreSQL: messages whose claimant is gone (killed, its connection broken) go
+        back to the queue now; how many. Cheap enough to run every few seconds."""
+        if self.database.is_sqlite:
+            return 0
+        mine = await self.claimant()
+        async with self.database.transaction() as session:
+            connection = await session.connection()
+            keys = [k for k in (await connection.execute(_CLAIMANTS)).scalars() if k != mine]
+            dead = await gone(connection, keys) if keys else []
+            if not dead:
+                return 0
+            result = await connection.execute(_GONE, {"gone": dead})
+        return int(result.rowcount)
 
     async def take(
         self, wanted: Sequence[tuple[tuple[str, str], int]], choose: Choose, now: datetime
@@ -218,11 +270,13 @@ class SqlOutbox:
             async with self.database.sessions() as session:
                 await self._choose(await session.connection(), wanted, choose)
             return
+        claimant = await self.claimant()
         async with self.database.transaction(urgent=True) as session:
             connection = await session.connection()
             taken = await self._choose(connection, wanted, choose)
             if taken:
-                await connection.execute(_SENDING, {"ids": taken, "now": now})
+                marking = {"ids": taken, "now": now, "claimant": claimant}
+                await connection.execute(_SENDING, marking)
 
     async def _choose(
         self,

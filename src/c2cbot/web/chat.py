@@ -30,6 +30,10 @@ from c2cbot.web.limits import POLL_RETRY, TOO_FAST, TOO_MANY_NEW, TOO_MANY_TABS
 COOKIE = "c2c_chat"
 MAX_TEXT = 20_000
 MAX_WAIT = 25.0
+#: On PostgreSQL another process (``--workers``, another machine) may deliver a browser's
+#: reply, and only the delivering process's long polls are woken: the others look again
+#: this often (seconds). With SQLite this process alone delivers, so it never needs to.
+LOOK_AGAIN_SHARED = 1.0
 
 
 def routes() -> list[web.RouteDef]:
@@ -155,6 +159,7 @@ async def _wait_for_messages(
     """Messages after ``after``; if none yet, wait up to ``wait`` seconds for some."""
     outbox = request.app[OUTBOX]
     deadline = asyncio.get_running_loop().time() + wait
+    shared = not outbox.database.is_sqlite
     while True:
         async with webchat.listening(chat_id) as event:
             found = await outbox.delivered(NAME, chat_id, after)
@@ -162,7 +167,9 @@ async def _wait_for_messages(
             if found or left <= 0 or event.is_set():
                 return found
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), left)
+                await asyncio.wait_for(
+                    event.wait(), min(left, LOOK_AGAIN_SHARED) if shared else left
+                )
 
 
 async def _json(request: web.Request) -> dict[str, Any]:

@@ -1,0 +1,75 @@
+"""Which processes sharing a PostgreSQL outbox are alive: one advisory lock each.
+
+A process that claims outbox messages first takes a session advisory lock on a key of
+its own, on a connection it keeps for its lifetime, and writes that key into every row
+it claims (``outbox.claimed_by``). PostgreSQL frees the lock when the process dies or its
+connection breaks, so another process that gets the lock for a moment knows the claimant
+is gone and its messages may go back to the queue at once, not after the ten-minute
+lease. As with the scheduler's leader lock (``leadership``), no heartbeat table is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import zlib
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
+
+#: The first half of every claimant's two-part lock key; the second half is the claimant.
+#: Two-part keys never collide with the scheduler's one-part leader key.
+CLAIMANTS = zlib.crc32(b"c2cbot.outbox.claimants") & 0x7FFFFFFF
+MAX_KEY = 2**31 - 1
+APPLICATION = "c2cbot outbox claimant"  # and the process id: the lock's connection's name
+TRIES = 5  # keys tried before giving up (each taken only by a live claimant or a check)
+
+
+class Claimant:
+    """This process as a sender from the outbox, alive while its lock is held."""
+
+    def __init__(self, key: int, connection: AsyncConnection) -> None:
+        self.key, self._connection = key, connection
+
+    async def release(self) -> None:
+        """Give up the lock (and the connection): this process sends nothing more."""
+        engine = self._connection.engine
+        with contextlib.suppress(Exception):
+            await self._connection.execute(select(func.pg_advisory_unlock(CLAIMANTS, self.key)))
+        with contextlib.suppress(Exception):
+            await self._connection.close()
+        await engine.dispose()
+
+
+async def hold_claimant(url: str) -> Claimant:
+    """A key of this process's own, locked on a connection kept until ``release``; the
+    connection is named after the process, so ``pg_stat_activity`` shows whose it is."""
+    named = {"server_settings": {"application_name": f"{APPLICATION} {os.getpid()}"}}
+    engine = create_async_engine(url, poolclass=NullPool, connect_args=named)
+    connection = await engine.connect()
+    await connection.execution_options(isolation_level="AUTOCOMMIT")
+    for _ in range(TRIES):
+        key = secrets.randbelow(MAX_KEY) + 1
+        if await connection.scalar(select(func.pg_try_advisory_lock(CLAIMANTS, key))):
+            log.info("this process claims outbox messages as %d", key)
+            return Claimant(key, connection)
+    await connection.close()
+    await engine.dispose()
+    raise RuntimeError("could not take a claimant key for the outbox")
+
+
+async def gone(connection: AsyncConnection, keys: list[int]) -> list[int]:
+    """The claimants among ``keys`` whose process is gone (their lock is free).
+
+    Checked with transaction-level locks, released when the caller's transaction ends.
+    """
+    dead = []
+    for key in keys:
+        if await connection.scalar(select(func.pg_try_advisory_xact_lock(CLAIMANTS, key))):
+            dead.append(key)
+    return dead
