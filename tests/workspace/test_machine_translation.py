@@ -11,12 +11,16 @@ from datetime import timedelta
 
 import pytest
 from markupsafe import escape
+from sqlalchemy import select
 
 from c2cbot.config import Settings
+from c2cbot.flows import consent, notice
 from c2cbot.i18n import Catalogues
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
+from c2cbot.store.models import ConversationState
 from c2cbot.workspace.translations import RESTING
+from tests.driver import Driver
 from tests.fakes.libretranslate import API_KEY, FakeLibreTranslate, translated
 from tests.scheduling.conftest import World
 from tests.support.clock import SetClock
@@ -55,7 +59,22 @@ async def translating(
 
 
 @pytest.fixture
-async def typed(world: World, database: Database) -> World:
+async def reconsented(world: World, database: Database) -> World:
+    """Everyone has consented to the notice of a deployment that translates."""
+    async with database.transaction() as session:
+        for state in (await session.scalars(select(ConversationState))).all():
+            given = state.data.get(consent.CONSENT, {})
+            version = notice.TRANSLATED_NOTICE_VERSION
+            state.data = {**state.data, consent.CONSENT: dict.fromkeys(given, version)}
+    return world
+
+
+@pytest.fixture
+async def typed(reconsented: World, database: Database) -> World:
+    return await _typed(reconsented, database)
+
+
+async def _typed(world: World, database: Database) -> World:
     """Sven wrote Aim's vision in English, Li in Chinese, Anna a SWOT with markup."""
     p = world.partnership_id
     await answer(database, world.sven, p, "vision", "text", VISION_EN)
@@ -118,6 +137,24 @@ async def test_a_failing_server_leaves_the_text_as_typed_and_rests(
     assert len(provider.requests) == 2 and translated(VISION_EN, "zh") in html
 
 
-async def test_without_a_translation_server_there_is_none(served: Served, typed: World) -> None:
-    html = await _aim(served, typed, "li")
+async def test_without_a_translation_server_there_is_none(
+    served: Served, world: World, database: Database
+) -> None:
+    html = await _aim(served, await _typed(world, database), "li")
     assert VISION_EN in html and 'class="machine"' not in html
+
+
+async def test_only_a_deployment_with_a_translation_server_asks_for_consent_again(
+    translating: Served, served: Served, world: World, texts: Catalogues
+) -> None:
+    """Its notice now says that answers go to the translation server, so it has a version
+    of its own (``TRANSLATED_NOTICE_VERSION``); everywhere else the notice is unchanged
+    and nobody who consented to it is asked again."""
+    told = texts.gettext("en", notice.VERSION).format(version=notice.TRANSLATED_NOTICE_VERSION)
+    sven = Driver(translating.bot, "sven")
+    await sven.send("/status")
+    assert told in sven.text and "translation server" in sven.text
+    unchanged = Driver(served.bot, "anna")
+    await unchanged.send("/status")
+    assert notice.NOTICE_VERSION != notice.TRANSLATED_NOTICE_VERSION
+    assert "translation server" not in unchanged.text and told not in unchanged.text

@@ -83,9 +83,10 @@ def given(state: Mapping[str, Any]) -> bool:
     return DATA in versions(state)
 
 
-def current(state: Mapping[str, Any]) -> bool:
-    """Consent to this notice, and to the transfer abroad if their city is in China."""
-    consented, version = versions(state), notice.NOTICE_VERSION
+def current(state: Mapping[str, Any], version: str) -> bool:
+    """Consent to the notice of ``version``, and to the transfer abroad if their city is in
+    China."""
+    consented = versions(state)
     abroad = state.get(SIDE) != CHINESE_SIDE or consented.get(ABROAD) == version
     return consented.get(DATA) == version and abroad
 
@@ -122,7 +123,8 @@ async def gate(turn: ChatTurn, text: str) -> bool:
 
     While it is asked, only its answers and the commands about one's data go through."""
     state = turn.state
-    if current(state) or not (state.get("onboarded") or turn.partnership_id is not None):
+    joined = state.get("onboarded") or turn.partnership_id is not None
+    if current(state, notice.version_of(turn.privacy)) or not joined:
         return False
     if state.get("conv") == steps_menu.ONBOARDING:
         return False  # it asks for consent itself
@@ -165,14 +167,14 @@ async def check(turn: ChatTurn, _position: Position, parsed: Parsed) -> Parsed:
     """``check``: "yes" becomes the consent record; "no" is refused, and nothing is kept."""
     if parsed.value is not True:
         raise InvalidValue(REFUSED)
-    return Parsed(consent_record(DATA, notice.NOTICE_VERSION), parsed.display)
+    return Parsed(consent_record(DATA, notice.version_of(turn.privacy)), parsed.display)
 
 
 async def check_abroad(turn: ChatTurn, _position: Position, parsed: Parsed) -> Parsed:
     """``check``: consent to the transfer out of China; refused while joining, what joining
     stored is erased and the conversation ends; refused later, it is asked again."""
     if parsed.value is True:
-        return Parsed(consent_record(ABROAD, notice.NOTICE_VERSION), parsed.display)
+        return Parsed(consent_record(ABROAD, notice.version_of(turn.privacy)), parsed.display)
     if turn.state.get("conv") != steps_menu.ONBOARDING:
         raise InvalidValue(ABROAD_REFUSED)
     await turn.ledger.people.erase(turn.person.stakeholder_id, refused=True)

@@ -4,7 +4,8 @@ onboarding shows it before asking for consent (``flows/consent.py``).
 
 The facts come from the operator's settings (``C2C_PRIVACY_*``, ``C2C_RETENTION_*``,
 whether a translation server is configured); the sentences are in the catalogues.
-``NOTICE_VERSION`` names the notice people consent to: change it whenever what the
+``NOTICE_VERSION`` names the notice people consent to (``TRANSLATED_NOTICE_VERSION`` where
+a translation server is configured, whose notice says more): change it whenever what the
 notice says changes, and everyone is asked again before anything else.
 """
 
@@ -34,8 +35,18 @@ class PrivacyFacts:
 
 
 DEFAULT_PRIVACY = PrivacyFacts()
-NOTICE_VERSION = "2026-12-06"
+NOTICE_VERSION = "2026-12"
 """The notice's version, kept with each consent; a new one asks everyone again."""
+TRANSLATED_NOTICE_VERSION = "2026-12-06"
+"""The version of the notice where a translation server is configured: since 2026-12-06
+it also says that answers shown in the workspace are translated there. Only deployments
+whose notice says so ask their people again."""
+
+
+def version_of(facts: PrivacyFacts) -> str:
+    """The version of the notice this deployment shows (``notice`` says it at the end)."""
+    return TRANSLATED_NOTICE_VERSION if facts.translation_server else NOTICE_VERSION
+
 
 TITLE = N_("How your data is handled")
 OPERATOR = N_("the operator of this service")
@@ -94,5 +105,5 @@ def notice(_: Callable[..., str], facts: PrivacyFacts, channel: str) -> str:
         lines.append(_(TRANSLATION, server=facts.translation_server))
     days = {"inbound": facts.inbound_days, "outbox": facts.outbox_days}
     lines += [_(HOW_LONG, **days, inactive=facts.inactive_days), _(RIGHTS)]
-    lines.append(_(VERSION, version=NOTICE_VERSION))
+    lines.append(_(VERSION, version=version_of(facts)))
     return "\n\n".join(lines)
