@@ -102,8 +102,8 @@ class Dispatcher:
         except Exception:  # the database may be down at start; leases recover the rest
             log.exception("could not recover messages abandoned by an earlier run")
         in_flight: set[asyncio.Task[None]] = set()
-        marking = asyncio.create_task(self._mark_forever())
-        recovering = asyncio.create_task(self._recover_forever())
+        marking = asyncio.create_task(self._mark_forever(), name="outbox-marking")
+        recovering = asyncio.create_task(self._recover_forever(), name="outbox-recovery")
         claimed_at = -CLAIM_EVERY
         try:
             while True:
