@@ -87,17 +87,23 @@ async def revoke_invite(request: web.Request) -> web.Response:
     reader, form = await _form(request)
     with _refusing():
         code, refusal = await request.app[PEOPLE].revoke_invite(reader, _partnership(request), form)
-    if refusal is None:
-        return _done(request, f"revoked.{code}")
-    return await _page(request, reader, refused=refusal)
+    return await _answered(request, reader, f"revoked.{code}", refusal)
 
 
 async def change_role(request: web.Request) -> web.Response:
     reader, form = await _form(request)
     with _refusing():
         member, refusal = await request.app[PEOPLE].change_role(reader, _partnership(request), form)
+    return await _answered(request, reader, f"role.{member}", refusal)
+
+
+async def _answered(
+    request: web.Request, reader: Reader, done: str, refusal: Refusal | None
+) -> web.Response:
+    """A form's answer: back to the page with ``done`` told once, or the page again with
+    why it was refused."""
     if refusal is None:
-        return _done(request, f"role.{member}")
+        return _done(request, done)
     return await _page(request, reader, refused=refusal)
 
 
