@@ -32,7 +32,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from c2cbot.channels.telegram.channel import SECRET_HEADER
-from c2cbot.cli.workers import shares
 from c2cbot.store.claimants import APPLICATION, CLAIMANTS
 from c2cbot.store.database import Database
 from c2cbot.store.models import InboundMessage, OutboxMessage
@@ -454,13 +453,3 @@ async def test_workers_refused_with_a_reason(
     code, out, err = await cli("run", *arguments, env=env, cwd=tmp_path)
     assert code == 2 and said in err, (code, out, err)
     assert out == "" and not (tmp_path / "var").exists()  # nothing started, nothing created
-
-
-def test_each_worker_keeps_to_its_share_of_the_overall_send_rates() -> None:
-    one, three = shares(1), shares(3)
-    for channel in ("telegram", "wecom"):
-        whole, share = one[channel].limits, three[channel].limits  # type: ignore[attr-defined]
-        assert share.overall.per_second == pytest.approx(whole.overall.per_second / 3)
-        assert 1.0 <= share.overall.burst <= whole.overall.burst
-        per_chat = [k for k in vars(whole) if k != "overall"]
-        assert per_chat and all(getattr(share, k) == getattr(whole, k) for k in per_chat)

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from c2cbot.channels import wecom
 from c2cbot.channels.base import Channel
+from c2cbot.channels.ratelimit import SendShare
 from c2cbot.channels.registry import SPECS
 from c2cbot.channels.spec import BotParts, ChannelSpec, Installed
 from c2cbot.channels.web import SPEC as WEB
@@ -112,15 +113,19 @@ class Bot:
         settings: Settings,
         clock: Clock = system_clock,
         options: Mapping[str, object] | None = None,
+        senders: int = 1,
     ) -> None:
         """``clock`` is the one source of "now" for everything the bot stamps or compares;
-        ``options`` are channels' knobs by channel name (``{"telegram": TelegramOptions(…)}``).
+        ``options`` are channels' knobs by channel name (``{"telegram": TelegramOptions(…)}``);
+        ``senders``: how many processes send for this bot until the outbox has counted
+        them (``--workers``), for the channels' part of the overall send rates.
         """
         self.settings, self.clock = settings, clock
         self.database = Database(settings.database_url, clock=clock)
         self.texts = Catalogues(settings.locale_dir, settings.default_language)
         self.conversations = load_all(settings.conversations_dir)
         self.metrics = Metrics()
+        self.share = SendShare(senders)
         # With a translator, confirmed notes leave their digest to the meeting-digest job.
         self.outbox = SqlOutbox(self.database)
         self.in_place = InPlaceReplies(self.outbox, self.database.notify_committed, clock)
@@ -154,6 +159,7 @@ class Bot:
             self.journal,
             clock,
             self.replays,
+            self.share,
         )
         self._installed = _installed(settings, parts, options or {})
         self.channels: dict[str, Channel] = {i.spec.name: i.channel for i in self._installed}
@@ -173,6 +179,7 @@ class Bot:
             on_sent=self._sent,
             clock=clock,
             held_back=self.in_place.held_back,
+            share=self.share,
         )
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()

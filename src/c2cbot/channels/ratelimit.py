@@ -56,12 +56,35 @@ class Rate:
         return cls(count / 60, burst)
 
 
-class TokenBucket:
-    """One bucket; tokens are taken only when the caller is really about to send."""
+class SendShare:
+    """This process's part of the rate a platform allows one app overall.
 
-    def __init__(self, rate: Rate, clock: Clock) -> None:
-        self.rate, self._clock = rate, clock
-        self._tokens, self._updated = rate.burst, clock.now()
+    Several processes sending for one bot (``--workers``, or several machines on one
+    PostgreSQL) would each keep to the whole overall rate and together exceed it; so
+    each keeps to 1/``senders`` of it. The dispatcher sets ``senders`` from the outbox's
+    live claimants every few seconds (``store/claimants.py``); alone, it stays 1.
+    """
+
+    def __init__(self, senders: int = 1) -> None:
+        self.senders = max(1, senders)
+
+    def of(self, rate: Rate) -> Rate:
+        """``rate`` split among the senders; a burst of at least one message."""
+        if self.senders == 1:
+            return rate
+        return Rate(rate.per_second / self.senders, max(1.0, rate.burst / self.senders))
+
+
+class TokenBucket:
+    """One bucket; tokens are taken only when the caller is really about to send.
+
+    With a ``share`` the bucket keeps to this process's part of ``rate`` (an overall
+    bucket shared by several processes), as it is at each refill.
+    """
+
+    def __init__(self, rate: Rate, clock: Clock, share: SendShare | None = None) -> None:
+        self._whole, self._share, self._clock = rate, share, clock
+        self._tokens, self._updated = self.rate.burst, clock.now()
         self._queue: deque[asyncio.Future[None]] = deque()
 
     @asynccontextmanager
@@ -86,14 +109,19 @@ class TokenBucket:
             await clock.sleep(wait)
 
     @property
+    def rate(self) -> Rate:
+        """The rate this bucket keeps to now."""
+        return self._whole if self._share is None else self._share.of(self._whole)
+
+    @property
     def waiting(self) -> int:
         """Callers queued for this bucket, the one being served included."""
         return len(self._queue)
 
     def _refill(self) -> None:
-        now = self._clock.now()
+        now, rate = self._clock.now(), self.rate
         elapsed = max(0.0, now - self._updated)
-        self._tokens = min(self.rate.burst, self._tokens + elapsed * self.rate.per_second)
+        self._tokens = min(rate.burst, self._tokens + elapsed * rate.per_second)
         self._updated = now
 
     def wait_time(self) -> float:
@@ -148,11 +176,14 @@ class ChatLimits:
 
 
 class ChatLimiter:
-    """One bucket per chat plus an overall one; groups have negative chat ids on Telegram."""
+    """One bucket per chat plus an overall one; groups have negative chat ids on Telegram.
 
-    def __init__(self, limits: ChatLimits, clock: Clock) -> None:
+    ``share``: this process's part of the overall rate, when several send for one bot.
+    """
+
+    def __init__(self, limits: ChatLimits, clock: Clock, share: SendShare | None = None) -> None:
         self._limits, self._clock = limits, clock
-        self._overall = TokenBucket(limits.overall, clock)
+        self._overall = TokenBucket(limits.overall, clock, share)
         self._chats: dict[str, TokenBucket] = {}
 
     async def wait(self, chat_id: str) -> None:

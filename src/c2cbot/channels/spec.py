@@ -10,12 +10,13 @@ its capabilities or settings loads no chat library; only ``build`` imports the c
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 
 from c2cbot.channels.base import Capabilities, Channel, InboundJournal, ReplayGuard, TokenVault
+from c2cbot.channels.ratelimit import SendShare
 from c2cbot.clock import Clock
 from c2cbot.delivery.in_place import InPlaceReplies
 from c2cbot.flows.messages import Inbound
@@ -36,6 +37,7 @@ class BotParts:
     journal: InboundJournal
     clock: Clock
     replays: ReplayGuard | None = None  # signed callbacks seen (WeChat, WeCom)
+    share: SendShare = field(default_factory=SendShare)  # of the apps' overall send rates
 
 
 class NoOptions:

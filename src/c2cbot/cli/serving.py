@@ -13,7 +13,7 @@ from typing import Any
 
 from c2cbot.cli.common import BadInput, Commands, opened
 from c2cbot.cli.database import load_reference
-from c2cbot.cli.workers import MAX_WORKERS, metrics_port, orphaned, refusal, shares, supervise
+from c2cbot.cli.workers import MAX_WORKERS, metrics_port, orphaned, refusal, supervise
 from c2cbot.clock import system_clock
 from c2cbot.config import Settings
 from c2cbot.runtime import Bot, tune_gc_for_serving
@@ -99,9 +99,10 @@ async def serve(settings: Settings, banner: str) -> None:
 async def serve_as_worker(settings: Settings, place: tuple[int, int], supervisor: int) -> None:
     """Worker ``index`` of ``count``: the port shared, Telegram polling only in worker 0,
     metrics on C2C_METRICS_PORT + index, a 1/count share of the channels' overall send
-    rates; until SIGTERM, or until the supervisor is gone."""
+    rates until the outbox has counted the senders; until SIGTERM, or until the
+    supervisor is gone."""
     index, count = place
-    bot = Bot(settings, options=shares(count))
+    bot = Bot(settings, senders=count)
     metrics = (settings.metrics_host, metrics_port(settings, index))
     url = await bot.start(
         settings.http_host,

@@ -3,13 +3,14 @@
 One ``c2cbot run`` process uses one core. Its state, schedules and outbox are in the
 database, so more processes can serve the same bot: each worker is a whole ``c2cbot
 run`` that listens on the same port with SO_REUSEPORT (the kernel spreads connections
-among them), claims outbox messages with ``FOR UPDATE SKIP LOCKED`` and competes for the
-scheduler's leader lock. What exactly one process may do, Telegram long polling, worker 0
-does. This parent only supervises: it starts the workers (each in a process group of its
-own, so a Ctrl-C reaches them only through it), starts again one that dies (waiting
-longer each time it dies soon after starting), and on SIGTERM or SIGINT stops them all
-and waits for them; a worker whose supervisor was killed stops by itself. SQLite has one
-writer, so several workers need PostgreSQL.
+among them), claims outbox messages of its part of the chats with ``FOR UPDATE SKIP
+LOCKED`` (``store.outbox.Part``) and competes for the scheduler's leader lock. What
+exactly one process may do, Telegram long polling, worker 0 does. This parent only
+supervises: it starts the workers (each in a process group of its own, so a Ctrl-C
+reaches them only through it), starts again one that dies (waiting longer each time it
+dies soon after starting), and on SIGTERM or SIGINT stops them all and waits for them; a
+worker whose supervisor was killed stops by itself. SQLite has one writer, so several
+workers need PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,14 +22,8 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from c2cbot.channels.ratelimit import ChatLimits, Rate
-from c2cbot.channels.telegram.spec import NAME as TELEGRAM
-from c2cbot.channels.telegram.spec import TelegramOptions
-from c2cbot.channels.wecom.limits import WeComLimits
-from c2cbot.channels.wecom.spec import NAME as WECOM
-from c2cbot.channels.wecom.spec import WeComOptions
 from c2cbot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -64,23 +59,6 @@ def refusal(settings: Settings, workers: int) -> str | None:
 def metrics_port(settings: Settings, index: int) -> int:
     """Worker ``index``'s metrics listener: C2C_METRICS_PORT + index (0 stays any port)."""
     return settings.metrics_port + index if settings.metrics_port else 0
-
-
-def shares(workers: int) -> dict[str, object]:
-    """Each worker's share of the rates Telegram and WeCom allow an app overall: 1/N of
-    what one process keeps to, so N workers together stay inside it. Limits per chat stay
-    whole in every worker: a chat's messages go one at a time whichever worker sends."""
-    telegram, wecom = ChatLimits(), WeComLimits()
-    return {
-        TELEGRAM: TelegramOptions(
-            limits=replace(telegram, overall=_share(telegram.overall, workers))
-        ),
-        WECOM: WeComOptions(limits=replace(wecom, overall=_share(wecom.overall, workers))),
-    }
-
-
-def _share(rate: Rate, workers: int) -> Rate:
-    return Rate(rate.per_second / workers, max(1.0, rate.burst / workers))
 
 
 @dataclass

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from c2cbot.channels.base import Channel, DeliveryError
+from c2cbot.channels.ratelimit import SendShare
 from c2cbot.clock import Clock, system_clock
 from c2cbot.flows.messages import Outbound
 
@@ -66,6 +67,7 @@ class Queue(Protocol):
     async def reroute(self, message_id: int, reason: str, now: datetime) -> bool: ...
     async def recover_abandoned(self, now: datetime) -> None: ...
     async def recover_from_gone(self) -> int: ...
+    async def share_chats(self) -> int: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -83,10 +85,14 @@ class Dispatcher:
         clock: Clock = system_clock,
         idle_poll: float = 1.0,
         held_back: HeldBack | None = None,
+        share: SendShare | None = None,
     ) -> None:
-        """``held_back``: chats whose callbacks wait to answer in place (``in_place``)."""
+        """``held_back``: chats whose callbacks wait to answer in place (``in_place``);
+        ``share``: the channels' part of the overall send rates, kept to how many
+        processes send (``SqlOutbox.share_chats``)."""
         self._queue, self._channels, self._on_sent = queue, channels, on_sent
         self._held_back = held_back
+        self._share = share or SendShare()
         self._clock, self._idle_poll = clock, idle_poll
         self._wake = asyncio.Event()
         self._marks: list[_Mark] = []
@@ -99,6 +105,7 @@ class Dispatcher:
         """Deliver forever; each message is its own task, so a slow chat holds up no other."""
         try:
             await self._queue.recover_abandoned(self._clock())
+            await self._share_chats()
         except Exception:  # the database may be down at start; leases recover the rest
             log.exception("could not recover messages abandoned by an earlier run")
         in_flight: set[asyncio.Task[None]] = set()
@@ -140,17 +147,26 @@ class Dispatcher:
         await self.flush_marks()  # what was sent before stopping is not sent again
 
     async def _recover_forever(self) -> None:
-        """Take back, now and then, what a process that died was sending (PostgreSQL)."""
+        """Now and then (PostgreSQL): take back what a process that died was sending, and
+        share the chats and the send rates again among the processes alive."""
         while True:
             await asyncio.sleep(RECOVER_EVERY)
             try:
                 recovered = await self._queue.recover_from_gone()
+                await self._share_chats()
             except Exception:
                 log.exception("could not look for messages of processes that died")
                 continue
             if recovered:
                 log.warning("%d outbox messages of a process that died go again", recovered)
                 self._wake.set()
+
+    async def _share_chats(self) -> None:
+        senders = await self._queue.share_chats()
+        if senders != self._share.senders:
+            log.info("%d processes send from the outbox; this one has its part", senders)
+            self._share.senders = senders
+            self._wake.set()
 
     async def _mark_forever(self) -> None:
         while True:

@@ -6,6 +6,11 @@ it claims (``outbox.claimed_by``). PostgreSQL frees the lock when the process di
 connection breaks, so another process that gets the lock for a moment knows the claimant
 is gone and its messages may go back to the queue at once, not after the ten-minute
 lease. As with the scheduler's leader lock (``leadership``), no heartbeat table is needed.
+
+The same locks tell every process who sends, across machines: the live claimants, in
+the order of their keys, split the chats among themselves (``outbox.Part``), so each
+chat's messages go through one process's per-chat limits, and each keeps to its part of
+the app's overall send rate.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import os
 import secrets
 import zlib
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -61,6 +66,23 @@ async def hold_claimant(url: str) -> Claimant:
     await connection.close()
     await engine.dispose()
     raise RuntimeError("could not take a claimant key for the outbox")
+
+
+# Claimants' locks, by their connections' names: a check of ``gone`` holds a dead
+# claimant's key for a moment, on a connection of another name.
+_LIVE = text(
+    "SELECT l.objid::bigint FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+    " AND l.classid::bigint = :claimants AND a.application_name LIKE :named"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " ORDER BY 1"
+)
+
+
+async def live(connection: AsyncConnection) -> list[int]:
+    """The keys of every live claimant of this database, on any machine, in order."""
+    parameters = {"claimants": CLAIMANTS, "named": f"{APPLICATION} %"}
+    return list((await connection.execute(_LIVE, parameters)).scalars())
 
 
 async def gone(connection: AsyncConnection, keys: list[int]) -> list[int]:

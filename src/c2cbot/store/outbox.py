@@ -3,23 +3,28 @@
 On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several instances
 can share the work, each claimed row naming its claimant (``store/claimants.py``); a row
 stuck in "sending" goes back to the queue as soon as its claimant is seen to be gone, or
-after a lease.
+after a lease. The live claimants split the chats among themselves (``Part``): a chat's
+messages all go through one process, so its per-chat rate limits hold whichever process
+wrote them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import BigInteger, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from c2cbot.store.claimants import Claimant, gone, hold_claimant
+from c2cbot.store.claimants import Claimant, gone, hold_claimant, live
 from c2cbot.store.database import Database
 from c2cbot.store.models import ChannelIdentity, GroupChat, OutboxMessage
+
+log = logging.getLogger(__name__)
 
 _outbox = cast(Table, OutboxMessage.__table__)
 _EXPIRED = (
@@ -45,6 +50,10 @@ _DUE = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
 )
+# A chat's place among the senders: PostgreSQL's hash of (channel, chat) made unsigned,
+# modulo how many there are. The same on every process and machine.
+_CHAT_HASH = func.hashtext(_outbox.c.channel + ":" + _outbox.c.chat_id).cast(BigInteger) + 2**31
+_DUE_IN_PART = _DUE.where(_CHAT_HASH % bindparam("senders") == bindparam("place"))
 _SENDING = (
     update(_outbox)
     .where(_outbox.c.id.in_(bindparam("ids", expanding=True)))
@@ -133,6 +142,23 @@ Choose = Callable[[int, Sequence[Unsent]], list[int]]
 
 
 @dataclass(frozen=True)
+class Part:
+    """This process's part of the chats: those whose hash modulo ``senders`` is ``place``.
+
+    ``place`` is the rank of this process's claimant key among the live ones; alone (or
+    on SQLite) a process has every chat.
+    """
+
+    place: int = 0
+    senders: int = 1
+
+    @classmethod
+    def among(cls, keys: Sequence[int], mine: int) -> Part:
+        ranked = sorted(set(keys) | {mine})
+        return cls(ranked.index(mine), len(ranked))
+
+
+@dataclass(frozen=True)
 class Due:
     id: int
     channel: str
@@ -146,6 +172,7 @@ class SqlOutbox:
         self.database = database
         self._claimant: Claimant | None = None
         self._claiming = asyncio.Lock()
+        self.part = Part()
 
     async def claimant(self) -> int | None:
         """This process's claimant key on PostgreSQL (taken at first use); None on SQLite,
@@ -156,6 +183,30 @@ class SqlOutbox:
             if self._claimant is None:
                 self._claimant = await hold_claimant(self.database.url)
         return self._claimant.key
+
+    async def share_chats(self) -> int:
+        """Take this process's part of the chats among the live senders; how many there are.
+
+        Run every few seconds: a process that starts or dies changes everyone's part
+        within that time. Should this process's own lock be gone (its connection broke
+        in a database restart), it takes a new key: the others have meanwhile put back
+        what it was sending.
+        """
+        if self.database.is_sqlite:
+            return 1
+        mine = await self.claimant()
+        keys = await self._live()
+        if mine is not None and mine not in keys:
+            log.warning("this process's outbox claimant lock was lost; taking a new one")
+            await self.close()
+            mine, keys = await self.claimant(), await self._live()
+        if mine is not None:
+            self.part = Part.among(keys, mine)
+        return self.part.senders
+
+    async def _live(self) -> list[int]:
+        async with self.database.sessions() as session:
+            return await live(await session.connection())
 
     async def close(self) -> None:
         """Give up the claimant lock: what this process still has "sending" may go again."""
@@ -172,13 +223,20 @@ class SqlOutbox:
         async with self.database.transaction() as session:
             connection = await session.connection()
             await connection.execute(_EXPIRED, {"expired": now - LEASE})
-            rows = (await connection.execute(_DUE, {"now": now, "limit": limit})).all()
+            rows = (await connection.execute(*self._due_query(now, limit))).all()
             if held_back is not None:
                 rows = [row for row in rows if not held_back(row.channel, row.chat_id)]
             if rows:
                 marking = {"ids": [row.id for row in rows], "now": now, "claimant": claimant}
                 await connection.execute(_SENDING, marking)
             return [await self._due(connection, row) for row in rows]
+
+    def _due_query(self, now: datetime, limit: int) -> tuple[Any, dict[str, Any]]:
+        """The due heads of this process's chats (every chat's, alone)."""
+        parameters: dict[str, Any] = {"now": now, "limit": limit}
+        if self.part.senders == 1:
+            return _DUE, parameters
+        return _DUE_IN_PART, {**parameters, "senders": self.part.senders, "place": self.part.place}
 
     async def _due(self, connection: AsyncConnection, row: Any) -> Due:
         """A claimed message; an update of the last question learns which message to edit."""

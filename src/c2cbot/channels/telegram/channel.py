@@ -23,7 +23,7 @@ from telegram.error import BadRequest, InvalidToken, TelegramError
 
 from c2cbot.channels.base import file_of, image_of
 from c2cbot.channels.partial import PartsSent, fingerprint
-from c2cbot.channels.ratelimit import SYSTEM_CLOCK, ChatLimiter, Clock
+from c2cbot.channels.ratelimit import SYSTEM_CLOCK, ChatLimiter, Clock, SendShare
 from c2cbot.channels.telegram.http import AiohttpRequest, token_free_base_url
 from c2cbot.channels.telegram.polling import ALLOWED_UPDATES, Poller, describe
 from c2cbot.channels.telegram.reading import Incoming, Reader, unreadable, valid_callback_data
@@ -72,14 +72,16 @@ class TelegramChannel:
         *,
         clock: Clock = SYSTEM_CLOCK,
         options: TelegramOptions | None = None,
+        share: SendShare | None = None,
     ) -> None:
+        """``share``: this process's part of the overall send rate (``ratelimit.SendShare``)."""
         self._texts, self._on_inbound, self._clock = texts, on_inbound, clock
         self._options = options or TelegramOptions()
         self._base_url = token_free_base_url(api_url)
         timeout = self._options.request_timeout
         self._polling = AiohttpRequest(token, connection_pool_size=1, connect_timeout=timeout)
         self._bot = self._make_bot(token, api_url)
-        self._limiter = ChatLimiter(self._options.limits, clock)
+        self._limiter = ChatLimiter(self._options.limits, clock, share)
         self._reader = Reader()
         self._poller = Poller(
             self._bot,

@@ -41,7 +41,12 @@ def _build(
     from c2cbot.channels.telegram.channel import TelegramChannel
 
     return TelegramChannel(
-        config.token, config.api_url, parts.texts, parts.on_inbound, options=options
+        config.token,
+        config.api_url,
+        parts.texts,
+        parts.on_inbound,
+        options=options,
+        share=parts.share,
     )
 
 

@@ -40,7 +40,7 @@ from c2cbot.channels._tencent.callbacks import (
 )
 from c2cbot.channels.base import DeliveryError, InboundJournal, ReplayGuard, TokenVault, image_of
 from c2cbot.channels.partial import PartsSent, fingerprint
-from c2cbot.channels.ratelimit import SYSTEM_CLOCK, Clock
+from c2cbot.channels.ratelimit import SYSTEM_CLOCK, Clock, SendShare
 from c2cbot.channels.wecom.errors import TOKEN_ERRORS, WeComError, api_error, token_refused
 from c2cbot.channels.wecom.limits import GROUP_PREFIX, SendLimiter
 from c2cbot.channels.wecom.reading import CallbackCrypto, read_callback
@@ -95,6 +95,7 @@ class WeComApp:
         options: WeComOptions | None = None,
         journal: InboundJournal | None = None,
         replays: ReplayGuard | None = None,
+        share: SendShare | None = None,
     ) -> None:
         self._options = options = options or WeComOptions()
         self._replays = replays
@@ -102,7 +103,7 @@ class WeComApp:
         self._crypto = CallbackCrypto(token, aes_key, corp_id, clock, options.max_skew)
         self._clock = clock
         self._last_heard: dict[str, float] = {}
-        self._limiter = SendLimiter(options.limits, rate_clock)
+        self._limiter = SendLimiter(options.limits, rate_clock, share)
         query = {"corpid": corp_id, "corpsecret": secret}
         account = Account("WeCom", api_url, self.vault_key, "gettoken", query, secret, TOKEN_ERRORS)
         timing = Timing(options.request_timeout, options.token_cache_seconds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from c2cbot.channels.ratelimit import Clock, Rate, TokenBucket, acquire_all
+from c2cbot.channels.ratelimit import Clock, Rate, SendShare, TokenBucket, acquire_all
 
 GROUP_PREFIX = "group:"  # an app chat's outbox address: ``group:<chatid>``
 MAX_IDLE_BUCKETS = 10_000
@@ -36,9 +36,10 @@ class WeComLimits:
 class SendLimiter:
     """Buckets per member, per group and overall; waits, never drops."""
 
-    def __init__(self, limits: WeComLimits, clock: Clock) -> None:
+    def __init__(self, limits: WeComLimits, clock: Clock, share: SendShare | None = None) -> None:
+        """``share``: this process's part of the overall rate, when several send."""
         self._limits, self._clock = limits, clock
-        self._overall = TokenBucket(limits.overall, clock)
+        self._overall = TokenBucket(limits.overall, clock, share)
         self._chats: dict[str, tuple[TokenBucket, ...]] = {}
 
     async def wait(self, chat_id: str) -> None:

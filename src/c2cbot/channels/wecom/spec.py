@@ -59,6 +59,7 @@ def _build(config: WeComConfig, parts: BotParts, options: WeComOptions | None) -
         replays=parts.replays,
         clock=unix_seconds(parts.clock),
         options=options,
+        share=parts.share,
     )
 
 
