@@ -97,6 +97,7 @@ class GroupCommit(Generic[R]):
         until = time.monotonic() + self._max_seconds
         try:
             async with self._store.batch() as transaction:
+                await transaction.in_turn([_sender(item.inbound) for item in batch])
                 for n, item in enumerate(batch):
                     if n and time.monotonic() > until and self._store.urgent_write_waiting:
                         self._waiting[:0], batch = batch[n:], batch[:n]  # first in the next
@@ -121,6 +122,10 @@ class GroupCommit(Generic[R]):
             return
         for item, result, failure in results:
             _settle(item, result, failure)
+
+
+def _sender(inbound: Inbound) -> tuple[str, str]:
+    return inbound.channel, inbound.external_id
 
 
 def _settle(item: _Waiting[R], result: R | None = None, error: BaseException | None = None) -> None:

@@ -6,7 +6,7 @@ can stand in without inheriting a dozen abstract methods.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -380,6 +380,11 @@ class Ledger(Protocol):
 class Batch(Protocol):
     def each(self) -> AbstractAsyncContextManager[Ledger]:
         """A savepoint for one message: kept if the block succeeds, undone if it raises."""
+
+    async def in_turn(self, senders: Sequence[tuple[str, str]]) -> None:
+        """Wait until no other process handles a message of these (channel, sender)s, and
+        keep them until commit: a person's messages reaching two processes at once are
+        handled one after the other, in the order they got here (first statement)."""
 
 
 class Store(Protocol):

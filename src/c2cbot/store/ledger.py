@@ -12,7 +12,7 @@ Parts a transaction does not use are never built.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import cached_property
@@ -39,6 +39,7 @@ from c2cbot.store.ledger_planning import (
 )
 from c2cbot.store.ledger_turn import SqlAnswers, SqlInbox, SqlStates
 from c2cbot.store.outbox import outbox_row
+from c2cbot.store.per_message import sender_keys
 
 
 class SqlStore:
@@ -99,6 +100,14 @@ class SqlBatch:
         self.hold_meeting_digests = hold_meeting_digests
         self.enqueued = 0
         self.enqueued_to: Counter[tuple[str, str]] = Counter()
+
+    async def in_turn(self, senders: Sequence[tuple[str, str]]) -> None:
+        """PostgreSQL: every sender's lock, in one order for all (no two batches wait for
+        each other); PostgreSQL grants each lock in the order it was asked for. SQLite
+        has one writer: every transaction is in turn already."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            return
+        await self.session.execute(per_message.IN_TURN, {"senders": sender_keys(senders)})
 
     @asynccontextmanager
     async def each(self) -> AsyncIterator[SqlLedger]:

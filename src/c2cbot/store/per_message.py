@@ -7,10 +7,12 @@ the ``c2cbot.store`` package docstring (``store/__init__.py``).
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, func, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from c2cbot.store.models import (
@@ -24,6 +26,24 @@ from c2cbot.store.models import (
 )
 
 SEEN_EVERY = timedelta(minutes=10)
+#: The first half of every sender's two-part lock key (``IN_TURN``); the second half is
+#: the sender's. Apart from the outbox claimants' first half and the scheduler's key.
+SENDERS = zlib.crc32(b"c2cbot.inbound.senders") & 0x7FFFFFFF
+
+# PostgreSQL: each sender's transaction lock, taken in the order of ``sender_keys``.
+IN_TURN = text(
+    "SELECT count(pg_advisory_xact_lock(:people, k)) FROM ("
+    "SELECT k FROM unnest(CAST(:senders AS integer[])) WITH ORDINALITY AS s(k, n) ORDER BY n"
+    ") AS ordered"
+).bindparams(people=SENDERS)
+
+
+def sender_keys(senders: Sequence[tuple[str, str]]) -> list[int]:
+    """The senders' lock keys, each once, in ascending order: two batches that share a
+    sender lock them in the same order, so neither holds one the other waits for first.
+    Two senders may share a key (a 32-bit hash): then they only wait for each other."""
+    return sorted({zlib.crc32(f"{c}:{s}".encode()) - 2**31 for c, s in senders})
+
 
 _inbound = cast(Table, InboundMessage.__table__)
 _identities = cast(Table, ChannelIdentity.__table__)
