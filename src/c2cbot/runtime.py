@@ -68,6 +68,7 @@ from c2cbot.web.keys import (
 from c2cbot.web.limits import ChatLimits, PollSlots, SendAllowance
 from c2cbot.web.mydata import DATA_DOWNLOADS
 from c2cbot.web.server_log import ServerLog
+from c2cbot.work_alone import work_alone
 from c2cbot.workspace.downloads import Downloads
 from c2cbot.workspace.people import PeopleDesk
 from c2cbot.workspace.service import Workspace
@@ -338,13 +339,16 @@ class Bot:
                 return
 
     async def _start_channels(self, background: bool) -> None:
+        """Channels' work of their own runs where this process holds its lock, so one
+        process on all machines does it (``work_alone``)."""
         for installed in self._installed:
             work = await installed.start()
             if work is not None and not background:
                 work.close()  # another worker process does it
             elif work is not None:
                 name = installed.spec.name
-                self._tasks.append(asyncio.create_task(work, name=name))
+                alone = work_alone(self.database, f"{name}-background", work, installed.start)
+                self._tasks.append(asyncio.create_task(alone, name=name))
 
     async def stop(self) -> None:
         await self.scheduling.stop()

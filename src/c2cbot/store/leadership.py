@@ -2,7 +2,8 @@
 
 Several bot processes may share one database; only the one holding this lock runs the
 scheduler's jobs. The operating system or PostgreSQL frees it when its holder dies, so
-no lease or heartbeat table is needed.
+no lease or heartbeat table is needed. Other work only one process may do (Telegram
+long polling) has a lock of its own, by ``purpose``.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ class Leadership:
     the operating system likewise releases when the process dies.
     """
 
-    def __init__(self, connection: AsyncConnection | None, lock_file: IO[bytes] | None) -> None:
-        self._connection, self._lock_file = connection, lock_file
+    def __init__(
+        self, connection: AsyncConnection | None, lock_file: IO[bytes] | None, key: int = 0
+    ) -> None:
+        self._connection, self._lock_file, self._key = connection, lock_file, key
 
     async def alive(self) -> bool:
         """Whether the lock is still held (a PostgreSQL connection can break)."""
@@ -54,27 +57,36 @@ class Leadership:
             self._lock_file.close()
         if self._connection is not None:
             with contextlib.suppress(Exception):
-                await self._connection.execute(select(func.pg_advisory_unlock(LEADER_KEY)))
+                await self._connection.execute(select(func.pg_advisory_unlock(self._key)))
             await _close(self._connection)
 
 
-LEADER_KEY = zlib.crc32(b"c2cbot.scheduler")
+SCHEDULER = "scheduler"
 
 
-async def lead(database: Database) -> Leadership | None:
-    """Become the one scheduler of this database, or None if another process is it."""
+def purpose_key(purpose: str) -> int:
+    """The advisory lock key of one kind of work."""
+    return zlib.crc32(f"c2cbot.{purpose}".encode())
+
+
+LEADER_KEY = purpose_key(SCHEDULER)
+
+
+async def lead(database: Database, purpose: str = SCHEDULER) -> Leadership | None:
+    """Become the one process of this database doing ``purpose`` (by default: running
+    the scheduler), or None if another process does it."""
     if database.is_sqlite:
-        return _lead_sqlite(database.url)
-    return await _lead_postgres(database.url)
+        return _lead_sqlite(database.url, purpose)
+    return await _lead_postgres(database.url, purpose_key(purpose))
 
 
-async def _lead_postgres(url: str) -> Leadership | None:
+async def _lead_postgres(url: str, key: int) -> Leadership | None:
     engine = create_async_engine(url, poolclass=NullPool)
     connection = await engine.connect()
     await connection.execution_options(isolation_level="AUTOCOMMIT")
-    won = await connection.scalar(select(func.pg_try_advisory_lock(LEADER_KEY)))
+    won = await connection.scalar(select(func.pg_try_advisory_lock(key)))
     if won:
-        return Leadership(connection, None)
+        return Leadership(connection, None, key)
     await _close(connection)
     return None
 
@@ -86,11 +98,11 @@ async def _close(connection: AsyncConnection) -> None:
     await engine.dispose()
 
 
-def _lead_sqlite(url: str) -> Leadership | None:
+def _lead_sqlite(url: str, purpose: str) -> Leadership | None:
     database = make_url(url).database
     if not database or database == ":memory:":
         return Leadership(None, None)
-    handle = Path(f"{database}.scheduler-lock").open("ab")  # noqa: SIM115 - held for life
+    handle = Path(f"{database}.{purpose}-lock").open("ab")  # noqa: SIM115 - held for life
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

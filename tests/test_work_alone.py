@@ -1,0 +1,114 @@
+"""Work only one process of a bot may do (Telegram polling) runs in exactly one of them.
+
+Two ``Database`` objects on one database stand for two processes (two workers, or two
+machines): the one holding the work's lock does it, the other stands by and takes over
+when the holder stops, or, on PostgreSQL, when the holder's lock connection breaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from c2cbot.store.database import Database
+from c2cbot.store.leadership import purpose_key
+from c2cbot.work_alone import Work, work_alone
+from tests.support.waiting import eventually
+
+PURPOSE = "test-polling"
+FAST = {"standby_every": 0.05, "watch_every": 0.05}
+
+
+class Poller:
+    """Work that counts how often it began and whether it runs now."""
+
+    def __init__(self) -> None:
+        self.began = 0
+        self.running = False
+
+    def work(self) -> Work:
+        return self._poll()
+
+    async def again(self) -> Work:
+        return self.work()
+
+    async def _poll(self) -> None:
+        self.began += 1
+        self.running = True
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.running = False
+
+
+@pytest.fixture
+async def second(database: Database) -> AsyncIterator[Database]:
+    other = Database(database.url)
+    yield other
+    await other.close()
+
+
+def alone(database: Database, poller: Poller) -> asyncio.Task[None]:
+    return asyncio.create_task(work_alone(database, PURPOSE, poller.work(), poller.again, **FAST))
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_one_process_does_the_work_and_another_takes_over_when_it_stops(
+    database: Database, second: Database
+) -> None:
+    first_poller, second_poller = Poller(), Poller()
+    first = alone(database, first_poller)
+    await eventually(lambda: first_poller.running, what="the first process polling")
+    standing_by = alone(second, second_poller)
+    await asyncio.sleep(0.3)  # several tries for the lock
+    assert not second_poller.running and second_poller.began == 0
+    await stop(first)
+    assert not first_poller.running
+    await eventually(lambda: second_poller.running, what="the second process taking over")
+    assert first_poller.began == second_poller.began == 1
+    await stop(standing_by)
+
+
+async def test_work_never_begun_is_closed_when_the_process_stops(
+    database: Database, second: Database
+) -> None:
+    holder = alone(database, Poller())
+    poller = Poller()
+    work = poller.work()
+    waiting = asyncio.create_task(work_alone(second, PURPOSE, work, poller.again, **FAST))
+    await asyncio.sleep(0.2)
+    await stop(waiting)
+    assert inspect.getcoroutinestate(work) == inspect.CORO_CLOSED and poller.began == 0
+    await stop(holder)
+
+
+async def test_a_holder_whose_lock_connection_broke_stops_and_another_takes_over(
+    database: Database, second: Database
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("SQLite's lock is a file lock of the process: it breaks only with it")
+    first_poller, second_poller = Poller(), Poller()
+    first = alone(database, first_poller)
+    await eventually(lambda: first_poller.running, what="the first process polling")
+    standing_by = alone(second, second_poller)
+    async with database.engine.connect() as connection:  # as a database restart would
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND objid::bigint = :key AND granted"
+            ),
+            {"key": purpose_key(PURPOSE)},
+        )
+        await connection.commit()
+    await eventually(lambda: second_poller.running, what="the second process taking over")
+    await eventually(lambda: not first_poller.running, what="the first process stopping")
+    await stop(first)
+    await stop(standing_by)
