@@ -134,6 +134,7 @@ class Bot:
             self.database,
             hold_meeting_digests=bool(settings.translate_url),
             on_enqueued=self.in_place.enqueued,
+            held=self.in_place.is_held,
         )
         self.engine = Engine(
             self.store,

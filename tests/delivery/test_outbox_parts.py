@@ -39,9 +39,7 @@ def test_each_sender_keeps_to_its_share_of_the_overall_rates_and_to_whole_chat_l
     assert SendShare(100).of(Rate(25.0, 5.0)).burst == 1.0  # always room for one message
 
 
-async def test_an_overall_bucket_follows_the_number_of_senders_and_a_chat_bucket_does_not() -> (
-    None
-):
+async def test_an_overall_bucket_follows_the_number_of_senders_and_a_chat_bucket_does_not() -> None:
     clock = FakeClock()
     share = SendShare(1)
     overall = TokenBucket(Rate(10.0, 1.0), clock, share)

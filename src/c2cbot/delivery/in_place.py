@@ -15,13 +15,17 @@ message; such a chat's replies go by the dispatcher, after it. Crashes: a taken 
 record it goes again through the API, as every abandoned send does (with SQLite it
 is still unsent); at least once, never lost. Rows not taken, or written after the
 callback stopped waiting, are the dispatcher's: releasing a hold wakes it.
+
+Other processes (PostgreSQL): their dispatchers know nothing of this process's holds, so
+the store writes a held chat's rows due a little later (``store.outbox.HELD_FOR``); rows
+the callback does not take are made due at once when it stops waiting (``due_now``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,6 +71,9 @@ class HeldOutbox(Protocol):
     ) -> None:
         """Taken messages went out in answers; ``more_waiting``: others wait behind them."""
 
+    async def due_now(self, chats: Sequence[Chat], now: datetime) -> None:
+        """Rows written for these chats' callbacks, not taken, go now."""
+
 
 @dataclass
 class Hold:
@@ -77,6 +84,7 @@ class Hold:
     taken: int = 0
     skipped: bool = False  # the dispatcher left rows of the chat for the callback
     shared: bool = False  # two callbacks of one chat wait: whose rows are whose is unknown
+    delayed: bool = False  # its rows were written due later (other processes send too)
 
 
 @dataclass(frozen=True)
@@ -135,8 +143,14 @@ class InPlaceReplies:
             holds.remove(hold)
             if not holds:
                 del self._holds[hold.chat]
-            if hold.skipped or hold.taken < hold.ours:
+            if hold.delayed and hold.taken < hold.ours:
+                self._due_now([hold.chat])
+            elif hold.skipped or hold.taken < hold.ours:
                 self._wake()
+
+    def is_held(self, channel: str, chat_id: str) -> bool:
+        """For the store: a callback waits to answer with this chat's rows."""
+        return (channel, chat_id) in self._holds
 
     def held_back(self, channel: str, chat_id: str) -> bool:
         """For the dispatcher: leave this chat's rows to the callback that waits for them,
@@ -150,18 +164,34 @@ class InPlaceReplies:
             return True
         return bool(holds)
 
-    def enqueued(self, counts: Mapping[Chat, int]) -> None:
-        """After a commit: rows written per chat. Rows of held chats wait for their callback;
-        any other row wakes the dispatcher."""
-        others = False
+    def enqueued(self, counts: Mapping[Chat, int], delayed: Collection[Chat] = ()) -> None:
+        """After a commit: rows written per chat, and the chats whose rows were written due
+        later. Rows of held chats wait for their callback; any other row wakes the
+        dispatcher, and is made due now if its callback stopped waiting meanwhile."""
+        others, late = False, []
         for chat, count in counts.items():
             holds = self._holds.get(chat)
             if holds:
                 holds[-1].ours += count
+                holds[-1].delayed |= chat in delayed
+            elif chat in delayed:
+                late.append(chat)
             else:
                 others = True
-        if others:
+        if late:
+            self._due_now(late)
+        elif others:
             self._wake()
+
+    def _due_now(self, chats: list[Chat]) -> None:
+        self._in_background(self._make_due(chats))
+
+    async def _make_due(self, chats: list[Chat]) -> None:
+        try:
+            await self._outbox.due_now(chats, self._clock())
+        except Exception:  # they go when their delay ends
+            log.exception("could not make %d chats' replies due now", len(chats))
+        self._wake()
 
     async def take(self, hold: Hold, fits: Fits) -> Taken | None:
         """The first rows of the held chat that fit one answer, marked as being sent;

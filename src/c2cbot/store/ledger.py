@@ -38,8 +38,12 @@ from c2cbot.store.ledger_planning import (
     SqlSchedules,
 )
 from c2cbot.store.ledger_turn import SqlAnswers, SqlInbox, SqlStates
-from c2cbot.store.outbox import outbox_row
+from c2cbot.store.outbox import HELD_FOR, outbox_row
 from c2cbot.store.per_message import sender_keys
+
+Chat = tuple[str, str]  # (channel, chat_id)
+Held = Callable[[str, str], bool]  # (channel, chat_id) → a callback waits to answer with its rows
+Enqueued = Callable[[Mapping[Chat, int], set[Chat]], None]
 
 
 class SqlStore:
@@ -50,12 +54,18 @@ class SqlStore:
         database: Database,
         *,
         hold_meeting_digests: bool = False,
-        on_enqueued: Callable[[Mapping[tuple[str, str], int]], None] | None = None,
+        on_enqueued: Enqueued | None = None,
+        held: Held | None = None,
     ) -> None:
         """``on_enqueued``: told, after each commit that wrote to the outbox, how many rows
-        per (channel, chat); without it the dispatcher is woken."""
+        per (channel, chat), and which chats' rows were written held; without it the
+        dispatcher is woken. ``held``: chats whose callback waits to answer with their
+        rows (``delivery.in_place``); on PostgreSQL those rows are written due only a
+        little later (``outbox.HELD_FOR``), so another process's dispatcher leaves them
+        to the callback."""
         self.database = database
         self._on_enqueued = on_enqueued
+        self._held = None if database.is_sqlite else held
         self.hold_meeting_digests = hold_meeting_digests  # a translator is configured
         # SQLite writes one transaction at a time; PostgreSQL overlaps a few batches.
         self.parallel_batches = 1 if database.is_sqlite else POSTGRES_PARALLEL_BATCHES
@@ -68,25 +78,28 @@ class SqlStore:
     async def transaction(self) -> AsyncIterator[SqlLedger]:
         async with self.database.transaction() as session:
             ledger = SqlLedger(
-                session, self.database.clock, hold_meeting_digests=self.hold_meeting_digests
+                session,
+                self.database.clock,
+                hold_meeting_digests=self.hold_meeting_digests,
+                held=self._held,
             )
             yield ledger
         if ledger.enqueued:
-            self._committed(ledger.outbox.enqueued_to)
+            self._committed(ledger.outbox.enqueued_to, ledger.outbox.held_to)
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[SqlBatch]:
         async with self.database.transaction() as session:
-            batch = SqlBatch(session, self.database.clock, self.hold_meeting_digests)
+            batch = SqlBatch(session, self.database.clock, self.hold_meeting_digests, self._held)
             yield batch
         if batch.enqueued:
-            self._committed(batch.enqueued_to)
+            self._committed(batch.enqueued_to, batch.held_to)
 
-    def _committed(self, enqueued: Mapping[tuple[str, str], int]) -> None:
+    def _committed(self, enqueued: Mapping[Chat, int], held_to: set[Chat]) -> None:
         if self._on_enqueued is None:
             self.database.notify_committed()
         else:
-            self._on_enqueued(enqueued)
+            self._on_enqueued(enqueued, held_to)
 
 
 POSTGRES_PARALLEL_BATCHES = 4
@@ -95,11 +108,14 @@ POSTGRES_PARALLEL_BATCHES = 4
 class SqlBatch:
     """One transaction for several inbound messages; each gets a SAVEPOINT and a ledger."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, hold_meeting_digests: bool) -> None:
+    def __init__(
+        self, session: AsyncSession, clock: Clock, hold_meeting_digests: bool, held: Held | None
+    ) -> None:
         self.session, self.clock = session, clock
-        self.hold_meeting_digests = hold_meeting_digests
+        self.hold_meeting_digests, self._held = hold_meeting_digests, held
         self.enqueued = 0
-        self.enqueued_to: Counter[tuple[str, str]] = Counter()
+        self.enqueued_to: Counter[Chat] = Counter()
+        self.held_to: set[Chat] = set()
 
     async def in_turn(self, senders: Sequence[tuple[str, str]]) -> None:
         """PostgreSQL: every sender's lock, in one order for all (no two batches wait for
@@ -113,22 +129,31 @@ class SqlBatch:
     async def each(self) -> AsyncIterator[SqlLedger]:
         async with self.session.begin_nested():
             ledger = SqlLedger(
-                self.session, self.clock, hold_meeting_digests=self.hold_meeting_digests
+                self.session,
+                self.clock,
+                hold_meeting_digests=self.hold_meeting_digests,
+                held=self._held,
             )
             yield ledger
         self.enqueued += ledger.enqueued
         self.enqueued_to.update(ledger.outbox.enqueued_to)
+        self.held_to |= ledger.outbox.held_to
 
 
 class SqlLedger:
     """One transaction's view of the store, one part per port; ``clock`` stamps what it writes."""
 
     def __init__(
-        self, session: AsyncSession, clock: Clock, *, hold_meeting_digests: bool = False
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        *,
+        hold_meeting_digests: bool = False,
+        held: Held | None = None,
     ) -> None:
         self._tx = Tx(session, clock)
         self._hold_meeting_digests = hold_meeting_digests
-        self.outbox = SqlOutboxWriter(self._tx)  # every turn writes to it
+        self.outbox = SqlOutboxWriter(self._tx, held)  # every turn writes to it
 
     @property
     def enqueued(self) -> int:
@@ -191,25 +216,37 @@ class SqlLedger:
 class SqlOutboxWriter(LedgerPart):
     """``flows.ports.Outbox``: messages this transaction writes; ``outbox.SqlOutbox`` sends them."""
 
-    def __init__(self, tx: Tx) -> None:
+    def __init__(self, tx: Tx, held: Held | None = None) -> None:
         super().__init__(tx)
+        self._held = held
         self.enqueued = 0
-        self.enqueued_to: Counter[tuple[str, str]] = Counter()  # rows per (channel, chat)
+        self.enqueued_to: Counter[Chat] = Counter()  # rows per (channel, chat)
+        self.held_to: set[Chat] = set()  # chats whose rows were written held
 
     async def enqueue_all(
         self, channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound]
     ) -> None:
         if not messages:
             return
-        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, self._clock())
+        now = due = self._clock()
+        if self._held is not None and self._held(channel, chat_id):
+            due += HELD_FOR
+            self.held_to.add((channel, chat_id))
+        rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, now, due)
         await self._core(per_message.INSERT_OUTBOX, rows if len(rows) > 1 else rows[0])
         self.enqueued += len(messages)
         self.enqueued_to[(channel, chat_id)] += len(messages)
 
 
 def _outbox_rows(
-    channel: str, chat_id: str, stakeholder_id: int | None, messages: list[Outbound], now: datetime
+    channel: str,
+    chat_id: str,
+    stakeholder_id: int | None,
+    messages: list[Outbound],
+    now: datetime,
+    due: datetime,
 ) -> list[dict[str, Any]]:
     return [
-        outbox_row(channel, chat_id, stakeholder_id, message.to_json(), now) for message in messages
+        outbox_row(channel, chat_id, stakeholder_id, message.to_json(), now, due=due)
+        for message in messages
     ]

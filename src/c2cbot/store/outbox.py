@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Table, bindparam, func, select, update
+from sqlalchemy import BigInteger, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c2cbot.store.claimants import Claimant, gone, hold_claimant, live
@@ -97,6 +97,12 @@ _FIRST_UNSENT = (
     .with_for_update()
 )
 
+#: How much later than written a reply is due while its chat's callback waits to answer
+#: with it (PostgreSQL): no other process's dispatcher claims it meanwhile. The callback
+#: takes it, or makes it due at once when it stops waiting (``due_now``); this delay
+#: only matters if that process dies first.
+HELD_FOR = timedelta(seconds=10)
+
 # A message left "sending" by a crashed instance goes back to the queue after this long.
 # Long, because a live instance may hold a message this long in a channel's rate limiter;
 # this process's own abandoned messages are recovered at start (recover_abandoned).
@@ -110,8 +116,9 @@ def outbox_row(
     payload: dict[str, Any],
     now: datetime,
     status: str = "pending",
+    due: datetime | None = None,
 ) -> dict[str, Any]:
-    """A row for the outbox, due at ``now`` by the bot's clock.
+    """A row for the outbox, due at ``now`` by the bot's clock (or ``due``, later).
 
     Every writer of the outbox builds its rows here: a row stamped by another clock
     would be due in the bot's past or future, sent early or never.
@@ -123,7 +130,7 @@ def outbox_row(
         "payload": payload,
         "status": status,
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": due or now,
         "created_at": now,
     }
 
@@ -348,6 +355,21 @@ class SqlOutbox:
             rows = (await connection.execute(_FIRST_UNSENT, parameters)).all()
             taken += choose(n, [Unsent(r.id, r.status, dict(r.payload)) for r in rows])
         return taken
+
+    async def due_now(self, chats: Sequence[tuple[str, str]], now: datetime) -> None:
+        """Replies written for callbacks that stopped waiting go now, by any dispatcher
+        (first attempts only: a retry keeps its backoff)."""
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    tuple_(OutboxMessage.channel, OutboxMessage.chat_id).in_(chats),
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.attempts == 0,
+                    OutboxMessage.next_attempt_at > now,
+                )
+                .values(next_attempt_at=now)
+            )
 
     async def answered_in_place(
         self, message_ids: list[int], now: datetime, *, more_waiting: bool
