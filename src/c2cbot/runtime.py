@@ -133,7 +133,7 @@ class Bot:
         self.store = SqlStore(
             self.database,
             hold_meeting_digests=bool(settings.translate_url),
-            on_enqueued=self.in_place.enqueued,
+            on_enqueued=self._enqueued,
             held=self.in_place.is_held,
         )
         self.engine = Engine(
@@ -200,6 +200,14 @@ class Bot:
 
     def runs(self, spec: ChannelSpec[Any, Any, Any]) -> bool:
         return any(installed.spec is spec for installed in self._installed)
+
+    def _enqueued(
+        self, counts: Mapping[tuple[str, str], int], delayed: set[tuple[str, str]]
+    ) -> None:
+        """After a commit that wrote replies: callbacks waiting for theirs take them, this
+        process's dispatcher is woken, and the others for chats of theirs."""
+        self.in_place.enqueued(counts, delayed)
+        self.outbox.wake_others([chat for chat in counts if chat not in delayed])
 
     def _sent(self, channel: str, chat_id: str) -> None:
         self.metrics.sent(channel)

@@ -8,6 +8,7 @@ app's overall rate. A process that dies leaves its chats to the others at their 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -92,6 +93,8 @@ async def test_two_processes_split_the_chats_between_them(
     chats = [{due.chat_id for due in batch} for batch in claimed]
     assert chats[0] and chats[1] and not chats[0] & chats[1]
     assert chats[0] | chats[1] == set(CHATS)  # every chat's first message, once
+    for outbox, theirs in zip(outboxes, chats, strict=True):  # Python's hash is the query's
+        assert all(outbox.part.owns("telegram", chat) for chat in theirs)
     assert all(due.payload["text"].endswith("#0") for batch in claimed for due in batch)
     again = [await outbox.claim_due(database.clock()) for outbox in outboxes]
     assert again == [[], []]  # each chat's second message waits for its first
@@ -126,3 +129,19 @@ async def test_a_process_whose_lock_was_lost_takes_a_new_one(
     assert await second.share_chats() == 2
     assert await first.share_chats() == 2
     assert {first.part.place, second.part.place} == {0, 1}
+
+
+async def test_replies_for_another_processs_chats_wake_it_at_once(
+    database: Database, outboxes: list[SqlOutbox]
+) -> None:
+    writer, sender = outboxes
+    woken = asyncio.Event()
+    await sender.listen(woken.set)
+    assert [await writer.share_chats(), await sender.share_chats()] == [2, 2]
+    own = next(("telegram", chat) for chat in CHATS if writer.part.owns("telegram", chat))
+    theirs = next(("telegram", chat) for chat in CHATS if sender.part.owns("telegram", chat))
+    writer.wake_others([own])
+    await asyncio.sleep(0.3)
+    assert not woken.is_set()  # the writer sends its own chats' replies itself
+    writer.wake_others([own, theirs])
+    await asyncio.wait_for(woken.wait(), 5)

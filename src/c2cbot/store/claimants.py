@@ -20,6 +20,7 @@ import logging
 import os
 import secrets
 import zlib
+from collections.abc import Callable
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -35,11 +36,27 @@ APPLICATION = "c2cbot outbox claimant"  # and the process id: the lock's connect
 TRIES = 5  # keys tried before giving up (each taken only by a live claimant or a check)
 
 
+#: Where a process that wrote replies for other processes' chats tells them to look.
+WAKE = "c2cbot_outbox"
+
+
 class Claimant:
-    """This process as a sender from the outbox, alive while its lock is held."""
+    """This process as a sender from the outbox, alive while its lock is held.
+
+    Its connection also listens for the others' wake-ups (``WAKE``), and sends its own.
+    """
 
     def __init__(self, key: int, connection: AsyncConnection) -> None:
         self.key, self._connection = key, connection
+
+    async def listen(self, heard: Callable[[], None]) -> None:
+        """Call ``heard`` whenever a process says it wrote replies to send."""
+        raw = await self._connection.get_raw_connection()
+        await raw.driver_connection.add_listener(WAKE, lambda *_: heard())  # type: ignore[union-attr]
+
+    async def wake_others(self) -> None:
+        """Every listening process (this one too) looks for due replies."""
+        await self._connection.execute(select(func.pg_notify(WAKE, "")))
 
     async def release(self) -> None:
         """Give up the lock (and the connection): this process sends nothing more."""

@@ -11,13 +11,16 @@ wrote them.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import BigInteger, Table, bindparam, func, select, tuple_, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from c2cbot.store.claimants import Claimant, gone, hold_claimant, live
@@ -50,9 +53,16 @@ _DUE = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
 )
-# A chat's place among the senders: PostgreSQL's hash of (channel, chat) made unsigned,
-# modulo how many there are. The same on every process and machine.
-_CHAT_HASH = func.hashtext(_outbox.c.channel + ":" + _outbox.c.chat_id).cast(BigInteger) + 2**31
+# A chat's place among the senders: the first 32 bits of the MD5 of "channel:chat",
+# modulo how many there are; the same on every process and machine, and in Python
+# (``chat_hash``), so a process knows which chats are another's.
+_CHAT_HASH = sql_cast(
+    sql_cast(
+        func.concat("x", func.substr(func.md5(_outbox.c.channel + ":" + _outbox.c.chat_id), 1, 8)),
+        BIT(32),
+    ),
+    BigInteger,
+)
 _DUE_IN_PART = _DUE.where(_CHAT_HASH % bindparam("senders") == bindparam("place"))
 _SENDING = (
     update(_outbox)
@@ -164,6 +174,15 @@ class Part:
         ranked = sorted(set(keys) | {mine})
         return cls(ranked.index(mine), len(ranked))
 
+    def owns(self, channel: str, chat_id: str) -> bool:
+        return self.senders == 1 or chat_hash(channel, chat_id) % self.senders == self.place
+
+
+def chat_hash(channel: str, chat_id: str) -> int:
+    """The chat's hash as the claim query computes it (``_CHAT_HASH``)."""
+    digest = hashlib.md5(f"{channel}:{chat_id}".encode(), usedforsecurity=False)
+    return int(digest.hexdigest()[:8], 16)
+
 
 @dataclass(frozen=True)
 class Due:
@@ -180,6 +199,9 @@ class SqlOutbox:
         self._claimant: Claimant | None = None
         self._claiming = asyncio.Lock()
         self.part = Part()
+        self._heard: Callable[[], None] | None = None
+        self._waking: asyncio.Task[None] | None = None
+        self._wake_again = False
 
     async def claimant(self) -> int | None:
         """This process's claimant key on PostgreSQL (taken at first use); None on SQLite,
@@ -189,7 +211,38 @@ class SqlOutbox:
         async with self._claiming:
             if self._claimant is None:
                 self._claimant = await hold_claimant(self.database.url)
+                if self._heard is not None:
+                    await self._claimant.listen(self._heard)
         return self._claimant.key
+
+    async def listen(self, heard: Callable[[], None]) -> None:
+        """PostgreSQL: call ``heard`` when another process wrote replies for chats of this
+        one's part (``wake_others``), so they go at once, not at the next idle look."""
+        if self.database.is_sqlite:
+            return
+        self._heard = heard
+        await self.claimant()
+        if self._claimant is not None:
+            await self._claimant.listen(heard)
+
+    def wake_others(self, chats: Collection[tuple[str, str]]) -> None:
+        """After a commit that wrote rows for ``chats``: if some are another process's,
+        tell every process to look (one notification at a time, the next covering all
+        asked for meanwhile)."""
+        if all(self.part.owns(*chat) for chat in chats):
+            return
+        self._wake_again = True
+        if self._waking is None or self._waking.done():
+            self._waking = asyncio.create_task(self._wake_while_asked(), name="outbox-waking")
+
+    async def _wake_while_asked(self) -> None:
+        while self._wake_again and self._claimant is not None:
+            self._wake_again = False
+            try:
+                await self._claimant.wake_others()
+            except Exception:  # they look by themselves within a second
+                log.warning("could not wake the other processes", exc_info=True)
+                return
 
     async def share_chats(self) -> int:
         """Take this process's part of the chats among the live senders; how many there are.
@@ -218,6 +271,9 @@ class SqlOutbox:
     async def close(self) -> None:
         """Give up the claimant lock: what this process still has "sending" may go again."""
         claimant, self._claimant = self._claimant, None
+        if self._waking is not None:
+            self._waking.cancel()
+            await asyncio.gather(self._waking, return_exceptions=True)
         if claimant is not None:
             await claimant.release()
 
@@ -370,6 +426,7 @@ class SqlOutbox:
                 )
                 .values(next_attempt_at=now)
             )
+        self.wake_others(chats)
 
     async def answered_in_place(
         self, message_ids: list[int], now: datetime, *, more_waiting: bool
