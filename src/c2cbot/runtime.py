@@ -213,6 +213,7 @@ class Bot:
         self.metrics.sent(channel)
         if channel == self.webchat.name:
             self.webchat.delivered(chat_id)
+            self.outbox.delivered_elsewhere(chat_id)
 
     async def _release_long_polls(self, _app: web.Application) -> None:
         self.webchat.wake_all()
@@ -312,10 +313,18 @@ class Bot:
             await self._serve_metrics(*metrics)
         await self._start_channels(background)  # after listening: a webhook may come at once
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
+        await self._hear_deliveries()
         if schedule:
             await self.scheduling.start()
         bound = self._runner.addresses[0]
         return f"http://{bound[0]}:{bound[1]}"
+
+    async def _hear_deliveries(self) -> None:
+        """PostgreSQL: browser chat replies other processes send wake this one's long polls."""
+        try:
+            await self.outbox.listen_for_deliveries(self.webchat.delivered)
+        except Exception:  # the database may be down at start: long polls look by themselves
+            log.exception("cannot hear other processes' browser chat replies")
 
     async def _serve_metrics(self, host: str, port: int) -> None:
         """The operator's listener; a port already taken costs the metrics, not the bot."""

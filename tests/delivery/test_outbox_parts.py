@@ -136,7 +136,7 @@ async def test_replies_for_another_processs_chats_wake_it_at_once(
 ) -> None:
     writer, sender = outboxes
     woken = asyncio.Event()
-    await sender.listen(woken.set)
+    await sender.listen_for_replies(woken.set)
     assert [await writer.share_chats(), await sender.share_chats()] == [2, 2]
     own = next(("telegram", chat) for chat in CHATS if writer.part.owns("telegram", chat))
     theirs = next(("telegram", chat) for chat in CHATS if sender.part.owns("telegram", chat))
@@ -145,3 +145,16 @@ async def test_replies_for_another_processs_chats_wake_it_at_once(
     assert not woken.is_set()  # the writer sends its own chats' replies itself
     writer.wake_others([own, theirs])
     await asyncio.wait_for(woken.wait(), 5)
+
+
+async def test_a_browser_chat_reply_sent_by_one_process_wakes_the_long_polls_of_all(
+    database: Database, outboxes: list[SqlOutbox]
+) -> None:
+    sender, holder = outboxes
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    await holder.listen_for_deliveries(heard.put_nowait)
+    assert [await sender.share_chats(), await holder.share_chats()] == [2, 2]
+    sender.delivered_elsewhere("browser-1")
+    sender.delivered_elsewhere("browser-2")
+    got = {await asyncio.wait_for(heard.get(), 5), await asyncio.wait_for(heard.get(), 5)}
+    assert got == {"browser-1", "browser-2"}

@@ -68,7 +68,7 @@ class Queue(Protocol):
     async def recover_abandoned(self, now: datetime) -> None: ...
     async def recover_from_gone(self) -> int: ...
     async def share_chats(self) -> int: ...
-    async def listen(self, heard: Callable[[], None]) -> None: ...
+    async def listen_for_replies(self, heard: Callable[[], None]) -> None: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -106,7 +106,7 @@ class Dispatcher:
         """Deliver forever; each message is its own task, so a slow chat holds up no other."""
         try:
             await self._queue.recover_abandoned(self._clock())
-            await self._queue.listen(self.wake)  # other processes' replies for this one
+            await self._queue.listen_for_replies(self.wake)  # other processes' for this one
             await self._share_chats()
         except Exception:  # the database may be down at start; leases recover the rest
             log.exception("could not recover messages abandoned by an earlier run")

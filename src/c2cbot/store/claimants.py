@@ -38,25 +38,37 @@ TRIES = 5  # keys tried before giving up (each taken only by a live claimant or 
 
 #: Where a process that wrote replies for other processes' chats tells them to look.
 WAKE = "c2cbot_outbox"
+#: Where a process that sent a browser chat's reply tells the one holding its long poll;
+#: the payload is the chat's id.
+DELIVERED = "c2cbot_delivered"
+
+_SIGNALS = text(
+    "SELECT count(pg_notify(s.name, s.payload))"
+    " FROM unnest(CAST(:names AS text[]), CAST(:payloads AS text[])) AS s(name, payload)"
+)
 
 
 class Claimant:
     """This process as a sender from the outbox, alive while its lock is held.
 
-    Its connection also listens for the others' wake-ups (``WAKE``), and sends its own.
+    Its connection also carries the processes' signals to each other (``WAKE``,
+    ``DELIVERED``): PostgreSQL's NOTIFY, heard by every process listening, this one too.
     """
 
     def __init__(self, key: int, connection: AsyncConnection) -> None:
         self.key, self._connection = key, connection
 
-    async def listen(self, heard: Callable[[], None]) -> None:
-        """Call ``heard`` whenever a process says it wrote replies to send."""
+    async def listen(self, signal: str, heard: Callable[[str], None]) -> None:
+        """Call ``heard`` with the payload of each ``signal`` any process gives."""
         raw = await self._connection.get_raw_connection()
-        await raw.driver_connection.add_listener(WAKE, lambda *_: heard())  # type: ignore[union-attr]
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.add_listener(signal, lambda *notified: heard(notified[-1]))
 
-    async def wake_others(self) -> None:
-        """Every listening process (this one too) looks for due replies."""
-        await self._connection.execute(select(func.pg_notify(WAKE, "")))
+    async def signal(self, signals: list[tuple[str, str]]) -> None:
+        """Give every (signal, payload) at once."""
+        names, payloads = [name for name, _ in signals], [payload for _, payload in signals]
+        await self._connection.execute(_SIGNALS, {"names": names, "payloads": payloads})
 
     async def release(self) -> None:
         """Give up the lock (and the connection): this process sends nothing more."""

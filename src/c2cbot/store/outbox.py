@@ -23,7 +23,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from c2cbot.store.claimants import Claimant, gone, hold_claimant, live
+from c2cbot.store.claimants import DELIVERED, WAKE, Claimant, gone, hold_claimant, live
 from c2cbot.store.database import Database
 from c2cbot.store.models import ChannelIdentity, GroupChat, OutboxMessage
 
@@ -199,9 +199,9 @@ class SqlOutbox:
         self._claimant: Claimant | None = None
         self._claiming = asyncio.Lock()
         self.part = Part()
-        self._heard: Callable[[], None] | None = None
-        self._waking: asyncio.Task[None] | None = None
-        self._wake_again = False
+        self._listeners: dict[str, Callable[[str], None]] = {}
+        self._signals: dict[tuple[str, str], None] = {}  # to give, in order, each once
+        self._signalling: asyncio.Task[None] | None = None
 
     async def claimant(self) -> int | None:
         """This process's claimant key on PostgreSQL (taken at first use); None on SQLite,
@@ -210,38 +210,57 @@ class SqlOutbox:
             return None
         async with self._claiming:
             if self._claimant is None:
-                self._claimant = await hold_claimant(self.database.url)
-                if self._heard is not None:
-                    await self._claimant.listen(self._heard)
+                claimant = await hold_claimant(self.database.url)
+                for signal, heard in self._listeners.items():
+                    await claimant.listen(signal, heard)
+                self._claimant = claimant
         return self._claimant.key
 
-    async def listen(self, heard: Callable[[], None]) -> None:
+    async def listen_for_replies(self, heard: Callable[[], None]) -> None:
         """PostgreSQL: call ``heard`` when another process wrote replies for chats of this
         one's part (``wake_others``), so they go at once, not at the next idle look."""
+        await self._listen(WAKE, lambda _payload: heard())
+
+    async def listen_for_deliveries(self, heard: Callable[[str], None]) -> None:
+        """PostgreSQL: call ``heard`` with each browser chat another process sent a reply to
+        (``delivered_elsewhere``), for the long polls this process holds."""
+        await self._listen(DELIVERED, heard)
+
+    async def _listen(self, signal: str, heard: Callable[[str], None]) -> None:
         if self.database.is_sqlite:
             return
-        self._heard = heard
-        await self.claimant()
-        if self._claimant is not None:
-            await self._claimant.listen(heard)
+        self._listeners[signal] = heard
+        async with self._claiming:
+            existing = self._claimant
+        if existing is None:
+            await self.claimant()  # listens to every signal as it is taken
+        else:
+            await existing.listen(signal, heard)
 
     def wake_others(self, chats: Collection[tuple[str, str]]) -> None:
         """After a commit that wrote rows for ``chats``: if some are another process's,
-        tell every process to look (one notification at a time, the next covering all
-        asked for meanwhile)."""
-        if all(self.part.owns(*chat) for chat in chats):
-            return
-        self._wake_again = True
-        if self._waking is None or self._waking.done():
-            self._waking = asyncio.create_task(self._wake_while_asked(), name="outbox-waking")
+        tell every process to look."""
+        if not all(self.part.owns(*chat) for chat in chats):
+            self._signal(WAKE, "")
 
-    async def _wake_while_asked(self) -> None:
-        while self._wake_again and self._claimant is not None:
-            self._wake_again = False
+    def delivered_elsewhere(self, chat_id: str) -> None:
+        """A browser chat's reply was sent: its long poll may be another process's."""
+        if self.part.senders > 1:
+            self._signal(DELIVERED, chat_id)
+
+    def _signal(self, signal: str, payload: str) -> None:
+        """One notification at a time, the next carrying all asked for meanwhile."""
+        self._signals[(signal, payload)] = None
+        if self._signalling is None or self._signalling.done():
+            self._signalling = asyncio.create_task(self._give_signals(), name="outbox-signals")
+
+    async def _give_signals(self) -> None:
+        while self._signals and self._claimant is not None:
+            signals, self._signals = list(self._signals), {}
             try:
-                await self._claimant.wake_others()
-            except Exception:  # they look by themselves within a second
-                log.warning("could not wake the other processes", exc_info=True)
+                await self._claimant.signal(signals)
+            except Exception:  # the others look by themselves, every second or so
+                log.warning("could not signal the other processes", exc_info=True)
                 return
 
     async def share_chats(self) -> int:
@@ -271,9 +290,9 @@ class SqlOutbox:
     async def close(self) -> None:
         """Give up the claimant lock: what this process still has "sending" may go again."""
         claimant, self._claimant = self._claimant, None
-        if self._waking is not None:
-            self._waking.cancel()
-            await asyncio.gather(self._waking, return_exceptions=True)
+        if self._signalling is not None:
+            self._signalling.cancel()
+            await asyncio.gather(self._signalling, return_exceptions=True)
         if claimant is not None:
             await claimant.release()
 

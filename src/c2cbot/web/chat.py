@@ -31,9 +31,10 @@ COOKIE = "c2c_chat"
 MAX_TEXT = 20_000
 MAX_WAIT = 25.0
 #: On PostgreSQL another process (``--workers``, another machine) may deliver a browser's
-#: reply, and only the delivering process's long polls are woken: the others look again
-#: this often (seconds). With SQLite this process alone delivers, so it never needs to.
-LOOK_AGAIN_SHARED = 1.0
+#: reply; it tells every process (``SqlOutbox.delivered_elsewhere``), and should that
+#: signal be lost (a broken connection), a waiting poll still looks again this often
+#: (seconds). With SQLite this process alone delivers, so it never needs to.
+LOOK_AGAIN_SHARED = 5.0
 
 
 def routes() -> list[web.RouteDef]:
