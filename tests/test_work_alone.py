@@ -80,7 +80,9 @@ async def test_one_process_does_the_work_and_another_takes_over_when_it_stops(
 async def test_work_never_begun_is_closed_when_the_process_stops(
     database: Database, second: Database
 ) -> None:
-    holder = alone(database, Poller())
+    holding = Poller()
+    holder = alone(database, holding)
+    await eventually(lambda: holding.running, what="the first process polling")
     poller = Poller()
     work = poller.work()
     waiting = asyncio.create_task(work_alone(second, PURPOSE, work, poller.again, **FAST))
@@ -104,6 +106,7 @@ async def test_a_holder_whose_lock_connection_broke_stops_and_another_takes_over
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks"
                 " WHERE locktype = 'advisory' AND objid::bigint = :key AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             {"key": purpose_key(PURPOSE)},
         )

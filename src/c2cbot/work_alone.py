@@ -51,6 +51,7 @@ async def work_alone(
                     await _while_held(leadership, begun, purpose, watch_every)
             finally:
                 await leadership.release()
+            await asyncio.sleep(standby_every)  # the lock was lost: another's turn first
     finally:
         for never_begun in pending:
             never_begun.close()

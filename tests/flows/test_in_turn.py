@@ -53,6 +53,7 @@ async def waiting_for_the_person(connection: AsyncConnection) -> int:
     query = text(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
         " AND classid::bigint = :senders"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     )
     return int((await connection.execute(query, {"senders": SENDERS})).scalar_one())
 

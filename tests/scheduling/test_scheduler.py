@@ -96,7 +96,8 @@ async def test_a_broken_lock_connection_hands_the_lead_over(
             await connection.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND objid = :key"
+                    "WHERE locktype = 'advisory' AND objid = :key AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
                 ),
                 {"key": LEADER_KEY},
             )
