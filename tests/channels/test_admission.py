@@ -43,8 +43,8 @@ def test_a_fast_engine_admits_far_more_than_ten_in_flight() -> None:
     clock = SetSeconds()
     fast = engine_finishing(clock, per_second=500, runs=2000, concurrency=20)
     admitted = admitted_while_piling_up(fast)
-    # 500 runs a second, 2 s of room: about a thousand runs may be ahead of the last one.
-    assert 900 <= admitted <= 1000
+    # 500 runs a second, 1 s of room: about five hundred runs may be ahead of the last one.
+    assert admitted == pytest.approx(500 * DEADLINE * ROOM, rel=0.05)
     assert fast.in_flight == admitted
 
 
@@ -52,8 +52,8 @@ def test_a_slower_engine_admits_fewer() -> None:
     clock = SetSeconds()
     slower = engine_finishing(clock, per_second=4, runs=50, concurrency=2)
     admitted = admitted_while_piling_up(slower)
-    # A quarter of a second per run: eight runs fill the 2 s of room.
-    assert admitted == 8
+    # A quarter of a second per run: the fifth has four ahead, which fill the 1 s of room.
+    assert admitted == 1 + 4 * DEADLINE * ROOM
 
 
 def test_an_engine_slower_than_the_deadline_admits_none() -> None:

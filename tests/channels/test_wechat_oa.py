@@ -56,6 +56,7 @@ from tests.flows.walker import (
     state_of,
 )
 from tests.support.clock import SetSeconds
+from tests.support.expected_wait import seen_runs, seen_slow
 from tests.support.outbox import enqueue as queue
 from tests.support.waiting import eventually
 
@@ -644,27 +645,6 @@ async def _running(channel: WeChatOfficialAccount, engines: int) -> bool:
     return channel.engines_running >= engines
 
 
-def seen_slow(seconds: float = 60.0) -> ExpectedWait:
-    """An estimate that has seen the engine take ``seconds`` for a run, on a clock that stands."""
-    clock = SetSeconds()
-    expected = ExpectedWait(clock)
-    started_at = expected.started()
-    clock.now += seconds
-    expected.finished(started_at)
-    return expected
-
-
-def seen_fast(runs: int = 100, seconds: float = 0.01) -> tuple[ExpectedWait, SetSeconds]:
-    """An estimate that has seen ``runs`` runs of ``seconds`` each, and its clock."""
-    clock = SetSeconds()
-    expected = ExpectedWait(clock)
-    for _ in range(runs):
-        started_at = expected.started()
-        clock.now += seconds
-        expected.finished(started_at)
-    return expected, clock
-
-
 async def test_an_engine_slower_than_the_deadline_gets_success_at_once_and_replies_by_api(
     bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
 ) -> None:
@@ -718,7 +698,7 @@ async def test_a_fast_engine_answers_more_than_ten_waiting_callbacks_in_place(
     bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
 ) -> None:
     """Fifteen callbacks wait at once, each answered passively: no fixed count sends them away."""
-    expected, seconds = seen_fast()
+    expected, seconds = seen_runs(100, 0.01)  # a hundred runs of 10 ms
     waiting = 15
     all_in = asyncio.Event()
 

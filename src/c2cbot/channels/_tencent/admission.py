@@ -10,8 +10,9 @@ engine finishes hundreds within the deadline, a slow database not even one.
 The estimate is the longer of two:
 
 - a run's own length: the recent runs' mean duration, and
-- the queue: the runs ahead and this one, each taking the recent engine-busy seconds
-  per finished run (the inverse of the engine's throughput while it had work).
+- the queue: the runs ahead of it, each taking the recent engine-busy seconds per
+  finished run (the inverse of the engine's throughput while it had work); its own
+  run ends about when they are through.
 
 Both come from sums that fade with time (``MEMORY``), so the estimate follows the
 load within seconds and, when nothing has finished for a while, fades towards "no
@@ -29,8 +30,9 @@ Seconds = Callable[[], float]
 
 #: Seconds over which the engine's past fades (its weight falls to 1/e).
 MEMORY = 3.0
-#: The share of its deadline a callback's expected wait may take: room for a wrong guess.
-ROOM = 0.5
+#: The share of its deadline a callback's expected wait may take: room for a guess four
+#: times too short (a loaded machine slows the engine within a second).
+ROOM = 0.25
 
 
 class ExpectedWait:
@@ -69,7 +71,7 @@ class ExpectedWait:
         self._advance()
         evidence = max(self._finished, 1.0)  # little evidence fades the estimate to nothing
         own = self._durations / evidence
-        queue = (self._in_flight + 1) * self._busy / evidence
+        queue = self._in_flight * self._busy / evidence
         return max(own, queue)
 
     def admits(self, deadline: float) -> bool:
