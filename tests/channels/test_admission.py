@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from c2cbot.channels._tencent.admission import MEMORY, ROOM, ExpectedWait
+from c2cbot.channels._tencent.admission import MEMORY, ROOM, SLACK, ExpectedWait
 from tests.support.clock import SetSeconds
 
 DEADLINE = 4.0  # the Official Account's default reply deadline
@@ -24,10 +24,14 @@ def engine_finishing(clock: SetSeconds, per_second: float, runs: int, concurrenc
     return expected
 
 
+def admits(expected: ExpectedWait, deadline: float) -> bool:
+    return expected.worth_waiting(deadline) > 0
+
+
 def admitted_while_piling_up(expected: ExpectedWait, limit: int = 10_000) -> int:
     """Callbacks arriving at once, each starting its run: how many may wait for theirs."""
     admitted = 0
-    while admitted < limit and expected.admits(DEADLINE):
+    while admitted < limit and admits(expected, DEADLINE):
         expected.started()
         admitted += 1
     return admitted
@@ -36,7 +40,7 @@ def admitted_while_piling_up(expected: ExpectedWait, limit: int = 10_000) -> int
 def test_with_no_evidence_a_callback_waits() -> None:
     expected = ExpectedWait(SetSeconds())
     assert expected.of_next() == 0.0
-    assert expected.admits(DEADLINE)
+    assert admits(expected, DEADLINE)
 
 
 def test_a_fast_engine_admits_far_more_than_ten_in_flight() -> None:
@@ -72,15 +76,15 @@ def test_an_engine_that_stalls_stops_admitting_before_anything_finishes() -> Non
     clock = SetSeconds()
     stalled = ExpectedWait(clock)
     stalled.started()
-    assert stalled.admits(DEADLINE)
+    assert admits(stalled, DEADLINE)
     clock.now += DEADLINE
-    assert not stalled.admits(DEADLINE)
+    assert not admits(stalled, DEADLINE)
 
 
 def test_the_estimate_follows_the_engine_when_it_recovers() -> None:
     clock = SetSeconds()
     expected = engine_finishing(clock, per_second=0.2, runs=5, concurrency=1)
-    assert not expected.admits(DEADLINE)
+    assert not admits(expected, DEADLINE)
     for _ in range(1000):  # then quick runs again, one at a time, for ten seconds
         started_at = expected.started()
         clock.now += 0.01
@@ -93,9 +97,9 @@ def test_a_quiet_spell_fades_old_slowness_back_to_waiting() -> None:
     """With nothing finishing, old evidence fades: a callback waits again, as by default."""
     clock = SetSeconds()
     expected = engine_finishing(clock, per_second=0.2, runs=5, concurrency=1)
-    assert not expected.admits(DEADLINE)
+    assert not admits(expected, DEADLINE)
     clock.now += 5 * MEMORY
-    assert expected.admits(DEADLINE)
+    assert admits(expected, DEADLINE)
 
 
 def test_the_room_left_is_a_share_of_the_deadline() -> None:
@@ -106,8 +110,8 @@ def test_the_room_left_is_a_share_of_the_deadline() -> None:
         clock.now += DEADLINE * ROOM
         expected.finished(started_at)
     assert expected.of_next() == pytest.approx(DEADLINE * ROOM)
-    assert not expected.admits(DEADLINE * 0.99)
-    assert expected.admits(DEADLINE * 1.01)
+    assert not admits(expected, DEADLINE * 0.99)
+    assert admits(expected, DEADLINE * 1.01)
 
 
 def test_a_clock_that_steps_back_changes_nothing() -> None:
@@ -121,3 +125,12 @@ def test_a_clock_that_steps_back_changes_nothing() -> None:
 def test_memory_must_be_positive() -> None:
     with pytest.raises(ValueError):
         ExpectedWait(SetSeconds(), memory=0)
+
+
+def test_an_admitted_callback_waits_twice_the_longest_wait_it_admits_not_the_deadline() -> None:
+    """If the engine slows down after the guess, the callback gives up before the deadline."""
+    clock = SetSeconds()
+    expected = engine_finishing(clock, per_second=500, runs=500, concurrency=5)
+    assert expected.worth_waiting(DEADLINE) == DEADLINE * ROOM * SLACK < DEADLINE
+    slow = engine_finishing(SetSeconds(), per_second=0.2, runs=5, concurrency=1)
+    assert slow.worth_waiting(DEADLINE) == 0.0

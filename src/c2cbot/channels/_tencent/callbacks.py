@@ -93,13 +93,14 @@ class CallbackRunner:
         """Engine runs not finished yet: how far behind the engine is."""
         return len(self._tasks)
 
-    def admits(self, deadline: float) -> bool:
-        """Whether a run started now is expected to end well within ``deadline`` seconds.
+    def worth_waiting(self, deadline: float) -> float:
+        """Seconds a callback should wait for a run started now; 0 to confirm at once.
 
-        If not, the callback should confirm at once instead of holding the platform's
-        request until the deadline for an answer that will not come in time.
+        Not the whole ``deadline`` when the run is expected to end well within it, and
+        nothing when it is not: then holding the platform's request would only delay an
+        answer that will not come in time (``admission``).
         """
-        return self._expected.admits(deadline)
+        return self._expected.worth_waiting(deadline)
 
     def start(self, inbound: Inbound) -> asyncio.Task[object]:
         """The engine in a task of its own that outlives the callback that started it."""

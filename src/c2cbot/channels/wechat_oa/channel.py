@@ -229,16 +229,17 @@ class WeChatOfficialAccount:
         """
         if self._runner.running(inbound):
             return None  # WeChat's retry while the first delivery is still being handled
-        if not self._runner.admits(self._deadline):
+        wait = self._runner.worth_waiting(self._deadline)
+        if not wait:
             await self._keep(inbound, self._runner.start(inbound), patience)
             return None  # the dispatcher sends the replies when the engine is done
-        return await self._answer_in_place(inbound, patience)
+        return await self._answer_in_place(inbound, patience, wait)
 
-    async def _answer_in_place(self, inbound: Inbound, patience: float) -> str | None:
+    async def _answer_in_place(self, inbound: Inbound, patience: float, wait: float) -> str | None:
         """Run the engine holding the chat; answer with its first replies if it commits in time."""
         with self._in_place.holding(NAME, inbound.chat_id) as hold:
             task = self._runner.start(inbound)
-            await asyncio.wait({task}, timeout=self._deadline)
+            await asyncio.wait({task}, timeout=wait)
             if task.done():  # else past the deadline, or the server is stopping
                 if task.cancelled() or task.exception() is not None:
                     raise EngineFailed(inbound.dedupe_key)

@@ -144,8 +144,8 @@ class WeComApp:
             return web.Response(status=refused.status)
         if inbound is None:
             return web.Response()
-        waits = self._runner.admits(self._options.answer_within)
-        return await self._answer(inbound, self._runner.start(inbound), started, waits)
+        wait = self._runner.worth_waiting(self._options.answer_within)
+        return await self._answer(inbound, self._runner.start(inbound), started, wait)
 
     async def _read(self, request: web.Request) -> Inbound | None:
         """Size, time, outer XML, signature, decryption, inner XML — in that order."""
@@ -187,15 +187,15 @@ class WeComApp:
         return not opening or last is None or now - last >= self._options.greet_after
 
     async def _answer(
-        self, inbound: Inbound, task: asyncio.Task[object], started: float, waits: bool
+        self, inbound: Inbound, task: asyncio.Task[object], started: float, wait: float
     ) -> web.Response:
         """Wait briefly so a failure can ask WeCom to retry; else confirm with an empty 200.
 
-        Unless the run is not expected to end within the wait (``waits`` is false): then
-        waiting would only bring the answer closer to WeCom's five seconds.
+        Not at all (``wait`` is 0) if the run is not expected to end within
+        ``answer_within``: waiting would only bring the answer closer to WeCom's five seconds.
         """
-        if waits:
-            await asyncio.wait({task}, timeout=self._options.answer_within)
+        if wait:
+            await asyncio.wait({task}, timeout=wait)
         if task.done() and not task.cancelled() and task.exception() is not None:
             return web.Response(status=500)
         try:
