@@ -10,7 +10,9 @@ from tests.support.clock import SetSeconds
 DEADLINE = 4.0  # the Official Account's default reply deadline
 
 
-def engine_finishing(clock: SetSeconds, per_second: float, runs: int, concurrency: int) -> ExpectedWait:
+def engine_finishing(
+    clock: SetSeconds, per_second: float, runs: int, concurrency: int
+) -> ExpectedWait:
     """An estimate after ``runs`` runs, ``concurrency`` at a time, ``per_second`` finishing."""
     expected = ExpectedWait(clock)
     in_flight = [expected.started() for _ in range(concurrency)]
