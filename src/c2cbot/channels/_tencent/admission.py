@@ -14,10 +14,10 @@ The estimate is the longer of two:
   finished run (the inverse of the engine's throughput while it had work); its own
   run ends about when they are through.
 
-A callback admitted gives its run at most twice the longest wait it admits (half the
-deadline with the defaults), not the whole deadline: if the engine slowed down that
-much since, the guess was wrong, and waiting on would only bring its answer closer to
-the platform's five seconds.
+A callback admitted gives its run twice the wait expected, but at least the longest
+wait admitted (a quarter of the deadline), not the whole deadline: if the engine
+slowed down that much since, the guess was wrong, and waiting on would only bring its
+answer closer to the platform's five seconds.
 
 Both come from sums that fade with time (``MEMORY``), so the estimate follows the
 load within seconds and, when nothing has finished for a while, fades towards "no
@@ -38,7 +38,7 @@ MEMORY = 3.0
 #: The share of its deadline a callback's expected wait may take: room for a guess four
 #: times too short (a loaded machine slows the engine within a second).
 ROOM = 0.25
-#: How many times the longest admitted wait an admitted callback waits at most.
+#: How many times its expected wait an admitted callback waits at most (at least ``ROOM``).
 SLACK = 2.0
 
 
@@ -83,9 +83,10 @@ class ExpectedWait:
 
     def worth_waiting(self, deadline: float) -> float:
         """Seconds worth waiting for a run started now, ``deadline`` at most; 0: answer at once."""
-        if self.of_next() > deadline * ROOM:
+        expected, admitted = self.of_next(), deadline * ROOM
+        if expected > admitted:
             return 0.0
-        return min(deadline, deadline * ROOM * SLACK)
+        return min(deadline, max(admitted, expected * SLACK))
 
     def _advance(self) -> None:
         """Fade the sums to now, adding the busy seconds since the last event."""
