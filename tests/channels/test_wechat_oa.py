@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from c2cbot.channels._tencent.admission import ExpectedWait
 from c2cbot.channels._tencent.callbacks import Refused
 from c2cbot.channels.base import DeliveryError, TokenFetch, TokenVault, split_bytes
 from c2cbot.channels.wechat_oa.channel import WeChatOfficialAccount
@@ -54,6 +55,8 @@ from tests.flows.walker import (
     sentence,
     state_of,
 )
+from tests.support.clock import SetSeconds
+from tests.support.expected_wait import seen_runs, seen_slow
 from tests.support.outbox import enqueue as queue
 from tests.support.waiting import eventually
 
@@ -609,18 +612,20 @@ async def test_a_slow_engine_gets_success_in_time_and_replies_go_once_by_api(
 async def test_when_the_engine_is_behind_a_callback_answers_at_once(
     bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
 ) -> None:
-    """With ``max_waiting`` engine runs in flight, a new callback does not wait for its own."""
+    """A run in flight for seconds, none finished: a new callback does not wait for its own."""
     gate = asyncio.Event()
+    seconds = SetSeconds()
 
     async def behind(inbound: Inbound) -> bool:
         if inbound.chat_id == "o_first":
             await gate.wait()
         return await bot.engine.handle(inbound)
 
-    served = await make_oa(behind, max_waiting=1, reply_deadline=4.0)
+    served = await make_oa(behind, reply_deadline=4.0, expected_wait=ExpectedWait(seconds))
     first, second = served.user("o_first"), served.user("o_second", sealed=True)
     waiting = asyncio.create_task(first.follow(invite))
     await eventually(lambda: _running(served.channel, 1), within=5, what="a running callback")
+    seconds.now += 4.0  # the first run has kept the engine busy that long
     reply = await second.follow(invite)
     assert reply.body == "success" and not waiting.done()
     gate.set()
@@ -638,6 +643,84 @@ async def test_when_the_engine_is_behind_a_callback_answers_at_once(
 
 async def _running(channel: WeChatOfficialAccount, engines: int) -> bool:
     return channel.engines_running >= engines
+
+
+async def test_an_engine_slower_than_the_deadline_gets_success_at_once_and_replies_by_api(
+    bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
+) -> None:
+    """An overload that cannot be answered in place: confirmed at once, nothing lost or doubled.
+
+    The reply deadline is far longer than the test may take, and every engine run waits
+    for a gate the test opens only after all callbacks are answered: a callback that
+    waited for its run could not be answered in time. The engine was seen taking twice
+    that deadline for a run.
+    """
+    deadline = 600.0
+    gate = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(inbound: Inbound) -> bool:
+        await gate.wait()
+        handled.append(inbound.dedupe_key)
+        return await bot.engine.handle(inbound)
+
+    slower = seen_slow(2 * deadline)
+    served = await make_oa(slow, reply_deadline=deadline, expected_wait=slower, journal=bot.journal)
+    users = [served.user(f"o_overload_{n:02d}") for n in range(12)]
+    follows = [u.xml("event", None, Event="subscribe", EventKey=f"qrscene_{invite}") for u in users]
+    answering = [asyncio.create_task(u.post(x)) for u, x in zip(users, follows, strict=True)]
+    retrying = [asyncio.create_task(u.post(x)) for u, x in zip(users, follows, strict=True)]
+    everything = [*answering, *retrying]
+    try:
+        await eventually(lambda: all(t.done() for t in everything), within=20, what="answers")
+        assert served.channel.engines_running == len(users)
+        assert [t.result().body for t in everything] == ["success"] * len(everything)
+        assert await count(bot, JournalEntry) == len(users)  # kept until the engine has them
+    finally:
+        gate.set()
+    await served.channel.idle()
+    await bot.journal.idle()
+    await drain(
+        Dispatcher(bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back)
+    )
+    assert sorted(handled) == sorted(set(handled)) and len(handled) == len(users)
+    assert await count(bot, InboundMessage) == len(users)
+    assert await count(bot, JournalEntry) == 0
+    question = says(bot, ZH, "Which language would you like me to use?")
+    for user in users:
+        assert {r.kind for r in user.received} == {"custom"}
+        assert sum(question in r.text for r in user.received) == 1
+    sent = await count(bot, OutboxMessage, OutboxMessage.status == "sent")
+    assert sent == await count(bot, OutboxMessage) == len(fake.calls("message/custom/send"))
+
+
+async def test_a_fast_engine_answers_more_than_ten_waiting_callbacks_in_place(
+    bot: Bot, make_oa: MakeOA, fake: FakeWeChat, invite: str
+) -> None:
+    """Fifteen callbacks wait at once, each answered passively: no fixed count sends them away."""
+    expected, seconds = seen_runs(100, 0.01)  # a hundred runs of 10 ms
+    waiting = 15
+    all_in = asyncio.Event()
+
+    async def fast(inbound: Inbound) -> bool:
+        await all_in.wait()  # each run starts once all fifteen callbacks wait
+        seconds.now += 0.01
+        return await bot.engine.handle(inbound)
+
+    served = await make_oa(fast, reply_deadline=4.0, expected_wait=expected)
+    users = [served.user(f"o_fast_{n:02d}") for n in range(waiting)]
+    following = [asyncio.create_task(u.follow(invite)) for u in users]
+    try:
+        await eventually(lambda: _running(served.channel, waiting), within=10, what="all in")
+    finally:
+        all_in.set()
+    replies = await asyncio.gather(*following)
+    assert all(r.text is not None for r in replies)
+    assert all([r.kind for r in u.received] == ["passive"] for u in users)
+    assert says(bot, ZH, "Which language would you like me to use?") in users[0].last
+    await served.channel.idle()
+    assert fake.calls("message/custom/send") == []
+    assert await count(bot, InboundMessage) == waiting
 
 
 async def test_replies_committed_after_the_deadline_go_by_the_api_once(
@@ -673,7 +756,7 @@ async def test_a_message_confirmed_before_the_engine_stored_it_is_journalled_unt
         await gate.wait()
         return await bot.engine.handle(inbound)
 
-    served = await make_oa(behind, max_waiting=0, journal=bot.journal)
+    served = await make_oa(behind, expected_wait=seen_slow(), journal=bot.journal)
     reply = await served.user("o_kept", sealed=True).follow(invite)
     assert reply.body == "success"
     assert [i.external_id for i in await SqlJournal(bot.database).unhandled()] == ["o_kept"]
@@ -691,7 +774,7 @@ async def test_messages_a_crash_left_confirmed_but_unhandled_are_handled_at_the_
         await asyncio.sleep(0.2)  # the callback has confirmed; then the process "dies"
         raise RuntimeError("killed")
 
-    served = await make_oa(crashing, max_waiting=0, journal=bot.journal)
+    served = await make_oa(crashing, expected_wait=seen_slow(), journal=bot.journal)
     first, second = served.user("o_lost_1"), served.user("o_lost_2", sealed=True)
     assert (await first.follow(invite)).body == "success"
     assert (await second.say("你好")).body == "success"

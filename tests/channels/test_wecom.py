@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wechatpy.enterprise.crypto import PrpCrypto
 
+from c2cbot.channels._tencent.admission import ExpectedWait
 from c2cbot.channels._tencent.api import scrub
 from c2cbot.channels._tencent.callbacks import read_xml
 from c2cbot.channels._tencent.crypto import signature
@@ -68,7 +69,10 @@ from tests.flows.walker import (
     sentence,
     state_of,
 )
+from tests.support.clock import SetSeconds
+from tests.support.expected_wait import seen_slow
 from tests.support.outbox import enqueue as queue
+from tests.support.waiting import eventually
 
 # Fast limits for conversations, and a fake that measures the same limits.
 FAST_LIMITS = WeComLimits(member=(Rate(100.0, 20.0),), group=(Rate(100.0, 20.0),))
@@ -453,7 +457,9 @@ async def test_the_callback_is_answered_before_a_slow_engine_finishes(
         await asyncio.sleep(0.6)
         finished.append(inbound.text)
 
-    app = await make_app(fake, slow, options=WeComOptions(answer_within=0.05))
+    # On a clock that stands, the estimate sees no engine time pass: each callback waits.
+    waits = ExpectedWait(SetSeconds())
+    app = await make_app(fake, slow, options=WeComOptions(answer_within=0.1), expected_wait=waits)
     member = fake.member("zhangwei")
     started = time.monotonic()
     assert await member.send_text("慢") == 200
@@ -482,6 +488,44 @@ async def test_a_message_confirmed_before_the_engine_stored_it_is_journalled_unt
     await app.settle()
     await bot.journal.idle()
     assert await journal.unhandled() == []
+
+
+async def test_an_engine_slower_than_the_wait_is_confirmed_at_once_and_handled_once(
+    bot: Bot, fake: FakeWeCom, make_app: MakeApp
+) -> None:
+    """The callback would wait far longer than the test may take, but the engine was seen
+    taking twice as long as that: confirmed at once, journalled, handled once."""
+    gate = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(inbound: Inbound) -> bool:
+        await gate.wait()
+        handled.append(inbound.dedupe_key)
+        return await bot.engine.handle(inbound)
+
+    options = WeComOptions(answer_within=600.0)
+    slower = seen_slow(2 * options.answer_within)
+    app = await make_app(fake, slow, options=options, journal=bot.journal, expected_wait=slower)
+    members = [fake.member(f"member{n}") for n in range(12)]
+    sending = [asyncio.create_task(m.send_text("你好")) for m in members]
+    try:
+        await eventually(lambda: all(s.done() for s in sending), within=20, what="answers")
+        retries = await asyncio.gather(*(m.retry_last() for m in members))
+        assert [s.result() for s in sending] == list(retries) == [200] * len(members)
+        assert len(await SqlJournal(bot.database).unhandled()) == len(members)
+    finally:
+        gate.set()
+    await app.settle()
+    await bot.journal.idle()
+    assert len(set(handled)) == len(members)  # each retry reaches the engine's dedupe only
+    assert await count_inbound(bot) == len(members)
+    assert await SqlJournal(bot.database).unhandled() == []
+
+
+async def count_inbound(bot: Bot) -> int:
+    async with bot.database.sessions() as session:
+        query = select(func.count()).select_from(InboundMessage)
+        return int((await session.execute(query)).scalar_one())
 
 
 async def test_an_engine_failure_asks_wecom_to_retry(

@@ -13,3 +13,13 @@ class SetClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+class SetSeconds:
+    """Monotonic seconds (durations, not dates) that move only when the test moves them."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

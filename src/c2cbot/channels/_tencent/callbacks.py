@@ -4,17 +4,20 @@ WeChat and WeCom wait five seconds for a callback's answer and then send the mes
 again. So the engine runs in a task of its own that no request can cancel (a dropped
 connection must not roll back a transaction), the callback waits for it as long as it
 can afford, and a message confirmed before the engine stored it is kept in the inbound
-journal first, since neither platform sends a confirmed message again.
+journal first, since neither platform sends a confirmed message again. Whether a
+callback waits at all depends on how long its run is expected to take (``admission``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from c2cbot.channels._tencent.admission import ExpectedWait
 from c2cbot.channels._tencent.xml import MAX_BODY, UnsafeXml, read_message
 from c2cbot.channels.base import InboundJournal
 from c2cbot.flows.messages import Inbound
@@ -70,9 +73,14 @@ class CallbackRunner:
     """The engine runs of one channel's callbacks, each in a task of its own."""
 
     def __init__(
-        self, platform: str, on_inbound: InboundHandler, journal: InboundJournal | None
+        self,
+        platform: str,
+        on_inbound: InboundHandler,
+        journal: InboundJournal | None,
+        expected_wait: ExpectedWait | None = None,
     ) -> None:
         self._platform, self._on_inbound, self._journal = platform, on_inbound, journal
+        self._expected = expected_wait or ExpectedWait(time.monotonic)
         self._running: dict[str, asyncio.Task[object]] = {}
         self._tasks: set[asyncio.Task[object]] = set()
 
@@ -85,20 +93,31 @@ class CallbackRunner:
         """Engine runs not finished yet: how far behind the engine is."""
         return len(self._tasks)
 
+    def worth_waiting(self, deadline: float) -> float:
+        """Seconds a callback should wait for a run started now; 0 to confirm at once.
+
+        Not the whole ``deadline`` when the run is expected to end well within it, and
+        nothing when it is not: then holding the platform's request would only delay an
+        answer that will not come in time (``admission``).
+        """
+        return self._expected.worth_waiting(deadline)
+
     def start(self, inbound: Inbound) -> asyncio.Task[object]:
         """The engine in a task of its own that outlives the callback that started it."""
         key = inbound.dedupe_key
         task = asyncio.create_task(self._on_inbound_of(inbound), name=f"{self._platform} {key}")
         self._running[key] = task
         self._tasks.add(task)
-        task.add_done_callback(lambda done: self._finished(key, done))
+        started_at = self._expected.started()
+        task.add_done_callback(lambda done: self._finished(key, done, started_at))
         return task
 
     async def _on_inbound_of(self, inbound: Inbound) -> object:
         return await self._on_inbound(inbound)
 
-    def _finished(self, key: str, task: asyncio.Task[object]) -> None:
+    def _finished(self, key: str, task: asyncio.Task[object], started_at: float) -> None:
         self._tasks.discard(task)
+        self._expected.finished(started_at)
         if self._running.get(key) is task:
             del self._running[key]
         if not task.cancelled() and task.exception() is not None:

@@ -6,7 +6,11 @@ its chat meanwhile; once the engine has committed, the callback takes the replie
 fit one answer from the outbox (``delivery.in_place``) and returns them as the passive
 reply (the only way to answer that needs no API permission and no access token). If
 the engine is not done in time, the callback answers "success" and the dispatcher
-sends everything through the customer-service API (``sending``).
+sends everything through the customer-service API (``sending``). A callback waits at
+all only if its engine run is expected to end well within the deadline, given the runs
+ahead of it and how fast the engine has been finishing runs (``_tencent.admission``);
+otherwise it journals the message and answers "success" at once, so an overload the
+engine cannot answer in place still gets its answers within WeChat's five seconds.
 The engine's transaction is never cancelled: it runs on in its own task
 (``_tencent.callbacks``), and WeChat's retries meanwhile get "success" without running
 it again.
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from c2cbot.channels._tencent.admission import ExpectedWait
 from c2cbot.channels._tencent.api import Account, TencentApi, Timing
 from c2cbot.channels._tencent.callbacks import (
     CALLBACK_PATIENCE,
@@ -52,9 +57,6 @@ log = logging.getLogger(__name__)
 MAX_SKEW = 300.0  # seconds a callback's timestamp may differ from our clock
 SUCCESS = "success"  # tells WeChat "received, no passive reply"
 REQUEST_TIMEOUT = 10.0
-# Engine runs in flight at which a new callback no longer waits for its own (the engine is
-# behind: the wait would be long); it answers "success" and the dispatcher sends by API.
-MAX_WAITING = 10
 
 InboundHandler = Callable[[Inbound], Awaitable[object]]
 
@@ -97,19 +99,19 @@ class WeChatOfficialAccount:
         template_id: str | None = None,
         journal: InboundJournal | None = None,
         reply_deadline: float = 4.0,
-        max_waiting: int = MAX_WAITING,
         clock: Clock = system_clock,
         replays: ReplayGuard | None = None,
+        expected_wait: ExpectedWait | None = None,
     ) -> None:
         self._token, self._texts, self._in_place = token, texts, in_place
         self._replays = replays
-        self._deadline, self._max_waiting, self._clock = reply_deadline, max_waiting, clock
+        self._deadline, self._clock = reply_deadline, clock
         self._sealer = Envelope(token, aes_key, app_id, "WeChat") if aes_key else None
         account = _account(api_url, app_id, app_secret)
         timing = Timing(REQUEST_TIMEOUT)
         self._api = TencentApi(account, vault, token_refused, SYSTEM_CLOCK.now, timing)
         self._sending = CustomerService(self._api, template_id)
-        self._runner = CallbackRunner("WeChat", on_inbound, journal)
+        self._runner = CallbackRunner("WeChat", on_inbound, journal, expected_wait)
 
     @property
     def engines_running(self) -> int:
@@ -222,21 +224,22 @@ class WeChatOfficialAccount:
     async def _answer(self, inbound: Inbound, patience: float) -> str | None:
         """The passive reply's text, if the engine committed it within the deadline.
 
-        When the engine is behind (``max_waiting`` runs in flight), waiting would only
-        hold WeChat's request until the deadline: answer at once instead.
+        When the engine is not expected to finish this run well within the deadline,
+        waiting would only hold WeChat's request until then: answer at once instead.
         """
         if self._runner.running(inbound):
             return None  # WeChat's retry while the first delivery is still being handled
-        if self._runner.in_flight >= self._max_waiting:
+        wait = self._runner.worth_waiting(self._deadline)
+        if not wait:
             await self._keep(inbound, self._runner.start(inbound), patience)
             return None  # the dispatcher sends the replies when the engine is done
-        return await self._answer_in_place(inbound, patience)
+        return await self._answer_in_place(inbound, patience, wait)
 
-    async def _answer_in_place(self, inbound: Inbound, patience: float) -> str | None:
+    async def _answer_in_place(self, inbound: Inbound, patience: float, wait: float) -> str | None:
         """Run the engine holding the chat; answer with its first replies if it commits in time."""
         with self._in_place.holding(NAME, inbound.chat_id) as hold:
             task = self._runner.start(inbound)
-            await asyncio.wait({task}, timeout=self._deadline)
+            await asyncio.wait({task}, timeout=wait)
             if task.done():  # else past the deadline, or the server is stopping
                 if task.cancelled() or task.exception() is not None:
                     raise EngineFailed(inbound.dedupe_key)

@@ -2,8 +2,9 @@
 
 Replies never ride on the callback. WeCom retries a callback it has no answer to after
 five seconds, so the engine runs in a task of its own that no request can cancel
-(``_tencent.callbacks``); the callback waits for it a short while (``answer_within``)
-and then answers with an empty 200 in any case. Retries of a callback are harmless
+(``_tencent.callbacks``); the callback waits for it a short while (``answer_within``),
+only if the run is expected to end well within that (``_tencent.admission``), and
+then answers with an empty 200 in any case. Retries of a callback are harmless
 because the engine dedupes on ``FromUserName:CreateTime:MsgId``. Everything the engine
 says goes through the outbox and ``send``, as plain text (``writing``), a digest as
 markdown, and a message with ``extra["image"]`` (a KPI chart) is uploaded (media/upload)
@@ -30,6 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
+from c2cbot.channels._tencent.admission import ExpectedWait
 from c2cbot.channels._tencent.api import Account, ApiError, Body, TencentApi, Timing, Upload
 from c2cbot.channels._tencent.callbacks import (
     CALLBACK_PATIENCE,
@@ -96,6 +98,7 @@ class WeComApp:
         journal: InboundJournal | None = None,
         replays: ReplayGuard | None = None,
         share: SendShare | None = None,
+        expected_wait: ExpectedWait | None = None,
     ) -> None:
         self._options = options = options or WeComOptions()
         self._replays = replays
@@ -108,7 +111,7 @@ class WeComApp:
         account = Account("WeCom", api_url, self.vault_key, "gettoken", query, secret, TOKEN_ERRORS)
         timing = Timing(options.request_timeout, options.token_cache_seconds)
         self._api = TencentApi(account, vault, token_refused, rate_clock.now, timing)
-        self._runner = CallbackRunner("WeCom", on_inbound, journal)
+        self._runner = CallbackRunner("WeCom", on_inbound, journal, expected_wait)
         self._parts_sent = PartsSent()
 
     @property
@@ -142,7 +145,8 @@ class WeComApp:
             return web.Response(status=refused.status)
         if inbound is None:
             return web.Response()
-        return await self._answer(inbound, self._runner.start(inbound), started)
+        wait = self._runner.worth_waiting(self._options.answer_within)
+        return await self._answer(inbound, self._runner.start(inbound), started, wait)
 
     async def _read(self, request: web.Request) -> Inbound | None:
         """Size, time, outer XML, signature, decryption, inner XML — in that order."""
@@ -184,10 +188,15 @@ class WeComApp:
         return not opening or last is None or now - last >= self._options.greet_after
 
     async def _answer(
-        self, inbound: Inbound, task: asyncio.Task[object], started: float
+        self, inbound: Inbound, task: asyncio.Task[object], started: float, wait: float
     ) -> web.Response:
-        """Wait briefly so a failure can ask WeCom to retry; else confirm with an empty 200."""
-        await asyncio.wait({task}, timeout=self._options.answer_within)
+        """Wait briefly so a failure can ask WeCom to retry; else confirm with an empty 200.
+
+        Not at all (``wait`` is 0) if the run is not expected to end within
+        ``answer_within``: waiting would only bring the answer closer to WeCom's five seconds.
+        """
+        if wait:
+            await asyncio.wait({task}, timeout=wait)
         if task.done() and not task.cancelled() and task.exception() is not None:
             return web.Response(status=500)
         try:
