@@ -461,6 +461,7 @@ async def test_a_slow_engine_answers_once_through_the_customer_service_api(
     assert first.elapsed < 5.0
     if database_url.startswith("sqlite"):  # one write lock for every table
         assert "before the journal kept it" in caplog.text
+    assert user.openid not in caplog.text  # logs name a message by a digest of its key
     person = Follower(bot, user.openid, "wechat", wechat=user)
     await person.settle()
     assert (await user.post(follow)).body == "success"  # a retry after it was all done

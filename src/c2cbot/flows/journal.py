@@ -65,7 +65,7 @@ class Journal:
             try:
                 await handle(inbound)
             except Exception:
-                log.exception("replaying journalled message %s failed", inbound.dedupe_key)
+                log.exception("replaying journalled message %s failed", inbound.in_logs)
         if missed:
             log.warning("handled %d messages confirmed before a crash", len(missed))
         await self._store.forget_handled()

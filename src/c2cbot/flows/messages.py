@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,14 @@ class Inbound:
     address too; only a hash of it is stored. ``group_admin``: the platform itself says
     the sender administers the group (Telegram's getChatMember), asked by the channel
     only for commands that need it (/link)."""
+
+    @property
+    def in_logs(self) -> str:
+        """How logs name this message: its dedupe key holds the sender's id (a WeChat
+        openid), which is personal, so logs get a short digest that still tells one
+        message's lines apart from another's."""
+        digest = hashlib.sha256(f"{self.channel}:{self.dedupe_key}".encode()).hexdigest()
+        return f"{self.channel}#{digest[:12]}"
 
 
 @dataclass(frozen=True)

@@ -104,8 +104,8 @@ class CallbackRunner:
 
     def start(self, inbound: Inbound) -> asyncio.Task[object]:
         """The engine in a task of its own that outlives the callback that started it."""
-        key = inbound.dedupe_key
-        task = asyncio.create_task(self._on_inbound_of(inbound), name=f"{self._platform} {key}")
+        key, name = inbound.dedupe_key, f"{self._platform} {inbound.in_logs}"
+        task = asyncio.create_task(self._on_inbound_of(inbound), name=name)
         self._running[key] = task
         self._tasks.add(task)
         started_at = self._expected.started()
@@ -121,9 +121,7 @@ class CallbackRunner:
         if self._running.get(key) is task:
             del self._running[key]
         if not task.cancelled() and task.exception() is not None:
-            log.error(
-                "handling a %s callback failed (%s)", self._platform, key, exc_info=task.exception()
-            )
+            log.error("handling %s failed", task.get_name(), exc_info=task.exception())
 
     async def keep(self, inbound: Inbound, task: asyncio.Task[object], within: float) -> None:
         """Before the callback confirms a message the engine still has.
@@ -141,7 +139,7 @@ class CallbackRunner:
         try:
             await asyncio.wait_for(asyncio.shield(keeping), max(MIN_JOURNAL_WAIT, within))
         except TimeoutError:
-            log.warning("confirmed %s before the journal kept it", inbound.dedupe_key)
+            log.warning("confirmed %s before the journal kept it", inbound.in_logs)
 
         def forget(done: asyncio.Task[object]) -> None:
             if not done.cancelled() and done.exception() is None:

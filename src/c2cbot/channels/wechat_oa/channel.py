@@ -242,7 +242,7 @@ class WeChatOfficialAccount:
             await asyncio.wait({task}, timeout=wait)
             if task.done():  # else past the deadline, or the server is stopping
                 if task.cancelled() or task.exception() is not None:
-                    raise EngineFailed(inbound.dedupe_key)
+                    raise EngineFailed(inbound.in_logs)
                 taken = await self._in_place.take(hold, self._fitting)
         if not task.done():
             await self._keep(inbound, task, patience)
