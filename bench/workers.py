@@ -97,12 +97,18 @@ from telegram_throughput import (  # noqa: E402
     _clock_ticks,
     _machine_busy,
     echo,
-    finish_window,
     outbox_backlog,
     progress_in_order,
     run_echo,
     sent_per_chat,
     timed_updates,
+)
+from tests.fakes.wechat_api import (  # noqa: E402
+    AES_KEY,
+    APP_ID,
+    APP_SECRET,
+    CALLBACK_TOKEN,
+    FakeWeChat,
 )
 from wechat_latency import (  # noqa: E402
     REQUEST_TIMEOUT,
@@ -123,13 +129,6 @@ from c2cbot.flows.loader import load_all  # noqa: E402
 from c2cbot.i18n import Catalogues  # noqa: E402
 from c2cbot.store.database import Database  # noqa: E402
 from c2cbot.store.models import ConversationState  # noqa: E402
-from tests.fakes.wechat_api import (  # noqa: E402
-    AES_KEY,
-    APP_ID,
-    APP_SECRET,
-    CALLBACK_TOKEN,
-    FakeWeChat,
-)
 
 C2CBOT = str(Path(sys.executable).with_name("c2cbot"))
 RESULTS = ROOT / "var" / "bench"
@@ -145,7 +144,7 @@ LOG_LINES = 20  # worker log lines kept in the report for each run
 #: (one process, or each worker's share) gets these rates instead of Telegram's, through
 #: a sitecustomize on PYTHONPATH that the command's processes import at start.
 RELAXED_LIMITS = "Rate(1e9, 1e9) for overall, private and group chats"
-SITECUSTOMIZE = '''\
+SITECUSTOMIZE = """\
 import os
 import sys
 
@@ -155,7 +154,7 @@ if os.environ.get("C2C_BENCH_RELAXED_LIMITS") == "1":
     _free = _ratelimit.Rate(1e9, 1e9)
     _ratelimit.ChatLimits.__init__.__defaults__ = (_free, _free, _free)
     print("bench: relaxed send limits in pid", os.getpid(), file=sys.stderr, flush=True)
-'''
+"""
 RELAXED_MARK = "bench: relaxed send limits in pid"
 RUNS = (
     "echo-polling",
@@ -336,15 +335,24 @@ class Served:
 async def _gone(pid: int, within: float = 5.0) -> None:
     """Wait for a worker to stop by itself (its supervisor is gone); SIGKILL it if not."""
     deadline = time.monotonic() + within
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        state = Path(f"/proc/{pid}/stat").read_text(errors="replace") if pid else ""
-        if ") Z " in state:
+    while time.monotonic() < deadline:
+        if not _alive(pid):
             break
         await asyncio.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-        if Path(f"/proc/{pid}").exists():
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if _alive(pid):
             os.kill(pid, signal.SIGKILL)
     _STARTED.discard(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # the pid went to another user's process meanwhile
+        return False
+    return True
 
 
 @contextlib.asynccontextmanager
@@ -655,7 +663,7 @@ def echo_from(run: Any, name: str, load: list[float]) -> TelegramRun:
             "fake_api": cpu["fake_bot_api"],
             "postgres_server": None,
             "other": cpu["other"],
-            "phase_seconds": run.seconds,
+            "phase_seconds": round(run.seconds + GRACE, 2),  # its readings include the grace
         },
     )
 
@@ -712,11 +720,22 @@ async def run_echo_webhook(
             url = await asyncio.wait_for(loop.run_in_executor(None, parent.recv), 60)
             made = await fake.make(as_items(timed), timed=True)
             async with webhook_session(args.connections) as session:
-                before = (_ticks(process.pid), time.process_time(), _machine_busy())
+                before = (
+                    _ticks(process.pid),
+                    time.process_time(),
+                    _machine_busy(),
+                    time.monotonic(),
+                )
                 await fake.begin()
                 delivery = await deliver(session, url, paired(timed, made), args.connections)
-                window, final = await finish_window(fake, args.timeout)
-                after = (_ticks(process.pid), time.process_time(), _machine_busy())
+                stats = await fake.wait_sent(args.timeout)
+                after = (
+                    _ticks(process.pid),
+                    time.process_time(),
+                    _machine_busy(),
+                    time.monotonic(),
+                )
+                window, final = await after_grace(fake, stats)
             replies = await fake.replies()
         finally:
             parent.send("quit")
@@ -746,7 +765,7 @@ async def run_echo_webhook(
         fake_connections=window["connections"],
         load_before=load,
         cpu_seconds=cpu_report(
-            seconds,
+            after[3] - before[3],
             bot_cpu,
             after[1] - before[1],
             window["fake_cpu_seconds"],
@@ -755,6 +774,18 @@ async def run_echo_webhook(
         webhook=asdict(delivery),
         problems=delivery_problems(delivery),
     )
+
+
+async def after_grace(
+    fake: WebhookFakeProcess, stats: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The timed window once every expected reply is in; then, after a grace period, the
+    final counts (replies beyond the expected ones show there)."""
+    window = stats["window"]
+    if window["sent"] < window["target"] or window["seconds"] is None:
+        raise RuntimeError(f"only {window['sent']} of {window['target']} replies arrived")
+    await asyncio.sleep(GRACE)
+    return window, await fake.stats()
 
 
 def as_items(timed: Sequence[Timed]) -> list[dict[str, Any]]:
@@ -863,11 +894,12 @@ async def run_c2cbot_telegram(
         log(f"[{name}] setup took {setup_seconds:.1f} s; timed: {len(timed)} updates …")
         load = load_average()
         database_name = make_url(url).database if kind == "postgresql" else None
-        before = (served.ticks(), Cpu.now(database_name))
+        before = (served.ticks(), Cpu.now(database_name), time.monotonic())
         await fake.begin()
         delivery = await deliver(session, endpoint, paired(timed, made), args.connections)
-        window, final = await finish_window(fake, args.timeout)
-        after = (served.ticks(), Cpu.now(database_name))
+        stats = await fake.wait_sent(args.timeout)
+        after = (served.ticks(), Cpu.now(database_name), time.monotonic())
+        window, final = await after_grace(fake, stats)
         replies = await fake.replies()
         stored = await stored_answers(database) - before_answers
         backlog = await outbox_backlog(database)
@@ -893,7 +925,7 @@ async def run_c2cbot_telegram(
         fake_connections=window["connections"],
         load_before=load,
         cpu_seconds=cpu_report(
-            seconds,
+            after[2] - before[2],
             cpu_between(before[0], after[0]),
             generic["process"] or 0.0,
             window["fake_cpu_seconds"],
@@ -1067,10 +1099,13 @@ def _share(part: float | None, whole: float) -> str:
     return "-" if part is None or not whole else f"{part / whole:.0%}"
 
 
-def aligned(rows: list[tuple[str, ...]]) -> str:
+def aligned(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
-        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        "  ".join(
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -1095,15 +1130,21 @@ def telegram_table(runs: Sequence[TelegramRun]) -> str:
     )
     rows = [header]
     for r in runs:
-        cpu, s = r.cpu_seconds, r.seconds
+        cpu, s = r.cpu_seconds, r.cpu_seconds["phase_seconds"] or r.seconds
         rows.append(
             (
                 r.name,
                 str(r.updates),
                 f"{s:.2f}",
                 f"{r.updates_per_s:.1f}",
-                _cell(r.updates_per_s / rates["echo-polling"] if "echo-polling" in rates else None, ".2f"),
-                _cell(r.updates_per_s / rates["echo-webhook"] if "echo-webhook" in rates else None, ".2f"),
+                _cell(
+                    r.updates_per_s / rates["echo-polling"] if "echo-polling" in rates else None,
+                    ".2f",
+                ),
+                _cell(
+                    r.updates_per_s / rates["echo-webhook"] if "echo-webhook" in rates else None,
+                    ".2f",
+                ),
                 _share(cpu["bot"], s),
                 _share(cpu["postgres_server"], s),
                 _share(cpu["fake_api"], s),
@@ -1303,8 +1344,10 @@ def report(
     if wechat:
         lines += ["", wechat_table(wechat)]
     lines.append("")
-    for run in [*telegram, *wechat]:
+    for run in telegram:
         lines += [f"{run.name}: {problem}" for problem in run.problems]
+    for other in wechat:
+        lines += [f"{other.name}: {problem}" for problem in other.problems]
     lines.append(f"goals: {json.dumps(result['goals'])}")
     print("\n".join(lines), file=out, flush=True)
     text_ = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
