@@ -46,6 +46,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import re
 import signal
 import socket
 import sys
@@ -80,6 +81,7 @@ from engine_throughput import (  # noqa: E402 - sibling scripts, importable once
     code_version,
     log,
     machine,
+    percentile,
     scratch_sqlite_url,
     stored_answers,
 )
@@ -138,6 +140,7 @@ TARGET_PASSIVE = 0.95
 START_WITHIN = 90.0  # seconds `c2cbot run` may take to say it serves
 STOP_WITHIN = 40.0
 DRAIN_TIMEOUT = 180.0
+QUIET = 3.0  # seconds without a new stored message before the counts are final
 WEBHOOK_ATTEMPTS = 20  # Telegram retries a delivery that failed; so does the generator
 LOG_LINES = 20  # worker log lines kept in the report for each run
 #: The only change to `c2cbot run` in the Telegram runs: every ChatLimits() the bot builds
@@ -156,6 +159,7 @@ if os.environ.get("C2C_BENCH_RELAXED_LIMITS") == "1":
     print("bench: relaxed send limits in pid", os.getpid(), file=sys.stderr, flush=True)
 """
 RELAXED_MARK = "bench: relaxed send limits in pid"
+NUMBERED = re.compile(r"\S*\d\S*")  # ids and counts in log lines, so alike lines group
 RUNS = (
     "echo-polling",
     "echo-webhook",
@@ -323,10 +327,18 @@ class Served:
             if line.strip() and not line.startswith(RELAXED_MARK)
         ]
         serious = [line for line in lines if "ERROR" in line or "Traceback" in line]
+        kinds: dict[str, int] = {}
+        for line in lines:
+            for level in (" ERROR ", " WARNING "):
+                if level in line:
+                    said = NUMBERED.sub("…", line.split(level, 1)[1])[:90]
+                    kind = level.strip() + " " + said
+                    kinds[kind] = kinds.get(kind, 0) + 1
         return {
             "stderr_lines": len(lines),
             "error_lines": len(serious),
             "warning_lines": sum("WARNING" in line for line in lines),
+            "kinds": dict(sorted(kinds.items(), key=lambda kv: -kv[1])[:LOG_LINES]),
             "worker_starts": len(self.worker_pids()),
             "first_lines": lines[:LOG_LINES],
         }
@@ -408,11 +420,16 @@ class WebhookFake(BenchFake):
     """``BenchFake`` that hands the updates it makes to the caller, who posts them to the
     webhook; the timed phase starts when the caller says it posts the first one."""
 
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.arrivals: dict[int, list[float]] = {}
+
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_post("/_make", self._control_make)
         app.router.add_post("/_begin", self._control_begin)
+        app.router.add_get("/_arrivals", self._control_arrivals)
         app.router.add_get("/_stats", self._control_stats)
         app.router.add_get("/_wait", self._control_wait)
         app.router.add_get("/_replies", self._control_replies)
@@ -443,8 +460,19 @@ class WebhookFake(BenchFake):
         if body.get("timed"):
             first = int(made[0]["update_id"])
             self.window = Window(first, int(body.get("expect", len(made))), len(self.violations))
+            self.arrivals = {}
             self.reached.clear()
         return web.json_response({"updates": made})
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = await super()._api_sendMessage(params)
+        if self.window is not None:
+            self.arrivals.setdefault(int(params["chat_id"]), []).append(time.monotonic())
+        return result
+
+    async def _control_arrivals(self, _request: web.Request) -> web.Response:
+        """When each reply of the timed phase arrived, per chat (``time.monotonic``)."""
+        return web.json_response({str(chat): times for chat, times in self.arrivals.items()})
 
     async def _control_begin(self, _request: web.Request) -> web.Response:
         window = self.window
@@ -502,6 +530,10 @@ class WebhookFakeProcess(FakeProcess):
     async def begin(self) -> None:
         await self._json("POST", "/_begin")
 
+    async def arrivals(self) -> dict[int, list[float]]:
+        body = await self._json("GET", "/_arrivals")
+        return {int(chat): times for chat, times in body.items()}
+
     @property
     def pid(self) -> int:
         assert self._process is not None and self._process.pid is not None
@@ -513,12 +545,38 @@ class WebhookFakeProcess(FakeProcess):
 
 @dataclass
 class Delivery:
-    """How the webhook answered: deliveries, failed attempts (retried), by status."""
+    """How the webhook answered: deliveries, failed attempts (retried), by status; and
+    when each update was first posted and finally answered (``time.monotonic``, which is
+    the same clock in every process here: CLOCK_MONOTONIC)."""
 
     updates: int = 0
     failed_attempts: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     undelivered: int = 0
+    posted: list[float] = field(default_factory=list, repr=False)
+    answered: list[float] = field(default_factory=list, repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        answer = [b - a for a, b in zip(self.posted, self.answered, strict=True)]
+        return {
+            "updates": self.updates,
+            "failed_attempts": self.failed_attempts,
+            "statuses": self.statuses,
+            "undelivered": self.undelivered,
+            "answer_ms": spread_ms(answer),
+        }
+
+
+def spread_ms(values: Sequence[float]) -> dict[str, float | None]:
+    """p50, p99 and max of durations in seconds, in milliseconds."""
+    if not values:
+        return {"p50": None, "p99": None, "max": None}
+    ordered = sorted(values)
+    return {
+        "p50": round(percentile(ordered, 0.50) * 1000, 1),
+        "p99": round(percentile(ordered, 0.99) * 1000, 1),
+        "max": round(ordered[-1] * 1000, 1),
+    }
 
 
 async def post_until_accepted(
@@ -549,30 +607,50 @@ async def deliver(
     """POST ``(person, update)`` in order over at most ``connections`` requests at once,
     a person's next only after their previous was answered: the earliest waiting update
     of a person with nothing in flight goes next."""
-    waiting = deque(updates)
+    waiting = deque(range(len(updates)))
     busy: set[int] = set()
     turn = asyncio.Condition()
     delivery = Delivery(updates=len(updates))
+    delivery.posted = [0.0] * len(updates)
+    delivery.answered = [0.0] * len(updates)
 
     async def connection() -> None:
         while True:
             async with turn:
                 while True:
-                    found = next((item for item in waiting if item[0] not in busy), None)
+                    found = next((i for i in waiting if updates[i][0] not in busy), None)
                     if found is not None or not waiting:
                         break
                     await turn.wait()
                 if found is None:
                     return
                 waiting.remove(found)
-                busy.add(found[0])
-            await post_until_accepted(session, url, found[1], delivery)
+                busy.add(updates[found][0])
+            delivery.posted[found] = time.monotonic()
+            await post_until_accepted(session, url, updates[found][1], delivery)
+            delivery.answered[found] = time.monotonic()
             async with turn:
-                busy.discard(found[0])
+                busy.discard(updates[found][0])
                 turn.notify_all()
 
     await asyncio.gather(*(connection() for _ in range(connections)))
     return delivery
+
+
+def reply_latencies(
+    timed: Sequence[Timed], delivery: Delivery, arrivals: dict[int, list[float]]
+) -> list[float]:
+    """For each timed update, from its first post to the fake's receipt of its last reply:
+    a person's replies arrive in order, ``Timed.replies`` of them for each update."""
+    taken: dict[int, int] = {}
+    latencies = []
+    for n, update in enumerate(timed):
+        times = arrivals.get(update.user, [])
+        first = taken.get(update.user, 0)
+        taken[update.user] = first + update.replies
+        if first + update.replies <= len(times):
+            latencies.append(times[first + update.replies - 1] - delivery.posted[n])
+    return latencies
 
 
 def webhook_session(connections: int) -> aiohttp.ClientSession:
@@ -607,6 +685,7 @@ class TelegramRun:
     stored_answers: int | None = None
     outbox: dict[str, int] | None = None
     webhook: dict[str, Any] | None = None
+    reply_ms: dict[str, float | None] | None = None  # first post of an update → its last reply
     setup_seconds: float | None = None
     logs: dict[str, Any] | None = None
     problems: list[str] = field(default_factory=list)
@@ -737,6 +816,7 @@ async def run_echo_webhook(
                 )
                 window, final = await after_grace(fake, stats)
             replies = await fake.replies()
+            arrivals = await fake.arrivals()
         finally:
             parent.send("quit")
             await loop.run_in_executor(None, process.join, 10)
@@ -771,7 +851,8 @@ async def run_echo_webhook(
             window["fake_cpu_seconds"],
             (before[2], after[2]),
         ),
-        webhook=asdict(delivery),
+        webhook=delivery.summary(),
+        reply_ms=spread_ms(reply_latencies(timed, delivery, arrivals)),
         problems=delivery_problems(delivery),
     )
 
@@ -799,12 +880,16 @@ def paired(
 
 
 def delivery_problems(delivery: Delivery) -> list[str]:
+    return webhook_problems(delivery.summary())
+
+
+def webhook_problems(webhook: dict[str, Any]) -> list[str]:
     problems = []
-    if delivery.undelivered:
-        problems.append(f"{delivery.undelivered} updates never accepted by the webhook")
-    if delivery.failed_attempts:
+    if webhook["undelivered"]:
+        problems.append(f"{webhook['undelivered']} updates never accepted by the webhook")
+    if webhook["failed_attempts"]:
         problems.append(
-            f"{delivery.failed_attempts} webhook attempts failed (retried): {delivery.statuses}"
+            f"{webhook['failed_attempts']} webhook attempts failed (retried): {webhook['statuses']}"
         )
     return problems
 
@@ -901,6 +986,7 @@ async def run_c2cbot_telegram(
         after = (served.ticks(), Cpu.now(database_name), time.monotonic())
         window, final = await after_grace(fake, stats)
         replies = await fake.replies()
+        arrivals = await fake.arrivals()
         stored = await stored_answers(database) - before_answers
         backlog = await outbox_backlog(database)
         logs = served.log_report()
@@ -934,7 +1020,8 @@ async def run_c2cbot_telegram(
         ),
         stored_answers=stored,
         outbox=backlog,
-        webhook=asdict(delivery),
+        webhook=delivery.summary(),
+        reply_ms=spread_ms(reply_latencies(timed, delivery, arrivals)),
         setup_seconds=round(setup_seconds, 1),
         logs=logs,
     )
@@ -963,7 +1050,7 @@ def telegram_problems(run: TelegramRun, updates: int) -> list[str]:
         else "",
     ]
     if run.webhook is not None:
-        problems += delivery_problems(Delivery(**run.webhook))
+        problems += webhook_problems(run.webhook)
     return [p for p in problems if p]
 
 
@@ -987,13 +1074,17 @@ class WeChatRun:
 
 
 async def drained(database: Database) -> dict[str, int]:
-    """The bot's counts once its outbox has nothing pending or sending (or after a while)."""
+    """The bot's counts once its outbox has nothing pending or sending and no message was
+    stored for ``QUIET`` seconds (the engine may still hold messages it confirmed early),
+    or after ``DRAIN_TIMEOUT`` seconds."""
     deadline = time.monotonic() + DRAIN_TIMEOUT
+    last, changed = -1, time.monotonic()
     while True:
         found = await counts(database)
-        if not found.get("outbox_pending") and not found.get("outbox_sending"):
-            return found
-        if time.monotonic() > deadline:
+        if found.get("inbound", 0) != last:
+            last, changed = found.get("inbound", 0), time.monotonic()
+        idle = not found.get("outbox_pending") and not found.get("outbox_sending")
+        if (idle and time.monotonic() - changed >= QUIET) or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.2)
 
@@ -1121,6 +1212,7 @@ def telegram_table(runs: Sequence[TelegramRun]) -> str:
         "updates/s",
         "× echo poll",
         "× echo hook",
+        "reply p50/p99 ms",
         "bot CPU",
         "postgres",
         "fake CPU",
@@ -1145,6 +1237,7 @@ def telegram_table(runs: Sequence[TelegramRun]) -> str:
                     r.updates_per_s / rates["echo-webhook"] if "echo-webhook" in rates else None,
                     ".2f",
                 ),
+                "-" if r.reply_ms is None else f"{r.reply_ms['p50']}/{r.reply_ms['p99']}",
                 _share(cpu["bot"], s),
                 _share(cpu["postgres_server"], s),
                 _share(cpu["fake_api"], s),
@@ -1348,6 +1441,9 @@ def report(
         lines += [f"{run.name}: {problem}" for problem in run.problems]
     for other in wechat:
         lines += [f"{other.name}: {problem}" for problem in other.problems]
+    logged = [(r.name, r.logs) for r in telegram if r.logs] + [(r.name, r.logs) for r in wechat]
+    for name, logs in logged:
+        lines += [f"{name} log: {n} × {kind}" for kind, n in list(logs["kinds"].items())[:5]]
     lines.append(f"goals: {json.dumps(result['goals'])}")
     print("\n".join(lines), file=out, flush=True)
     text_ = json.dumps(result, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,75 @@
+"""``bench/workers.py`` still runs, with tiny numbers, so the benchmark of ``c2cbot run
+--workers N`` cannot rot: every run it lists is measured, and everything sent arrived.
+
+It runs as the README says to run it, a process of its own from the repository root,
+and starts the real ``c2cbot`` command; nothing here is timed. PostgreSQL only (the
+workers need it): it runs with ``C2C_TEST_DATABASE_URL``, in scratch databases of its own
+on that server, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = [
+    *("--updates", "24", "--users", "6", "--connections", "4"),
+    *("--wechat-rate", "20", "--wechat-seconds", "1", "--wechat-users", "10"),
+]
+RUNS = ["echo-polling", "echo-webhook", "tg-pg-1", "tg-pg-2", "tg-sqlite-1"]
+RUNS += ["wechat-pg-1", "wechat-pg-2"]
+
+pytestmark = pytest.mark.skipif(
+    not (POSTGRES_URL or "").startswith("postgresql"),
+    reason="several workers need PostgreSQL: set C2C_TEST_DATABASE_URL",
+)
+
+
+def _bench() -> tuple[int, dict[str, Any], str]:
+    assert POSTGRES_URL is not None
+    server = make_url(POSTGRES_URL).render_as_string(hide_password=False)
+    command = [sys.executable, "bench/workers.py", *TINY, "--postgres", server]
+    command += ["--json", "--no-file"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return done.returncode, json.loads(done.stdout or "{}"), done.stderr
+
+
+def test_every_run_is_measured_and_everything_sent_arrived() -> None:
+    status, report, errors = _bench()
+    assert status == 0, errors[-3000:]
+    telegram = {run["name"]: run for run in report["telegram"]}
+    wechat = {run["name"]: run for run in report["wechat"]}
+    assert [*telegram, *wechat] == RUNS
+    for name, run in telegram.items():
+        assert run["updates"] == 24 and run["users"] == 6, name
+        assert run["replies"] == run["replies_expected"] >= 24, name
+        assert run["extra_replies_after"] == 0 and run["fake_errors"] == 0, name
+        assert run["out_of_order_chats"] == 0, name
+        assert run["updates_per_s"] > 0 and run["cpu_seconds"]["bot"] is not None, name
+        assert len(run["load_before"]) == 3, name
+        if run["bot"] == "c2cbot":
+            assert run["stored_answers"] == 24, name
+            assert run["outbox"] == {"sent": run["outbox"]["sent"]}, name
+            assert run["webhook"]["undelivered"] == 0, name
+            assert run["logs"]["error_lines"] == 0, run["logs"]
+            assert run["problems"] == [], name
+    assert telegram["tg-pg-2"]["workers"] == 2 and telegram["tg-sqlite-1"]["database"] == "sqlite"
+    for name, run in wechat.items():
+        assert run["inbound_stored"] == run["inbound_expected"] == 20, name
+        assert run["api_replies_missing"] == 0, name
+        result = run["result"]
+        assert result["answered_200"] == result["requests"] == 20, name
+        assert result["passive"] + result["success"] == 20, name
+        assert result["errors"] == {} and run["logs"]["error_lines"] == 0, name
+    assert report["goals"]["telegram_goal_x_echo"] == 5.0
+    assert set(report["machine"]) >= {"nproc", "cpu_model", "load_average_at_start"}
+    assert report["code"]["commit"]
