@@ -140,7 +140,6 @@ TARGET_PASSIVE = 0.95
 START_WITHIN = 90.0  # seconds `c2cbot run` may take to say it serves
 STOP_WITHIN = 40.0
 DRAIN_TIMEOUT = 180.0
-QUIET = 3.0  # seconds without a new stored message before the counts are final
 WEBHOOK_ATTEMPTS = 20  # Telegram retries a delivery that failed; so does the generator
 LOG_LINES = 20  # worker log lines kept in the report for each run
 #: The only change to `c2cbot run` in the Telegram runs: every ChatLimits() the bot builds
@@ -1067,25 +1066,33 @@ class WeChatRun:
     inbound_expected: int
     answers_stored: int
     api_replies_missing: int
+    catch_up_seconds: float  # after the load: until all stored and sent, or stalled
     load_before: list[float]
     cpu_seconds: dict[str, float | None]
     logs: dict[str, Any]
     problems: list[str] = field(default_factory=list)
 
 
-async def drained(database: Database) -> dict[str, int]:
-    """The bot's counts once its outbox has nothing pending or sending and no message was
-    stored for ``QUIET`` seconds (the engine may still hold messages it confirmed early),
-    or after ``DRAIN_TIMEOUT`` seconds."""
-    deadline = time.monotonic() + DRAIN_TIMEOUT
-    last, changed = -1, time.monotonic()
+async def drained(
+    database: Database, quiet: float, expected: int | None = None
+) -> tuple[dict[str, int], float]:
+    """The bot's counts, and the seconds it took, once its outbox has nothing pending or
+    sending and either ``expected`` messages are stored or none was stored for ``quiet``
+    seconds (the engine may still hold messages it confirmed early), or after
+    ``DRAIN_TIMEOUT`` seconds."""
+    started = time.monotonic()
+    deadline = started + DRAIN_TIMEOUT
+    last, changed = -1, started
     while True:
         found = await counts(database)
-        if found.get("inbound", 0) != last:
-            last, changed = found.get("inbound", 0), time.monotonic()
+        stored = found.get("inbound", 0)
+        if stored != last:
+            last, changed = stored, time.monotonic()
         idle = not found.get("outbox_pending") and not found.get("outbox_sending")
-        if (idle and time.monotonic() - changed >= QUIET) or time.monotonic() > deadline:
-            return found
+        done = expected is not None and stored >= expected
+        stalled = time.monotonic() - changed >= quiet
+        if (idle and (done or stalled)) or time.monotonic() > deadline:
+            return found, round(time.monotonic() - started, 1)
         await asyncio.sleep(0.2)
 
 
@@ -1118,7 +1125,7 @@ async def run_c2cbot_wechat(
         )
         log(f"[{name}] {args.wechat_users} followers follow (untimed) …")
         await follow_all(session, callback, args.wechat_users, code)
-        start_counts = await drained(database)
+        start_counts, _ = await drained(database, args.quiet)
         fake.received.clear()
         fake.requests.clear()
         typed = await scripts(args.wechat_users)
@@ -1129,7 +1136,8 @@ async def run_c2cbot_wechat(
         outcomes, start, late = await open_loop(session, callback, requests)
         elapsed = time.monotonic() - start
         after = (served.ticks(), Cpu.now(make_url(url).database))
-        final = await drained(database)
+        expected = start_counts.get("inbound", 0) + len(requests)
+        final, catching_up = await drained(database, args.quiet, expected)
         logs = served.log_report()
     shape = argparse.Namespace(seconds=args.wechat_seconds, users=args.wechat_users)
     result: Result = summarise(rate, shape, 0.0, requests, outcomes, fake, start, late, final)
@@ -1149,6 +1157,7 @@ async def run_c2cbot_wechat(
         inbound_expected=len(requests),
         answers_stored=final.get("answers", 0) - start_counts.get("answers", 0),
         api_replies_missing=result.success - result.api_answered_requests,
+        catch_up_seconds=catching_up,
         load_before=load,
         cpu_seconds=cpu_report(
             elapsed,
@@ -1260,6 +1269,7 @@ def wechat_table(runs: Sequence[WeChatRun]) -> str:
         "passive",
         "via API",
         "stored",
+        "catch-up s",
         "bot CPU",
         "postgres",
         "other",
@@ -1280,6 +1290,7 @@ def wechat_table(runs: Sequence[WeChatRun]) -> str:
                 f"{res['passive_share']:.1%}",
                 f"{res['success'] / res['requests']:.1%}" if res["requests"] else "-",
                 f"{r.inbound_stored}/{r.inbound_expected}",
+                f"{r.catch_up_seconds:g}",
                 _share(cpu["bot"], s),
                 _share(cpu["postgres_server"], s),
                 _share(cpu["other"], s),
@@ -1481,6 +1492,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_POSTGRES,
         metavar="URL",
         help="server for the scratch databases c2cbot_benchworkers_<pid>_<n>",
+    )
+    parser.add_argument(
+        "--quiet",
+        type=float,
+        default=30.0,
+        help="WeChat: after the load, give up waiting for the rest to be stored once no "
+        "message was stored for this long",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds for a phase")
     parser.add_argument("--json", action="store_true", help="the JSON on stdout, tables on stderr")
