@@ -1125,7 +1125,7 @@ async def run_c2cbot_wechat(
         )
         log(f"[{name}] {args.wechat_users} followers follow (untimed) …")
         await follow_all(session, callback, args.wechat_users, code)
-        start_counts, _ = await drained(database, args.quiet)
+        start_counts, _ = await drained(database, args.quiet, args.wechat_users)
         fake.received.clear()
         fake.requests.clear()
         typed = await scripts(args.wechat_users)

@@ -23,10 +23,11 @@ from tests.conftest import POSTGRES_URL
 ROOT = Path(__file__).resolve().parents[1]
 TINY = [
     *("--updates", "24", "--users", "6", "--connections", "4"),
-    *("--wechat-rate", "20", "--wechat-seconds", "1", "--wechat-users", "10"),
+    *("--wechat-rate", "20", "--wechat-seconds", "1", "--wechat-users", "10", "--quiet", "10"),
 ]
-RUNS = ["echo-polling", "echo-webhook", "tg-pg-1", "tg-pg-2", "tg-sqlite-1"]
-RUNS += ["wechat-pg-1", "wechat-pg-2"]
+# Every kind of run once (one worker on PostgreSQL runs the same code as two): about a
+# minute on a quiet machine.
+RUNS = ["echo-polling", "echo-webhook", "tg-pg-2", "tg-sqlite-1", "wechat-pg-2"]
 
 pytestmark = pytest.mark.skipif(
     not (POSTGRES_URL or "").startswith("postgresql"),
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.skipif(
 def _bench() -> tuple[int, dict[str, Any], str]:
     assert POSTGRES_URL is not None
     server = make_url(POSTGRES_URL).render_as_string(hide_password=False)
-    command = [sys.executable, "bench/workers.py", *TINY, "--postgres", server]
+    command = [sys.executable, "bench/workers.py", *TINY, "--runs", *RUNS, "--postgres", server]
     command += ["--json", "--no-file"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     return done.returncode, json.loads(done.stdout or "{}"), done.stderr
@@ -53,10 +54,10 @@ def test_every_run_is_measured_and_everything_sent_arrived() -> None:
         assert run["updates"] == 24 and run["users"] == 6, name
         assert run["replies"] == run["replies_expected"] >= 24, name
         assert run["extra_replies_after"] == 0 and run["fake_errors"] == 0, name
-        assert run["out_of_order_chats"] == 0, name
         assert run["updates_per_s"] > 0 and run["cpu_seconds"]["bot"] is not None, name
         assert len(run["load_before"]) == 3, name
-        if run["bot"] == "c2cbot":
+        if run["bot"] == "c2cbot":  # the echo bot handles updates concurrently: any order
+            assert run["out_of_order_chats"] == 0, name
             assert run["stored_answers"] == 24, name
             assert run["outbox"] == {"sent": run["outbox"]["sent"]}, name
             assert run["webhook"]["undelivered"] == 0, name
