@@ -1028,6 +1028,21 @@ async def run_c2cbot_telegram(
     return run
 
 
+def lost_claims(logs: dict[str, Any] | None, workers: int | None) -> str:
+    """A worker that took back another's outbox messages "of a process that died" while no
+    worker died: a live worker's claimant connection was closed (from outside: tests on a
+    shared server terminate such connections), so its messages may go twice."""
+    if not logs or not workers:
+        return ""
+    taken = sum(n for kind, n in logs["kinds"].items() if "of a process that died" in kind)
+    if not taken or logs["worker_starts"] > workers:
+        return ""
+    return (
+        "a live worker's outbox claims were taken back as a dead process's (its claimant "
+        "connection was closed): replies may repeat"
+    )
+
+
 def telegram_problems(run: TelegramRun, updates: int) -> list[str]:
     problems = [
         f"{run.stored_answers} answers stored for {updates} updates"
@@ -1048,6 +1063,7 @@ def telegram_problems(run: TelegramRun, updates: int) -> list[str]:
         if run.logs and run.workers and run.workers > 1 and run.logs["worker_starts"] != run.workers
         else "",
     ]
+    problems.append(lost_claims(run.logs, run.workers))
     if run.webhook is not None:
         problems += webhook_problems(run.webhook)
     return [p for p in problems if p]
@@ -1185,7 +1201,7 @@ def wechat_problems(run: WeChatRun, result: Result) -> list[str]:
         problems.append(f"{run.logs['error_lines']} error lines in the workers' log")
     if run.workers > 1 and run.logs["worker_starts"] != run.workers:
         problems.append(f"workers started {run.logs['worker_starts']} times for {run.workers}")
-    return problems
+    return [p for p in [*problems, lost_claims(run.logs, run.workers)] if p]
 
 
 # ----- reporting
