@@ -83,6 +83,7 @@ from engine_throughput import (  # noqa: E402 - sibling scripts, importable once
     machine,
     percentile,
     scratch_sqlite_url,
+    server_version,
     stored_answers,
 )
 from telegram_throughput import (  # noqa: E402
@@ -1348,7 +1349,7 @@ def document(
     wechat: Sequence[WeChatRun],
     started: float,
 ) -> dict[str, Any]:
-    host = machine("postgresql", "")
+    host = machine("postgresql", args.postgres_version)
     host.update(
         load_average_at_start=args.load_at_start,
         python_telegram_bot=_version("python-telegram-bot"),
@@ -1400,6 +1401,11 @@ def document(
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     args.load_at_start = load_average()
+    server = Database(args.postgres)
+    try:
+        args.postgres_version = await server_version(server)
+    finally:
+        await server.close()
     settings = Settings(_env_file=None)
     conversation = load_all(settings.conversations_dir)[CONVERSATION]
     answers = await answer_plan(
