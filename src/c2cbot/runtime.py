@@ -9,7 +9,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import jinja2
@@ -104,6 +104,11 @@ REPLAY_WINDOW = timedelta(minutes=5)
 #: The window C2C_WEB_NEW_IDENTITIES_PER_HOUR counts new browser identities in.
 NEWCOMER_WINDOW = timedelta(hours=1)
 JOURNAL_RETRY = 10.0  # seconds between tries to read the journal while the database is down
+#: How often, and for messages kept how long ago, the journal is looked at again: a
+#: message confirmed early whose engine run failed (a deadlock), or whose process died,
+#: is handled then by whichever process looks, not only at the next start.
+JOURNAL_LOOK_EVERY = 30.0
+JOURNAL_LEFT_AFTER = timedelta(seconds=30)
 
 
 class Bot:
@@ -302,8 +307,8 @@ class Bot:
         kernel spreads connections among them). ``background``: run the channels' work of
         their own (Telegram long polling), which exactly one process of a bot may do.
         """
-        if not await self._replayed():
-            self._tasks.append(asyncio.create_task(self._replay_when_back(), name="journal"))
+        replayed = await self._replayed()  # before any new message: they came first
+        self._tasks.append(asyncio.create_task(self._look_at_journal(replayed), name="journal"))
         self._runner = web.AppRunner(
             self.app, access_log=None, shutdown_timeout=5.0, logger=ServerLog()
         )
@@ -342,19 +347,24 @@ class Bot:
         bound = runner.addresses[0]
         self.metrics_url = f"http://{_host_in_url(bound[0])}:{bound[1]}"
 
-    async def _replayed(self) -> bool:
+    async def _replayed(self, before: datetime | None = None) -> bool:
         try:
-            await self.journal.replay(self.engine.handle)
+            await self.journal.replay(self.engine.handle, before)
         except Exception:
             log.exception("could not read the inbound journal; trying again shortly")
             return False
         return True
 
-    async def _replay_when_back(self) -> None:
-        while True:
+    async def _look_at_journal(self, replayed: bool) -> None:
+        """Until the start's replay succeeds (the database was down), try it again now and
+        then; afterwards, look for messages left in the journal by failed runs or dead
+        processes."""
+        while not replayed:
             await asyncio.sleep(JOURNAL_RETRY)
-            if await self._replayed():
-                return
+            replayed = await self._replayed()
+        while True:
+            await asyncio.sleep(JOURNAL_LOOK_EVERY)
+            await self._replayed(before=self.clock() - JOURNAL_LEFT_AFTER)
 
     async def _start_channels(self, background: bool) -> None:
         """Channels' work of their own runs where this process holds its lock, so one

@@ -8,13 +8,14 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from c2cbot import runtime
 from c2cbot.channels._tencent.admission import ExpectedWait
 from c2cbot.channels._tencent.callbacks import Refused
 from c2cbot.channels.base import DeliveryError, TokenFetch, TokenVault, split_bytes
@@ -793,6 +794,38 @@ async def test_messages_a_crash_left_confirmed_but_unhandled_are_handled_at_the_
     question = says(bot, ZH, "Which language would you like me to use?")
     waiting = await outbox_texts(bot, "o_lost_1")
     assert any(question in text for text in waiting)  # the follow started onboarding
+
+
+async def test_messages_whose_engine_run_failed_are_handled_at_a_later_look(
+    bot: Bot, make_oa: MakeOA, invite: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that failed after its message was confirmed (a deadlock, a process killed):
+    a process that looks at the journal later handles it, without waiting for a restart,
+    but leaves alone what is newer than ``JOURNAL_LEFT_AFTER``."""
+    monkeypatch.setattr(runtime, "JOURNAL_LOOK_EVERY", 0.1)
+    looking = Bot(bot.settings)
+    await looking.start("127.0.0.1", 0)  # another process, started before the failures
+    try:
+
+        async def failing(_inbound: Inbound) -> bool:
+            raise RuntimeError("deadlock detected")
+
+        served = await make_oa(failing, expected_wait=seen_slow(), journal=bot.journal)
+        assert (await served.user("o_failed").follow(invite)).body == "success"
+        await served.channel.idle()
+        await asyncio.sleep(0.5)  # several looks: the message is not old enough yet
+        assert await count(bot, InboundMessage) == 0 and await count(bot, JournalEntry) == 1
+        monkeypatch.setattr(runtime, "JOURNAL_LEFT_AFTER", timedelta(0))
+        await eventually(
+            lambda: _stored(bot), what="the failed message handled by the other process"
+        )
+    finally:
+        await looking.stop()
+    assert await count(bot, JournalEntry) == 0
+
+
+async def _stored(bot: Bot) -> bool:
+    return await count(bot, InboundMessage) == 1
 
 
 async def outbox_texts(bot: Bot, chat_id: str) -> list[str]:

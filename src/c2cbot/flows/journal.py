@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Protocol
 
 from c2cbot.flows.messages import Inbound
@@ -27,8 +28,8 @@ class JournalStore(Protocol):
     async def write(self, keep: list[Inbound], forget: list[Inbound]) -> None:
         """Add ``keep`` (each once, however often it comes) and drop ``forget``, together."""
 
-    async def unhandled(self) -> list[Inbound]:
-        """Kept messages the engine never handled, oldest first."""
+    async def unhandled(self, before: datetime | None = None) -> list[Inbound]:
+        """Kept messages the engine never handled (kept ``before`` then), oldest first."""
 
     async def forget_handled(self) -> int:
         """Drop what the engine has handled; how many."""
@@ -55,12 +56,17 @@ class Journal:
         self._forgetting.append(inbound)
         self._write_soon()
 
-    async def replay(self, handle: Callable[[Inbound], Awaitable[object]]) -> int:
+    async def replay(
+        self, handle: Callable[[Inbound], Awaitable[object]], before: datetime | None = None
+    ) -> int:
         """Handle what a crash left in the journal, oldest first; how many were handled.
 
-        A message that fails again stays in the journal for the next start, and is logged.
+        At start everything left is; later (``before``) only what was kept long ago, whose
+        engine run failed or whose process died: the dedupe key makes a message handled
+        meanwhile by its own process a duplicate. A message that fails again stays for the
+        next look, and is logged.
         """
-        missed = await self._store.unhandled()
+        missed = await self._store.unhandled(before)
         for inbound in missed:
             try:
                 await handle(inbound)

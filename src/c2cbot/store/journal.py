@@ -41,8 +41,10 @@ class SqlJournal:
                 gone = (JournalEntry.channel == channel) & JournalEntry.dedupe_key.in_(keys)
                 await connection.execute(delete(JournalEntry).where(gone))
 
-    async def unhandled(self) -> list[Inbound]:
+    async def unhandled(self, before: datetime | None = None) -> list[Inbound]:
         query = select(JournalEntry.inbound).where(~_handled).order_by(JournalEntry.id)
+        if before is not None:
+            query = query.where(JournalEntry.received_at < before)
         async with self.database.sessions() as session:
             return [_inbound(row) for row in (await session.execute(query)).scalars()]
 
