@@ -31,9 +31,9 @@ class CountingStore(SqlStore):
         async with super().batch() as batch:
             each = batch.each
 
-            def counted() -> AbstractAsyncContextManager[SqlLedger]:
+            def counted(*, savepoint: bool = True) -> AbstractAsyncContextManager[SqlLedger]:
                 self.batches[number] += 1
-                return each()
+                return each(savepoint=savepoint)
 
             batch.each = counted  # type: ignore[method-assign]
             yield batch

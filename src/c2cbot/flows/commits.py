@@ -9,6 +9,12 @@ Every caller learns its outcome only after the commit, so a channel still confir
 message only once its effects are stored. Between two messages of a batch the event loop
 gets a turn: with SQLite's statements running on the loop's thread, a batch of a hundred
 would otherwise hold up every HTTP answer for its whole length.
+
+Where a savepoint costs a round trip to the database server each way (PostgreSQL:
+``Store.savepoints_after_failure``), a batch first runs without them: nearly always
+every message succeeds and the batch commits as it is. If one fails, the whole
+transaction is rolled back and the batch runs again, now with a savepoint per message,
+so the failing one is still undone and reported alone and the others are kept.
 """
 
 from __future__ import annotations
@@ -92,6 +98,38 @@ class GroupCommit(Generic[R]):
             self._writing -= 1
 
     async def _write(self, batch: list[_Waiting[R]]) -> None:
+        if self._store.savepoints_after_failure:
+            try:
+                results = await self._write_together(batch)
+            except _OneFailed as failed:
+                if len(batch) == 1:  # nothing of it was kept: its error is its outcome
+                    _settle(batch[0], error=failed.__cause__)
+                    return
+                # rolled back: again, each message in a savepoint
+            except Exception:  # the commit failed; the savepoints' way deals with it
+                log.warning("a batch of %d messages failed; writing it again", len(batch))
+            else:
+                for item, result in results:
+                    _settle(item, result)
+                return
+        await self._write_isolated(batch)
+
+    async def _write_together(self, batch: list[_Waiting[R]]) -> list[tuple[_Waiting[R], R]]:
+        """All of the batch in one transaction without savepoints; ``_OneFailed`` (and
+        nothing kept) if any message fails."""
+        results: list[tuple[_Waiting[R], R]] = []
+        async with self._store.batch() as transaction:
+            for item in batch:
+                try:
+                    async with transaction.each(savepoint=False) as ledger:
+                        result = await self._work(ledger, item.inbound)
+                except Exception as error:
+                    raise _OneFailed from error  # leaving the block rolls everything back
+                results.append((item, result))
+                await asyncio.sleep(0)  # as below: other tasks get a turn between messages
+        return results
+
+    async def _write_isolated(self, batch: list[_Waiting[R]]) -> None:
         results: list[tuple[_Waiting[R], R | None, Exception | None]] = []
         result: R | None
         until = time.monotonic() + self._max_seconds
@@ -117,10 +155,14 @@ class GroupCommit(Generic[R]):
             # the commit cannot fail the others again and again.
             log.warning("a batch of %d messages failed; writing them one by one", len(batch))
             for item in batch:
-                await self._write([item])
+                await self._write_isolated([item])
             return
         for item, result, failure in results:
             _settle(item, result, failure)
+
+
+class _OneFailed(Exception):
+    """A message of a batch written without savepoints failed: undo the whole batch."""
 
 
 def _settle(item: _Waiting[R], result: R | None = None, error: BaseException | None = None) -> None:

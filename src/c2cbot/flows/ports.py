@@ -378,13 +378,21 @@ class Ledger(Protocol):
 
 
 class Batch(Protocol):
-    def each(self) -> AbstractAsyncContextManager[Ledger]:
-        """A savepoint for one message: kept if the block succeeds, undone if it raises."""
+    def each(self, *, savepoint: bool = True) -> AbstractAsyncContextManager[Ledger]:
+        """A savepoint for one message: kept if the block succeeds, undone if it raises.
+
+        Without ``savepoint`` the message only shares the transaction: if it raises, the
+        caller must roll back the whole batch (``GroupCommit`` does).
+        """
 
 
 class Store(Protocol):
     parallel_batches: int
     """How many ``batch`` transactions are worth running at once (1 for SQLite)."""
+
+    savepoints_after_failure: bool
+    """Whether a batch runs without a savepoint per message first, and with them only
+    after one failed (PostgreSQL, where each savepoint is two round trips)."""
 
     @property
     def urgent_write_waiting(self) -> bool:

@@ -58,6 +58,8 @@ class SqlStore:
         self.hold_meeting_digests = hold_meeting_digests  # a translator is configured
         # SQLite writes one transaction at a time; PostgreSQL overlaps a few batches.
         self.parallel_batches = 1 if database.is_sqlite else POSTGRES_PARALLEL_BATCHES
+        # On SQLite a savepoint is a function call; on PostgreSQL two round trips.
+        self.savepoints_after_failure = not database.is_sqlite
 
     @property
     def urgent_write_waiting(self) -> bool:
@@ -92,7 +94,7 @@ POSTGRES_PARALLEL_BATCHES = 4
 
 
 class SqlBatch:
-    """One transaction for several inbound messages; each gets a SAVEPOINT and a ledger."""
+    """One transaction for several inbound messages; each gets a ledger (and a SAVEPOINT)."""
 
     def __init__(self, session: AsyncSession, clock: Clock, hold_meeting_digests: bool) -> None:
         self.session, self.clock = session, clock
@@ -101,11 +103,12 @@ class SqlBatch:
         self.enqueued_to: Counter[tuple[str, str]] = Counter()
 
     @asynccontextmanager
-    async def each(self) -> AsyncIterator[SqlLedger]:
-        async with self.session.begin_nested():
-            ledger = SqlLedger(
-                self.session, self.clock, hold_meeting_digests=self.hold_meeting_digests
-            )
+    async def each(self, *, savepoint: bool = True) -> AsyncIterator[SqlLedger]:
+        ledger = SqlLedger(self.session, self.clock, hold_meeting_digests=self.hold_meeting_digests)
+        if savepoint:
+            async with self.session.begin_nested():
+                yield ledger
+        else:
             yield ledger
         self.enqueued += ledger.enqueued
         self.enqueued_to.update(ledger.outbox.enqueued_to)
