@@ -96,8 +96,14 @@ class Place:
 
 
 class Inbox(Protocol):
-    async def claim(self, channel: str, dedupe_key: str) -> int | None:
-        """Record the inbound key; ``None`` when it was handled before."""
+    async def claim(
+        self, channel: str, dedupe_key: str, *, sender: str | None = None
+    ) -> int | None:
+        """Record the inbound key; ``None`` when it was handled before.
+
+        ``sender``: the external id ``People.person`` will be asked about next; a store
+        may look it up in the same round trip.
+        """
 
 
 class People(Protocol):

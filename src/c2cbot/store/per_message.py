@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, func, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from c2cbot.store.models import (
@@ -87,6 +87,14 @@ KNOWN = (
         ChannelIdentity.channel == bindparam("channel"),
         ChannelIdentity.external_id == bindparam("external_id"),
     )
+)
+
+# PostgreSQL: the claim and the sender's lookup in one round trip. No row: a duplicate;
+# else the claim's id and the sender's KNOWN columns (all None for someone new).
+_claimed = CLAIM["postgresql"].cte("claimed")  # type: ignore[attr-defined]
+_known = KNOWN.subquery("known")
+CLAIM_AND_KNOWN = select(_claimed.c.id.label("inbound_id"), _known).select_from(
+    _claimed.outerjoin(_known, true())
 )
 
 SEEN = (
