@@ -69,6 +69,7 @@ class GroupCommit(Generic[R]):
         self._waiting: list[_Waiting[R]] = []
         self._writers: set[asyncio.Task[None]] = set()
         self._writing = 0  # writers that have not yet seen the queue empty
+        self._busy = 0  # writers inside a batch
 
     async def submit(self, inbound: Inbound) -> R:
         """``work``'s result for this message once its batch is committed (or its error)."""
@@ -85,9 +86,14 @@ class GroupCommit(Generic[R]):
         batch: list[_Waiting[R]] = []
         try:
             while self._waiting:
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
-                await self._write(batch)
+                size = self._share()
+                batch = self._waiting[:size]
+                del self._waiting[:size]
+                self._busy += 1
+                try:
+                    await self._write(batch)
+                finally:
+                    self._busy -= 1
                 batch = []
         except BaseException as error:  # cancelled at shutdown: nobody may wait forever
             for item in batch + self._waiting:
@@ -96,6 +102,14 @@ class GroupCommit(Generic[R]):
             raise
         finally:  # no await between the empty queue and this: a new message starts a writer
             self._writing -= 1
+
+    def _share(self) -> int:
+        """An even share of what waits, for each writer free to take some. Updates come in
+        bursts (a getUpdates answer of up to a hundred): one writer taking them all left
+        the other parallel writers idle, and on PostgreSQL each of its statements waited
+        for a round trip in turn."""
+        free = max(1, self._writing - self._busy)
+        return min(self._max_batch, -(-len(self._waiting) // free))
 
     async def _write(self, batch: list[_Waiting[R]]) -> None:
         if self._store.savepoints_after_failure:
