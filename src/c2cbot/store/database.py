@@ -46,6 +46,12 @@ PING_AFTER_IDLE = 10.0
 #: ``_100``: SAVEPOINT, RELEASE and ROLLBACK TO for each), which pushed the per-message
 #: statements out of a cache of 100 and made them be prepared again, a round trip each.
 PREPARED_STATEMENTS = 1000
+#: Pooled PostgreSQL connections kept open, and more opened at a peak (closed again once
+#: returned): as many in all as SQLAlchemy's default (5 + 10), but enough kept for the
+#: engine's parallel group commits (``ledger.POSTGRES_PARALLEL_BATCHES``), the outbox's
+#: claim and marks and a few web requests, so a steady load opens no new connection
+#: (each costs a login, type lookups and preparing every statement again).
+POOL_SIZE, POOL_OVERFLOW = 8, 7
 
 
 class Database:
@@ -155,7 +161,14 @@ def _postgres_engine(url: str, echo: bool, synchronous_commit: bool) -> AsyncEng
     connect_args: dict[str, Any] = {"prepared_statement_cache_size": PREPARED_STATEMENTS}
     if not synchronous_commit:
         connect_args["server_settings"] = {"synchronous_commit": "off"}
-    engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args=connect_args)
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        connect_args=connect_args,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
     _ping_after_idle(engine.sync_engine)
     return engine
 
