@@ -26,6 +26,10 @@ class Settings(ChannelSettings, BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///./var/c2cbot.sqlite3"
+    # PostgreSQL: a commit waits until it is on disk. Off (the default), it returns once
+    # the server has it, and a crash of the server or the machine may lose the last
+    # fraction of a second of commits (SQLite here gives the same with synchronous=NORMAL).
+    database_synchronous_commit: bool = False
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: AnyHttpUrl | None = None

@@ -127,7 +127,11 @@ class Bot:
         them (``--workers``), for the channels' part of the overall send rates.
         """
         self.settings, self.clock = settings, clock
-        self.database = Database(settings.database_url, clock=clock)
+        self.database = Database(
+            settings.database_url,
+            clock=clock,
+            synchronous_commit=settings.database_synchronous_commit,
+        )
         self.texts = Catalogues(settings.locale_dir, settings.default_language)
         self.conversations = load_all(settings.conversations_dir)
         self.metrics = Metrics()

@@ -43,7 +43,9 @@ def positive(text: str) -> int:
 @contextlib.asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Database]:
     """The database the settings name, closed when the command is done with it."""
-    database = Database(settings.database_url)
+    database = Database(
+        settings.database_url, synchronous_commit=settings.database_synchronous_commit
+    )
     try:
         yield database
     finally:

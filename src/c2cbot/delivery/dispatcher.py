@@ -208,7 +208,6 @@ class Dispatcher:
             task = asyncio.create_task(self._deliver(message))
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
-            task.add_done_callback(lambda _done: self._wake.set())
         return len(due)
 
     async def drain_once(self) -> int:
@@ -224,6 +223,7 @@ class Dispatcher:
             await self._queue.dead(
                 message.id, message.attempts, f"no channel {message.channel!r} configured"
             )
+            self._wake.set()
             return
         try:
             external_id = await channel.send(message.chat_id, Outbound.from_json(message.payload))
@@ -234,8 +234,10 @@ class Dispatcher:
                 "channel %s crashed sending outbox message %s", message.channel, message.id
             )
             await self._failed(message, DeliveryError(type(error).__name__))
-        else:
+        else:  # the chat's next message is due once this mark is written (flush_marks wakes)
             self._marks.append(_Mark(message.id, external_id, message.channel, message.chat_id))
+            return
+        self._wake.set()  # retried, rerouted or dead: the queue changed, claim again
 
     async def _failed(self, message: Due, error: DeliveryError) -> None:
         attempts = message.attempts + 1

@@ -96,8 +96,14 @@ class Place:
 
 
 class Inbox(Protocol):
-    async def claim(self, channel: str, dedupe_key: str) -> int | None:
-        """Record the inbound key; ``None`` when it was handled before."""
+    async def claim(
+        self, channel: str, dedupe_key: str, *, sender: str | None = None
+    ) -> int | None:
+        """Record the inbound key; ``None`` when it was handled before.
+
+        ``sender``: the external id ``People.person`` will be asked about next; a store
+        may look it up in the same round trip.
+        """
 
 
 class People(Protocol):
@@ -378,8 +384,12 @@ class Ledger(Protocol):
 
 
 class Batch(Protocol):
-    def each(self) -> AbstractAsyncContextManager[Ledger]:
-        """A savepoint for one message: kept if the block succeeds, undone if it raises."""
+    def each(self, *, savepoint: bool = True) -> AbstractAsyncContextManager[Ledger]:
+        """A savepoint for one message: kept if the block succeeds, undone if it raises.
+
+        Without ``savepoint`` the message only shares the transaction: if it raises, the
+        caller must roll back the whole batch (``GroupCommit`` does).
+        """
 
     async def in_turn(self, senders: Sequence[tuple[str, str]]) -> None:
         """Wait until no other process handles a message of these (channel, sender)s, and
@@ -390,6 +400,14 @@ class Batch(Protocol):
 class Store(Protocol):
     parallel_batches: int
     """How many ``batch`` transactions are worth running at once (1 for SQLite)."""
+
+    savepoints_after_failure: bool
+    """Whether a batch runs without a savepoint per message first, and with them only
+    after one failed (PostgreSQL, where each savepoint is two round trips)."""
+
+    def passing(self, error: BaseException) -> bool:
+        """Whether ``error`` is a conflict with another transaction that the same work
+        may well not meet again (a deadlock the database broke by failing this one)."""
 
     @property
     def urgent_write_waiting(self) -> bool:

@@ -69,10 +69,15 @@ class SqlStore:
         self.hold_meeting_digests = hold_meeting_digests  # a translator is configured
         # SQLite writes one transaction at a time; PostgreSQL overlaps a few batches.
         self.parallel_batches = 1 if database.is_sqlite else POSTGRES_PARALLEL_BATCHES
+        # On SQLite a savepoint is a function call; on PostgreSQL two round trips.
+        self.savepoints_after_failure = not database.is_sqlite
 
     @property
     def urgent_write_waiting(self) -> bool:
         return self.database.urgent_waiting
+
+    def passing(self, error: BaseException) -> bool:
+        return passing_conflict(error)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlLedger]:
@@ -103,10 +108,22 @@ class SqlStore:
 
 
 POSTGRES_PARALLEL_BATCHES = 4
+#: PostgreSQL's SQLSTATEs for a transaction failed to let another go on: deadlock_detected
+#: and serialization_failure. Tried again, the same work usually passes.
+PASSING = frozenset({"40P01", "40001"})
+
+
+def passing_conflict(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) is one of ``PASSING``."""
+    while error is not None:
+        if getattr(getattr(error, "orig", None), "sqlstate", None) in PASSING:
+            return True
+        error = error.__cause__
+    return False
 
 
 class SqlBatch:
-    """One transaction for several inbound messages; each gets a SAVEPOINT and a ledger."""
+    """One transaction for several inbound messages; each gets a ledger (and a SAVEPOINT)."""
 
     def __init__(
         self, session: AsyncSession, clock: Clock, hold_meeting_digests: bool, held: Held | None
@@ -126,14 +143,17 @@ class SqlBatch:
         await self.session.execute(per_message.IN_TURN, {"senders": sender_keys(senders)})
 
     @asynccontextmanager
-    async def each(self) -> AsyncIterator[SqlLedger]:
-        async with self.session.begin_nested():
-            ledger = SqlLedger(
-                self.session,
-                self.clock,
-                hold_meeting_digests=self.hold_meeting_digests,
-                held=self._held,
-            )
+    async def each(self, *, savepoint: bool = True) -> AsyncIterator[SqlLedger]:
+        ledger = SqlLedger(
+            self.session,
+            self.clock,
+            hold_meeting_digests=self.hold_meeting_digests,
+            held=self._held,
+        )
+        if savepoint:
+            async with self.session.begin_nested():
+                yield ledger
+        else:
             yield ledger
         self.enqueued += ledger.enqueued
         self.enqueued_to.update(ledger.outbox.enqueued_to)

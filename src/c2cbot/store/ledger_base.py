@@ -21,11 +21,14 @@ from c2cbot.clock import Clock
 class Tx:
     """One transaction: its ORM session, the bot's clock, and its connection once asked for."""
 
-    __slots__ = ("_connection", "clock", "session")
+    __slots__ = ("_connection", "clock", "known", "session")
 
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
         self._connection: AsyncConnection | None = None
+        #: Senders looked up with the inbound claim, by (channel, external id): the
+        #: ``per_message.KNOWN`` row, or None for someone not known yet.
+        self.known: dict[tuple[str, str], Any] = {}
 
     def insert(self, table: Any) -> Any:
         """An INSERT of the transaction's dialect, for ``ON CONFLICT`` clauses."""

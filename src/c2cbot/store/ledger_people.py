@@ -38,8 +38,11 @@ class SqlPeople(LedgerPart):
         self, channel: str, external_id: str, chat_id: str, language: str, display_name: str | None
     ) -> Person:
         """Identity, person and current membership in one query: this runs for every message."""
-        parameters = {"channel": channel, "external_id": external_id}
-        row = (await self._core(per_message.KNOWN, parameters)).one_or_none()
+        if (channel, external_id) in self._tx.known:  # looked up with the inbound claim
+            row = self._tx.known.pop((channel, external_id))
+        else:
+            parameters = {"channel": channel, "external_id": external_id}
+            row = (await self._core(per_message.KNOWN, parameters)).one_or_none()
         if row is None:
             identity = await self._new_identity(
                 channel, external_id, chat_id, language, display_name

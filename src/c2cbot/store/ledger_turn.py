@@ -21,10 +21,22 @@ from c2cbot.store.models import Partnership
 class SqlInbox(LedgerPart):
     """``flows.ports.Inbox``: each inbound message's dedupe key, claimed once."""
 
-    async def claim(self, channel: str, dedupe_key: str) -> int | None:
-        statement = per_message.CLAIM[self.session.get_bind().dialect.name]
+    async def claim(
+        self, channel: str, dedupe_key: str, *, sender: str | None = None
+    ) -> int | None:
+        """On PostgreSQL, with ``sender``, the sender is looked up in the same statement
+        (``per_message.CLAIM_AND_KNOWN``) for ``SqlPeople.person``: one round trip less.
+        SQLite has no INSERT in a WITH clause, and there a statement is a function call."""
+        dialect = self.session.get_bind().dialect.name
         parameters = {"channel": channel, "dedupe_key": dedupe_key[:200], "now": self._clock()}
-        return (await self._core(statement, parameters)).scalar_one_or_none()
+        if sender is None or dialect != "postgresql":
+            return (await self._core(per_message.CLAIM[dialect], parameters)).scalar_one_or_none()
+        parameters["external_id"] = sender
+        row = (await self._core(per_message.CLAIM_AND_KNOWN, parameters)).one_or_none()
+        if row is None:
+            return None
+        self._tx.known[(channel, sender)] = row if row.stakeholder_id is not None else None
+        return int(row.inbound_id)
 
 
 class SqlStates(LedgerPart):

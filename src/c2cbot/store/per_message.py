@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Executable, Table, bindparam, func, insert, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from c2cbot.store.models import (
@@ -107,6 +107,14 @@ KNOWN = (
         ChannelIdentity.channel == bindparam("channel"),
         ChannelIdentity.external_id == bindparam("external_id"),
     )
+)
+
+# PostgreSQL: the claim and the sender's lookup in one round trip. No row: a duplicate;
+# else the claim's id and the sender's KNOWN columns (all None for someone new).
+_claimed = CLAIM["postgresql"].cte("claimed")  # type: ignore[attr-defined]
+_known = KNOWN.subquery("known")
+CLAIM_AND_KNOWN = select(_claimed.c.id.label("inbound_id"), _known).select_from(
+    _claimed.outerjoin(_known, true())
 )
 
 SEEN = (
