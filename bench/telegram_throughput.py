@@ -162,11 +162,7 @@ class BenchFake(FakeTelegram):
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        app.router.add_post("/_push", self._control_push)
-        app.router.add_get("/_stats", self._control_stats)
-        app.router.add_get("/_wait", self._control_wait)
-        app.router.add_get("/_replies", self._control_replies)
-        app.router.add_post("/_quit", self._control_quit)
+        self._control_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -174,6 +170,14 @@ class BenchFake(FakeTelegram):
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
         return self.url
+
+    def _control_routes(self, app: web.Application) -> None:
+        """The benchmark's own routes beside the Bot API's."""
+        app.router.add_post("/_push", self._control_push)
+        app.router.add_get("/_stats", self._control_stats)
+        app.router.add_get("/_wait", self._control_wait)
+        app.router.add_get("/_replies", self._control_replies)
+        app.router.add_post("/_quit", self._control_quit)
 
     # ----- the Bot API, counted
 

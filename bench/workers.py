@@ -424,23 +424,11 @@ class WebhookFake(BenchFake):
         super().__init__(token)
         self.arrivals: dict[int, list[float]] = {}
 
-    async def start(self) -> str:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+    def _control_routes(self, app: web.Application) -> None:
+        super()._control_routes(app)
         app.router.add_post("/_make", self._control_make)
         app.router.add_post("/_begin", self._control_begin)
         app.router.add_get("/_arrivals", self._control_arrivals)
-        app.router.add_get("/_stats", self._control_stats)
-        app.router.add_get("/_wait", self._control_wait)
-        app.router.add_get("/_replies", self._control_replies)
-        app.router.add_post("/_quit", self._control_quit)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        return self.url
 
     async def _control_make(self, request: web.Request) -> web.Response:
         """``{"updates": [{"user", "text"} | {"user", "press"}], "timed", "expect"}``:

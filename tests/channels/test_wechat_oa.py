@@ -57,7 +57,7 @@ from tests.flows.walker import (
     state_of,
 )
 from tests.support.clock import SetSeconds
-from tests.support.expected_wait import seen_runs, seen_slow
+from tests.support.expected_wait import GatedEngine, seen_runs, seen_slow
 from tests.support.outbox import enqueue as queue
 from tests.support.waiting import eventually
 
@@ -660,14 +660,7 @@ async def test_an_engine_slower_than_the_deadline_gets_success_at_once_and_repli
     that deadline for a run.
     """
     deadline = 600.0
-    gate = asyncio.Event()
-    handled: list[str] = []
-
-    async def slow(inbound: Inbound) -> bool:
-        await gate.wait()
-        handled.append(inbound.dedupe_key)
-        return await bot.engine.handle(inbound)
-
+    slow = GatedEngine(bot.engine.handle)
     slower = seen_slow(2 * deadline)
     served = await make_oa(slow, reply_deadline=deadline, expected_wait=slower, journal=bot.journal)
     users = [served.user(f"o_overload_{n:02d}") for n in range(12)]
@@ -681,12 +674,13 @@ async def test_an_engine_slower_than_the_deadline_gets_success_at_once_and_repli
         assert [t.result().body for t in everything] == ["success"] * len(everything)
         assert await count(bot, JournalEntry) == len(users)  # kept until the engine has them
     finally:
-        gate.set()
+        slow.gate.set()
     await served.channel.idle()
     await bot.journal.idle()
     await drain(
         Dispatcher(bot.outbox, {"wechat": served.channel}, held_back=bot.in_place.held_back)
     )
+    handled = slow.handled
     assert sorted(handled) == sorted(set(handled)) and len(handled) == len(users)
     assert await count(bot, InboundMessage) == len(users)
     assert await count(bot, JournalEntry) == 0

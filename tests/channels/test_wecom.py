@@ -70,7 +70,7 @@ from tests.flows.walker import (
     state_of,
 )
 from tests.support.clock import SetSeconds
-from tests.support.expected_wait import seen_slow
+from tests.support.expected_wait import GatedEngine, seen_slow
 from tests.support.outbox import enqueue as queue
 from tests.support.waiting import eventually
 
@@ -495,14 +495,7 @@ async def test_an_engine_slower_than_the_wait_is_confirmed_at_once_and_handled_o
 ) -> None:
     """The callback would wait far longer than the test may take, but the engine was seen
     taking twice as long as that: confirmed at once, journalled, handled once."""
-    gate = asyncio.Event()
-    handled: list[str] = []
-
-    async def slow(inbound: Inbound) -> bool:
-        await gate.wait()
-        handled.append(inbound.dedupe_key)
-        return await bot.engine.handle(inbound)
-
+    slow = GatedEngine(bot.engine.handle)
     options = WeComOptions(answer_within=600.0)
     slower = seen_slow(2 * options.answer_within)
     app = await make_app(fake, slow, options=options, journal=bot.journal, expected_wait=slower)
@@ -514,10 +507,10 @@ async def test_an_engine_slower_than_the_wait_is_confirmed_at_once_and_handled_o
         assert [s.result() for s in sending] == list(retries) == [200] * len(members)
         assert len(await SqlJournal(bot.database).unhandled()) == len(members)
     finally:
-        gate.set()
+        slow.gate.set()
     await app.settle()
     await bot.journal.idle()
-    assert len(set(handled)) == len(members)  # each retry reaches the engine's dedupe only
+    assert len(set(slow.handled)) == len(members)  # each retry reaches the engine's dedupe only
     assert await count_inbound(bot) == len(members)
     assert await SqlJournal(bot.database).unhandled() == []
 
