@@ -904,13 +904,15 @@ async def run_c2cbot(
 
 
 @contextlib.asynccontextmanager
-async def scratch_postgres(url: str) -> AsyncIterator[str]:
-    """A new database ``c2cbot_bench_<pid>`` next to the one in ``url``, dropped afterwards."""
+async def scratch_postgres(url: str, name: str | None = None) -> AsyncIterator[str]:
+    """A new database ``name`` (``c2cbot_bench_<pid>``) next to the one in ``url``, dropped
+    afterwards; one a crashed run left under that name is dropped first."""
     base = make_url(url)
-    name = f"c2cbot_bench_{os.getpid()}"
+    name = name or f"c2cbot_bench_{os.getpid()}"
     admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             await connection.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             yield base.set(database=name).render_as_string(hide_password=False)

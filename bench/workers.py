@@ -62,9 +62,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Update
 from telegram.ext import ApplicationBuilder, MessageHandler, filters
 
@@ -103,6 +102,7 @@ from telegram_throughput import (  # noqa: E402
     outbox_backlog,
     progress_in_order,
     run_echo,
+    scratch_postgres,
     sent_per_chat,
     timed_updates,
 )
@@ -374,20 +374,8 @@ async def scratch_database(kind: str, postgres: str, number: int) -> AsyncIterat
         with scratch_sqlite_url() as url:
             yield url
         return
-    base = make_url(postgres)
-    name = f"c2cbot_benchworkers_{os.getpid()}_{number}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield base.set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with scratch_postgres(postgres, f"c2cbot_benchworkers_{os.getpid()}_{number}") as url:
+        yield url
 
 
 def base_environment(database_url: str, port: int, home: Path) -> dict[str, str]:
