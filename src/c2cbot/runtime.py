@@ -191,6 +191,7 @@ class Bot:
             clock=clock,
             held_back=self.in_place.held_back,
             share=self.share,
+            senders=self.outbox.senders,
         )
         self.database.after_commit.append(self.dispatcher.wake)
         self.app = self._web_app()
@@ -216,13 +217,13 @@ class Bot:
         """After a commit that wrote replies: callbacks waiting for theirs take them, this
         process's dispatcher is woken, and the others for chats of theirs."""
         self.in_place.enqueued(counts, delayed)
-        self.outbox.wake_others([chat for chat in counts if chat not in delayed])
+        self.outbox.senders.wake_others([chat for chat in counts if chat not in delayed])
 
     def _sent(self, channel: str, chat_id: str) -> None:
         self.metrics.sent(channel)
         if channel == self.webchat.name:
             self.webchat.delivered(chat_id)
-            self.outbox.delivered_elsewhere(chat_id)
+            self.outbox.senders.delivered_elsewhere(chat_id)
 
     async def _release_long_polls(self, _app: web.Application) -> None:
         self.webchat.wake_all()
@@ -331,7 +332,7 @@ class Bot:
     async def _hear_deliveries(self) -> None:
         """PostgreSQL: browser chat replies other processes send wake this one's long polls."""
         try:
-            await self.outbox.listen_for_deliveries(self.webchat.delivered)
+            await self.outbox.senders.listen_for_deliveries(self.webchat.delivered)
         except Exception:  # the database may be down at start: long polls look by themselves
             log.exception("cannot hear other processes' browser chat replies")
 

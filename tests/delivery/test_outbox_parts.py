@@ -17,7 +17,8 @@ from sqlalchemy import insert, text
 from c2cbot.channels.ratelimit import ChatLimiter, ChatLimits, Rate, SendShare, TokenBucket
 from c2cbot.store.database import Database
 from c2cbot.store.models import OutboxMessage
-from c2cbot.store.outbox import Part, SqlOutbox, outbox_row
+from c2cbot.store.outbox import SqlOutbox, outbox_row
+from c2cbot.store.senders import Part
 from tests.channels.test_telegram import FakeClock
 
 CHATS = [str(1000 + n) for n in range(40)]
@@ -66,7 +67,7 @@ async def outboxes(database: Database) -> AsyncIterator[list[SqlOutbox]]:
         pytest.skip("one process sends alone on SQLite")
     two = [SqlOutbox(database), SqlOutbox(database)]
     for outbox in two:
-        await outbox.claimant()  # as each process does when it starts sending
+        await outbox.senders.claimant()  # as each process does when it starts sending
     yield two
     for outbox in two:
         await outbox.close()
@@ -87,14 +88,14 @@ async def test_two_processes_split_the_chats_between_them(
     database: Database, outboxes: list[SqlOutbox]
 ) -> None:
     await queue_for_each_chat(database)
-    assert [await outbox.share_chats() for outbox in outboxes] == [2, 2]
-    assert {outbox.part.place for outbox in outboxes} == {0, 1}
+    assert [await outbox.senders.share_chats() for outbox in outboxes] == [2, 2]
+    assert {outbox.senders.part.place for outbox in outboxes} == {0, 1}
     claimed = [await outbox.claim_due(database.clock()) for outbox in outboxes]
     chats = [{due.chat_id for due in batch} for batch in claimed]
     assert chats[0] and chats[1] and not chats[0] & chats[1]
     assert chats[0] | chats[1] == set(CHATS)  # every chat's first message, once
     for outbox, theirs in zip(outboxes, chats, strict=True):  # Python's hash is the query's
-        assert all(outbox.part.owns("telegram", chat) for chat in theirs)
+        assert all(outbox.senders.part.owns("telegram", chat) for chat in theirs)
     assert all(due.payload["text"].endswith("#0") for batch in claimed for due in batch)
     again = [await outbox.claim_due(database.clock()) for outbox in outboxes]
     assert again == [[], []]  # each chat's second message waits for its first
@@ -105,9 +106,9 @@ async def test_a_process_that_dies_leaves_its_chats_to_the_others(
 ) -> None:
     await queue_for_each_chat(database, per_chat=1)
     first, second = outboxes
-    assert [await first.share_chats(), await second.share_chats()] == [2, 2]
+    assert [await first.senders.share_chats(), await second.senders.share_chats()] == [2, 2]
     await second.close()  # its process is gone: its lock with it
-    assert await first.share_chats() == 1
+    assert await first.senders.share_chats() == 1
     claimed = await first.claim_due(database.clock())
     assert {due.chat_id for due in claimed} == set(CHATS)
 
@@ -116,7 +117,7 @@ async def test_a_process_whose_lock_was_lost_takes_a_new_one(
     database: Database, outboxes: list[SqlOutbox]
 ) -> None:
     first, second = outboxes
-    lost = await first.claimant()
+    lost = await first.senders.claimant()
     async with database.transaction() as session:  # as a database restart would
         await session.execute(
             text(
@@ -125,17 +126,17 @@ async def test_a_process_whose_lock_was_lost_takes_a_new_one(
                 " AND datname = current_database()"  # other tests' and benchmarks' stay
             )
         )
-    assert await first.share_chats() == 1  # alone for now: the other has not looked yet
-    assert await first.claimant() != lost
-    assert await second.share_chats() == 2
-    assert await first.share_chats() == 2
-    assert {first.part.place, second.part.place} == {0, 1}
+    assert await first.senders.share_chats() == 1  # alone for now: the other has not looked yet
+    assert await first.senders.claimant() != lost
+    assert await second.senders.share_chats() == 2
+    assert await first.senders.share_chats() == 2
+    assert {first.senders.part.place, second.senders.part.place} == {0, 1}
 
 
 async def test_replies_for_another_processs_chats_wake_it_at_once(
     database: Database, outboxes: list[SqlOutbox]
 ) -> None:
-    writer, sender = outboxes
+    writer, sender = (outbox.senders for outbox in outboxes)
     woken = asyncio.Event()
     await sender.listen_for_replies(woken.set)
     assert [await writer.share_chats(), await sender.share_chats()] == [2, 2]
@@ -151,7 +152,7 @@ async def test_replies_for_another_processs_chats_wake_it_at_once(
 async def test_a_browser_chat_reply_sent_by_one_process_wakes_the_long_polls_of_all(
     database: Database, outboxes: list[SqlOutbox]
 ) -> None:
-    sender, holder = outboxes
+    sender, holder = (outbox.senders for outbox in outboxes)
     heard: asyncio.Queue[str] = asyncio.Queue()
     await holder.listen_for_deliveries(heard.put_nowait)
     assert [await sender.share_chats(), await holder.share_chats()] == [2, 2]

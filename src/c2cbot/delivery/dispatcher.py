@@ -67,6 +67,11 @@ class Queue(Protocol):
     async def reroute(self, message_id: int, reason: str, now: datetime) -> bool: ...
     async def recover_abandoned(self, now: datetime) -> None: ...
     async def recover_from_gone(self) -> int: ...
+
+
+class Senders(Protocol):
+    """The processes sending from one outbox (``store.senders.Senders``)."""
+
     async def share_chats(self) -> int: ...
     async def listen_for_replies(self, heard: Callable[[], None]) -> None: ...
 
@@ -87,13 +92,14 @@ class Dispatcher:
         idle_poll: float = 1.0,
         held_back: HeldBack | None = None,
         share: SendShare | None = None,
+        senders: Senders | None = None,
     ) -> None:
         """``held_back``: chats whose callbacks wait to answer in place (``in_place``);
         ``share``: the channels' part of the overall send rates, kept to how many
-        processes send (``SqlOutbox.share_chats``)."""
+        processes send (``senders``; without them this process sends alone)."""
         self._queue, self._channels, self._on_sent = queue, channels, on_sent
         self._held_back = held_back
-        self._share = share or SendShare()
+        self._share, self._senders = share or SendShare(), senders
         self._clock, self._idle_poll = clock, idle_poll
         self._wake = asyncio.Event()
         self._marks: list[_Mark] = []
@@ -106,7 +112,8 @@ class Dispatcher:
         """Deliver forever; each message is its own task, so a slow chat holds up no other."""
         try:
             await self._queue.recover_abandoned(self._clock())
-            await self._queue.listen_for_replies(self.wake)  # other processes' for this one
+            if self._senders is not None:  # other processes' replies for this one's chats
+                await self._senders.listen_for_replies(self.wake)
             await self._share_chats()
         except Exception:  # the database may be down at start; leases recover the rest
             log.exception("could not recover messages abandoned by an earlier run")
@@ -164,7 +171,9 @@ class Dispatcher:
                 self._wake.set()
 
     async def _share_chats(self) -> None:
-        senders = await self._queue.share_chats()
+        if self._senders is None:
+            return
+        senders = await self._senders.share_chats()
         if senders != self._share.senders:
             log.info("%d processes send from the outbox; this one has its part", senders)
             self._share.senders = senders

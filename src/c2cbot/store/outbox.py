@@ -3,17 +3,15 @@
 On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several instances
 can share the work, each claimed row naming its claimant (``store/claimants.py``); a row
 stuck in "sending" goes back to the queue as soon as its claimant is seen to be gone, or
-after a lease. The live claimants split the chats among themselves (``Part``): a chat's
+after a lease. The live claimants split the chats among themselves (``senders.Part``): a chat's
 messages all go through one process, so its per-chat rate limits hold whichever process
 wrote them.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -23,9 +21,10 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from c2cbot.store.claimants import DELIVERED, WAKE, Claimant, gone, hold_claimant, live
+from c2cbot.store.claimants import gone
 from c2cbot.store.database import Database
 from c2cbot.store.models import ChannelIdentity, GroupChat, OutboxMessage
+from c2cbot.store.senders import Senders
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ _DUE = (
 )
 # A chat's place among the senders: the first 32 bits of the MD5 of "channel:chat",
 # modulo how many there are; the same on every process and machine, and in Python
-# (``chat_hash``), so a process knows which chats are another's.
+# (``senders.chat_hash``), so a process knows which chats are another's.
 _CHAT_HASH = sql_cast(
     sql_cast(
         func.concat("x", func.substr(func.md5(_outbox.c.channel + ":" + _outbox.c.chat_id), 1, 8)),
@@ -159,32 +158,6 @@ Choose = Callable[[int, Sequence[Unsent]], list[int]]
 
 
 @dataclass(frozen=True)
-class Part:
-    """This process's part of the chats: those whose hash modulo ``senders`` is ``place``.
-
-    ``place`` is the rank of this process's claimant key among the live ones; alone (or
-    on SQLite) a process has every chat.
-    """
-
-    place: int = 0
-    senders: int = 1
-
-    @classmethod
-    def among(cls, keys: Sequence[int], mine: int) -> Part:
-        ranked = sorted(set(keys) | {mine})
-        return cls(ranked.index(mine), len(ranked))
-
-    def owns(self, channel: str, chat_id: str) -> bool:
-        return self.senders == 1 or chat_hash(channel, chat_id) % self.senders == self.place
-
-
-def chat_hash(channel: str, chat_id: str) -> int:
-    """The chat's hash as the claim query computes it (``_CHAT_HASH``)."""
-    digest = hashlib.md5(f"{channel}:{chat_id}".encode(), usedforsecurity=False)
-    return int(digest.hexdigest()[:8], 16)
-
-
-@dataclass(frozen=True)
 class Due:
     id: int
     channel: str
@@ -196,112 +169,18 @@ class Due:
 class SqlOutbox:
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._claimant: Claimant | None = None
-        self._claiming = asyncio.Lock()
-        self.part = Part()
-        self._listeners: dict[str, Callable[[str], None]] = {}
-        self._signals: dict[tuple[str, str], None] = {}  # to give, in order, each once
-        self._signalling: asyncio.Task[None] | None = None
-
-    async def claimant(self) -> int | None:
-        """This process's claimant key on PostgreSQL (taken at first use); None on SQLite,
-        where this process alone sends."""
-        if self.database.is_sqlite:
-            return None
-        async with self._claiming:
-            if self._claimant is None:
-                claimant = await hold_claimant(self.database.url)
-                for signal, heard in self._listeners.items():
-                    await claimant.listen(signal, heard)
-                self._claimant = claimant
-        return self._claimant.key
-
-    async def listen_for_replies(self, heard: Callable[[], None]) -> None:
-        """PostgreSQL: call ``heard`` when another process wrote replies for chats of this
-        one's part (``wake_others``), so they go at once, not at the next idle look."""
-        await self._listen(WAKE, lambda _payload: heard())
-
-    async def listen_for_deliveries(self, heard: Callable[[str], None]) -> None:
-        """PostgreSQL: call ``heard`` with each browser chat another process sent a reply to
-        (``delivered_elsewhere``), for the long polls this process holds."""
-        await self._listen(DELIVERED, heard)
-
-    async def _listen(self, signal: str, heard: Callable[[str], None]) -> None:
-        if self.database.is_sqlite:
-            return
-        self._listeners[signal] = heard
-        async with self._claiming:
-            existing = self._claimant
-        if existing is None:
-            await self.claimant()  # listens to every signal as it is taken
-        else:
-            await existing.listen(signal, heard)
-
-    def wake_others(self, chats: Collection[tuple[str, str]]) -> None:
-        """After a commit that wrote rows for ``chats``: if some are another process's,
-        tell every process to look."""
-        if not all(self.part.owns(*chat) for chat in chats):
-            self._signal(WAKE, "")
-
-    def delivered_elsewhere(self, chat_id: str) -> None:
-        """A browser chat's reply was sent: its long poll may be another process's."""
-        if self.part.senders > 1:
-            self._signal(DELIVERED, chat_id)
-
-    def _signal(self, signal: str, payload: str) -> None:
-        """One notification at a time, the next carrying all asked for meanwhile."""
-        self._signals[(signal, payload)] = None
-        if self._signalling is None or self._signalling.done():
-            self._signalling = asyncio.create_task(self._give_signals(), name="outbox-signals")
-
-    async def _give_signals(self) -> None:
-        while self._signals and self._claimant is not None:
-            signals, self._signals = list(self._signals), {}
-            try:
-                await self._claimant.signal(signals)
-            except Exception:  # the others look by themselves, every second or so
-                log.warning("could not signal the other processes", exc_info=True)
-                return
-
-    async def share_chats(self) -> int:
-        """Take this process's part of the chats among the live senders; how many there are.
-
-        Run every few seconds: a process that starts or dies changes everyone's part
-        within that time. Should this process's own lock be gone (its connection broke
-        in a database restart), it takes a new key: the others have meanwhile put back
-        what it was sending.
-        """
-        if self.database.is_sqlite:
-            return 1
-        mine = await self.claimant()
-        keys = await self._live()
-        if mine is not None and mine not in keys:
-            log.warning("this process's outbox claimant lock was lost; taking a new one")
-            await self.close()
-            mine, keys = await self.claimant(), await self._live()
-        if mine is not None:
-            self.part = Part.among(keys, mine)
-        return self.part.senders
-
-    async def _live(self) -> list[int]:
-        async with self.database.sessions() as session:
-            return await live(await session.connection())
+        self.senders = Senders(database)
 
     async def close(self) -> None:
         """Give up the claimant lock: what this process still has "sending" may go again."""
-        claimant, self._claimant = self._claimant, None
-        if self._signalling is not None:
-            self._signalling.cancel()
-            await asyncio.gather(self._signalling, return_exceptions=True)
-        if claimant is not None:
-            await claimant.release()
+        await self.senders.close()
 
     async def claim_due(
         self, now: datetime, limit: int = 200, held_back: HeldBack | None = None
     ) -> list[Due]:
         """The oldest unsent message of each chat whose turn has come, marked as sending;
         none of a chat ``held_back`` names (a callback waits to answer with them)."""
-        claimant = await self.claimant()
+        claimant = await self.senders.claimant()
         async with self.database.transaction() as session:
             connection = await session.connection()
             await connection.execute(_EXPIRED, {"expired": now - LEASE})
@@ -316,9 +195,10 @@ class SqlOutbox:
     def _due_query(self, now: datetime, limit: int) -> tuple[Any, dict[str, Any]]:
         """The due heads of this process's chats (every chat's, alone)."""
         parameters: dict[str, Any] = {"now": now, "limit": limit}
-        if self.part.senders == 1:
+        part = self.senders.part
+        if part.senders == 1:
             return _DUE, parameters
-        return _DUE_IN_PART, {**parameters, "senders": self.part.senders, "place": self.part.place}
+        return _DUE_IN_PART, {**parameters, "senders": part.senders, "place": part.place}
 
     async def _due(self, connection: AsyncConnection, row: Any) -> Due:
         """A claimed message; an update of the last question learns which message to edit."""
@@ -385,7 +265,7 @@ class SqlOutbox:
         back to the queue now; how many. Cheap enough to run every few seconds."""
         if self.database.is_sqlite:
             return 0
-        mine = await self.claimant()
+        mine = await self.senders.claimant()
         async with self.database.transaction() as session:
             connection = await session.connection()
             keys = [k for k in (await connection.execute(_CLAIMANTS)).scalars() if k != mine]
@@ -410,7 +290,7 @@ class SqlOutbox:
             async with self.database.sessions() as session:
                 await self._choose(await session.connection(), wanted, choose)
             return
-        claimant = await self.claimant()
+        claimant = await self.senders.claimant()
         async with self.database.transaction(urgent=True) as session:
             connection = await session.connection()
             taken = await self._choose(connection, wanted, choose)
@@ -445,7 +325,7 @@ class SqlOutbox:
                 )
                 .values(next_attempt_at=now)
             )
-        self.wake_others(chats)
+        self.senders.wake_others(chats)
 
     async def answered_in_place(
         self, message_ids: list[int], now: datetime, *, more_waiting: bool
