@@ -9,7 +9,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 import jinja2
@@ -25,14 +25,13 @@ from c2cbot.clock import Clock, system_clock
 from c2cbot.config import Settings
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.delivery.in_place import InPlaceReplies
+from c2cbot.deployment import privacy_facts, retention_from, translator_from
 from c2cbot.digests.previews import ChatDigests
-from c2cbot.digests.translate import LibreTranslate
 from c2cbot.domain.text import N_
 from c2cbot.flows.engine import Engine
 from c2cbot.flows.journal import Journal
 from c2cbot.flows.loader import load_all
 from c2cbot.flows.messages import Outbound
-from c2cbot.flows.notice import PrivacyFacts
 from c2cbot.i18n import Catalogues, browser_language
 from c2cbot.metrics import Metrics
 from c2cbot.scheduling.scheduler import Scheduling
@@ -42,7 +41,6 @@ from c2cbot.store.guards import SqlNewcomers, SqlReplays
 from c2cbot.store.journal import SqlJournal
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.outbox import SqlOutbox
-from c2cbot.store.retention import Retention
 from c2cbot.store.tokens import SqlTokenVault
 from c2cbot.store.web_sessions import SqlWorkspaceSessions
 from c2cbot.store.workspace_downloads import SqlDownloads
@@ -103,12 +101,6 @@ YOUNG_OBJECTS = 50_000
 REPLAY_WINDOW = timedelta(minutes=5)
 #: The window C2C_WEB_NEW_IDENTITIES_PER_HOUR counts new browser identities in.
 NEWCOMER_WINDOW = timedelta(hours=1)
-JOURNAL_RETRY = 10.0  # seconds between tries to read the journal while the database is down
-#: How often, and for messages kept how long ago, the journal is looked at again: a
-#: message confirmed early whose engine run failed (a deadlock), or whose process died,
-#: is handled then by whichever process looks, not only at the next start.
-JOURNAL_LOOK_EVERY = 30.0
-JOURNAL_LEFT_AFTER = timedelta(seconds=30)
 
 
 class Bot:
@@ -312,8 +304,10 @@ class Bot:
         kernel spreads connections among them). ``background``: run the channels' work of
         their own (Telegram long polling), which exactly one process of a bot may do.
         """
-        replayed = await self._replayed()  # before any new message: they came first
-        self._tasks.append(asyncio.create_task(self._look_at_journal(replayed), name="journal"))
+        handle = self.engine.handle
+        replayed = await self.journal.replayed(handle)  # before any new message: they came first
+        looking = self.journal.keep_looking(handle, self.clock, replayed)
+        self._tasks.append(asyncio.create_task(looking, name="journal"))
         self._runner = web.AppRunner(
             self.app, access_log=None, shutdown_timeout=5.0, logger=ServerLog()
         )
@@ -351,25 +345,6 @@ class Bot:
         self._metrics_runner = runner
         bound = runner.addresses[0]
         self.metrics_url = f"http://{_host_in_url(bound[0])}:{bound[1]}"
-
-    async def _replayed(self, before: datetime | None = None) -> bool:
-        try:
-            await self.journal.replay(self.engine.handle, before)
-        except Exception:
-            log.exception("could not read the inbound journal; trying again shortly")
-            return False
-        return True
-
-    async def _look_at_journal(self, replayed: bool) -> None:
-        """Until the start's replay succeeds (the database was down), try it again now and
-        then; afterwards, look for messages left in the journal by failed runs or dead
-        processes."""
-        while not replayed:
-            await asyncio.sleep(JOURNAL_RETRY)
-            replayed = await self._replayed()
-        while True:
-            await asyncio.sleep(JOURNAL_LOOK_EVERY)
-            await self._replayed(before=self.clock() - JOURNAL_LEFT_AFTER)
 
     async def _start_channels(self, background: bool) -> None:
         """Channels' work of their own runs where this process holds its lock, so one
@@ -430,18 +405,6 @@ async def _stopped(task: asyncio.Task[None]) -> None:
         log.error("%s failed while stopping", task.get_name(), exc_info=task.exception())
 
 
-def translator_from(settings: Settings) -> LibreTranslate | None:
-    """The machine translation of people's text in digests, if C2C_TRANSLATE_URL is set."""
-    if settings.translate_url is None:
-        return None
-    key = settings.translate_api_key
-    return LibreTranslate(
-        str(settings.translate_url),
-        key.get_secret_value() if key else None,
-        settings.translate_timeout,
-    )
-
-
 WECOM_GROUP_WELCOME = N_(
     "This group chat belongs to the partnership {name}. Meeting and weekly digests will "
     "be posted here."
@@ -464,27 +427,3 @@ async def link_wecom_group(
         await ledger.chats.link_group(wecom.NAME, address, partnership_id, list(languages), None)
         welcomed = [Outbound(welcome, language=languages[0])]
         await ledger.outbox.enqueue_all(wecom.NAME, address, None, welcomed)
-
-
-def privacy_facts(settings: Settings) -> PrivacyFacts:
-    """What /privacy tells people about this deployment, from its settings."""
-    translation = settings.translate_url.host if settings.translate_url else None
-    return PrivacyFacts(
-        settings.privacy_controller,
-        settings.privacy_contact,
-        translation,
-        settings.retention_inbound_days,
-        settings.retention_outbox_days,
-        settings.retention_inactive_days,
-        frozenset(spec.name for spec in SPECS if spec.capabilities.files),
-        frozenset(spec.name for spec in SPECS if spec.capabilities.links),
-        str(settings.public_url).rstrip("/") if settings.public_url else None,
-    )
-
-
-def retention_from(settings: Settings) -> Retention:
-    return Retention(
-        settings.retention_inbound_days,
-        settings.retention_outbox_days,
-        settings.retention_inactive_days,
-    )

@@ -15,7 +15,6 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from c2cbot import runtime
 from c2cbot.channels._tencent.admission import ExpectedWait
 from c2cbot.channels._tencent.callbacks import Refused
 from c2cbot.channels.base import DeliveryError, TokenFetch, TokenVault, split_bytes
@@ -25,7 +24,7 @@ from c2cbot.channels.wechat_oa.replies import MAX_BYTES, fitting, render_reply, 
 from c2cbot.delivery.dispatcher import Dispatcher
 from c2cbot.delivery.in_place import InPlaceReplies
 from c2cbot.domain.steps import STEP_NAMES, Step
-from c2cbot.flows import engine, walk
+from c2cbot.flows import engine, journal, walk
 from c2cbot.flows.messages import Choice, Inbound, Outbound
 from c2cbot.flows.schema import Conversation, Kind, OptionSource, Question
 from c2cbot.flows.texts import Texts
@@ -795,8 +794,8 @@ async def test_messages_whose_engine_run_failed_are_handled_at_a_later_look(
 ) -> None:
     """A run that failed after its message was confirmed (a deadlock, a process killed):
     a process that looks at the journal later handles it, without waiting for a restart,
-    but leaves alone what is newer than ``JOURNAL_LEFT_AFTER``."""
-    monkeypatch.setattr(runtime, "JOURNAL_LOOK_EVERY", 0.1)
+    but leaves alone what is newer than ``journal.LEFT_AFTER``."""
+    monkeypatch.setattr(journal, "LOOK_EVERY", 0.1)
     looking = Bot(bot.settings)
     await looking.start("127.0.0.1", 0)  # another process, started before the failures
     try:
@@ -809,7 +808,7 @@ async def test_messages_whose_engine_run_failed_are_handled_at_a_later_look(
         await served.channel.idle()
         await asyncio.sleep(0.5)  # several looks: the message is not old enough yet
         assert await count(bot, InboundMessage) == 0 and await count(bot, JournalEntry) == 1
-        monkeypatch.setattr(runtime, "JOURNAL_LEFT_AFTER", timedelta(0))
+        monkeypatch.setattr(journal, "LEFT_AFTER", timedelta(0))
         await eventually(
             lambda: _stored_and_forgotten(bot),
             what="the failed message handled by the other process, and out of the journal",

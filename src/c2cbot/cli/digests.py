@@ -7,10 +7,10 @@ import argparse
 from c2cbot.cli.common import CommandError, Commands, no_partnership, opened, partnership, positive
 from c2cbot.clock import system_clock
 from c2cbot.config import Settings
+from c2cbot.deployment import translator_from
 from c2cbot.digests import Markup
 from c2cbot.digests.render import preview_pairs, render_any
 from c2cbot.i18n import Catalogues
-from c2cbot.runtime import translator_from
 from c2cbot.scheduling.on_request import NothingToPost, post_digest
 from c2cbot.store.digest_facts import preview_facts
 from c2cbot.store.partnership_lookup import PartnershipNotFound, find_partnership

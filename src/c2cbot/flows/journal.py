@@ -16,12 +16,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from c2cbot.flows.messages import Inbound
 
 log = logging.getLogger(__name__)
+
+RETRY = 10.0  # seconds between tries to read the journal while the database is down
+#: How often, and for messages kept how long ago, the journal is looked at again: a
+#: message confirmed early whose engine run failed (a deadlock), or whose process died,
+#: is handled then by whichever process looks, not only at the next start.
+LOOK_EVERY = 30.0
+LEFT_AFTER = timedelta(seconds=30)
+
+Handle = Callable[[Inbound], Awaitable[object]]
 
 
 class JournalStore(Protocol):
@@ -56,9 +65,7 @@ class Journal:
         self._forgetting.append(inbound)
         self._write_soon()
 
-    async def replay(
-        self, handle: Callable[[Inbound], Awaitable[object]], before: datetime | None = None
-    ) -> int:
+    async def replay(self, handle: Handle, before: datetime | None = None) -> int:
         """Handle what a crash left in the journal, oldest first; how many were handled.
 
         At start everything left is; later (``before``) only what was kept long ago, whose
@@ -76,6 +83,28 @@ class Journal:
             log.warning("handled %d messages confirmed before a crash", len(missed))
         await self._store.forget_handled()
         return len(missed)
+
+    async def replayed(self, handle: Handle, before: datetime | None = None) -> bool:
+        """``replay``, but a database that cannot be read is logged, not raised."""
+        try:
+            await self.replay(handle, before)
+        except Exception:
+            log.exception("could not read the inbound journal; trying again shortly")
+            return False
+        return True
+
+    async def keep_looking(
+        self, handle: Handle, now: Callable[[], datetime], replayed: bool
+    ) -> None:
+        """Until the start's replay succeeds (the database was down), try it again now and
+        then; afterwards, look for messages left in the journal by failed runs or dead
+        processes, for as long as the bot runs."""
+        while not replayed:
+            await asyncio.sleep(RETRY)
+            replayed = await self.replayed(handle)
+        while True:
+            await asyncio.sleep(LOOK_EVERY)
+            await self.replayed(handle, before=now() - LEFT_AFTER)
 
     async def idle(self) -> None:
         """Wait until everything asked for so far is written (shutdown, tests)."""
