@@ -305,11 +305,11 @@ class BenchFake(FakeTelegram):
         return web.json_response({"ok": True})
 
 
-def serve_fake(connection: Connection, token: str) -> None:
+def serve_fake(connection: Connection, token: str, kind: type[BenchFake] = BenchFake) -> None:
     """The fake's process: serve on a free loopback port, send its URL, run until /_quit."""
 
     async def serve() -> None:
-        fake = BenchFake(token)
+        fake = kind(token)
         connection.send(await fake.start())
         await fake.quit.wait()
         await fake.close()
@@ -319,6 +319,8 @@ def serve_fake(connection: Connection, token: str) -> None:
 
 class FakeProcess:
     """Starts ``serve_fake`` in a spawned process and talks to its control routes."""
+
+    kind: type[BenchFake] = BenchFake  # the fake it serves
 
     def __init__(self, token: str) -> None:
         self._token = token
@@ -334,7 +336,10 @@ class FakeProcess:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self._process = context.Process(
-            target=serve_fake, args=(child, self._token), name="fake-bot-api", daemon=True
+            target=serve_fake,
+            args=(child, self._token, self.kind),
+            name="fake-bot-api",
+            daemon=True,
         )
         self._process.start()
         deadline = time.monotonic() + 60

@@ -458,35 +458,15 @@ class WebhookFake(BenchFake):
         return web.json_response({"ok": True})
 
 
-def serve_webhook_fake(connection: Connection, token: str) -> None:
-    async def serve() -> None:
-        fake = WebhookFake(token)
-        connection.send(await fake.start())
-        await fake.quit.wait()
-        await fake.close()
-
-    asyncio.run(serve())
-
-
 class WebhookFakeProcess(FakeProcess):
     """``FakeProcess`` serving ``WebhookFake``."""
 
+    kind = WebhookFake
+
     async def __aenter__(self) -> WebhookFakeProcess:
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        self._process = context.Process(
-            target=serve_webhook_fake, args=(child, self._token), name="fake-bot-api", daemon=True
-        )
-        self._process.start()
-        assert self._process.pid is not None
+        await super().__aenter__()
+        assert self._process is not None and self._process.pid is not None
         _STARTED.add(self._process.pid)
-        deadline = time.monotonic() + 60
-        while not parent.poll():
-            if not self._process.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake Bot API process did not start")
-            await asyncio.sleep(0.05)
-        self.url = parent.recv()
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -809,16 +789,9 @@ async def run_echo_webhook(
         mode="webhook",
         database=None,
         workers=None,
-        updates=len(timed),
         users=users,
-        seconds=round(seconds, 3),
-        updates_per_s=round(len(timed) / seconds, 1),
-        replies_expected=len(timed),
-        replies=window["sent"],
-        extra_replies_after=final["window"]["sent"] - window["sent"],
-        fake_errors=final["window"]["errors"],
+        **window_counts(len(timed), seconds, len(timed), window, final),
         out_of_order_chats=out_of_order,
-        fake_connections=window["connections"],
         load_before=load,
         cpu_seconds=cpu_report(
             after[3] - before[3],
@@ -831,6 +804,22 @@ async def run_echo_webhook(
         reply_ms=spread_ms(reply_latencies(timed, delivery, arrivals)),
         problems=delivery_problems(delivery),
     )
+
+
+def window_counts(
+    updates: int, seconds: float, expected: int, window: dict[str, Any], final: dict[str, Any]
+) -> dict[str, Any]:
+    """What the fake counted in a timed Telegram window, as a run reports it."""
+    return {
+        "updates": updates,
+        "seconds": round(seconds, 3),
+        "updates_per_s": round(updates / seconds, 1),
+        "replies_expected": expected,
+        "replies": window["sent"],
+        "extra_replies_after": final["window"]["sent"] - window["sent"],
+        "fake_errors": final["window"]["errors"],
+        "fake_connections": window["connections"],
+    }
 
 
 async def after_grace(
@@ -975,16 +964,9 @@ async def run_c2cbot_telegram(
         mode="webhook",
         database=kind,
         workers=workers,
-        updates=len(timed),
         users=len(users),
-        seconds=round(seconds, 3),
-        updates_per_s=round(len(timed) / seconds, 1),
-        replies_expected=expect,
-        replies=window["sent"],
-        extra_replies_after=final["window"]["sent"] - window["sent"],
-        fake_errors=final["window"]["errors"],
+        **window_counts(len(timed), seconds, expect, window, final),
         out_of_order_chats=out_of_order,
-        fake_connections=window["connections"],
         load_before=load,
         cpu_seconds=cpu_report(
             after[2] - before[2],
