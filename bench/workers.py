@@ -378,9 +378,12 @@ async def scratch_database(kind: str, postgres: str, number: int) -> AsyncIterat
         yield url
 
 
-def base_environment(database_url: str, port: int, home: Path) -> dict[str, str]:
+def base_environment(
+    database_url: str, port: int, home: Path, event_loop: str = "auto"
+) -> dict[str, str]:
     """What ``c2cbot`` gets: its settings and PATH; no .env file (a fresh directory)."""
     return {
+        "C2C_EVENT_LOOP": event_loop,
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
         "PTB_TIMEDELTA": "true",
@@ -915,7 +918,7 @@ async def run_c2cbot_telegram(
         url = await stack.enter_async_context(scratch_database(kind, args.postgres, number))
         fake = await stack.enter_async_context(WebhookFakeProcess(TOKEN))
         port = free_port()
-        env = base_environment(url, port, args.scratch)
+        env = base_environment(url, port, args.scratch, args.event_loop)
         env |= {
             "C2C_TELEGRAM_TOKEN": TOKEN,
             "C2C_TELEGRAM_API_URL": fake.api_url,
@@ -1079,7 +1082,7 @@ async def run_c2cbot_wechat(
         url = await stack.enter_async_context(scratch_database("postgresql", args.postgres, number))
         fake = await stack.enter_async_context(FakeWeChat())
         port = free_port()
-        env = base_environment(url, port, args.scratch)
+        env = base_environment(url, port, args.scratch, args.event_loop)
         env |= {
             "C2C_WECHAT_APP_ID": APP_ID,
             "C2C_WECHAT_APP_SECRET": APP_SECRET,
@@ -1328,6 +1331,7 @@ def document(
             "wechat_seconds": args.wechat_seconds,
             "wechat_users": args.wechat_users,
             "runs": args.runs,
+            "event_loop": args.event_loop,
         },
         "telegram": [asdict(r) for r in telegram],
         "wechat": [asdict(r) for r in wechat],
@@ -1422,6 +1426,7 @@ def report(
         f"\n{result['date']}  {result['machine']['cpu_model']} × {result['machine']['nproc']}"
         f"  commit {result['code'].get('commit')}  load at start {args.load_at_start}",
         f"c2cbot Telegram runs: relaxed send limits ({RELAXED_LIMITS})",
+        f"c2cbot's event loop: C2C_EVENT_LOOP={args.event_loop}",
     ]
     if telegram:
         lines += ["", telegram_table(telegram)]
@@ -1481,6 +1486,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "message was stored for this long",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds for a phase")
+    parser.add_argument(
+        "--event-loop",
+        choices=["auto", "uvloop", "asyncio"],
+        default="auto",
+        help="C2C_EVENT_LOOP of every c2cbot command (the echo bot keeps PTB's asyncio)",
+    )
     parser.add_argument("--json", action="store_true", help="the JSON on stdout, tables on stderr")
     parser.add_argument("--no-file", action="store_true", help="no JSON file under var/bench/")
     parser.add_argument("--keep-logs", action="store_true", help="copy c2cbot's logs to var/bench/")

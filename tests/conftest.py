@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from c2cbot.cli.event_loop import LoopFactory, loop_factory
 from c2cbot.config import Settings
 from c2cbot.domain.reference import load_reference
 from c2cbot.runtime import Bot
@@ -34,6 +35,16 @@ from tests.driver import Driver
 POSTGRES_URL = os.environ.get("C2C_TEST_DATABASE_URL") or None  # empty: SQLite only
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 LOOPBACK = ("127.", "::1", "localhost", "/")
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, LoopFactory]:
+    """Async tests run on the loop the commands run on (uvloop where it is installed), so
+    what the suite shows is what an operator runs; C2C_EVENT_LOOP=asyncio runs them on
+    asyncio's own."""
+    factory = loop_factory(Settings().event_loop)
+    return {"asyncio": asyncio.new_event_loop} if factory is None else {"uvloop": factory}
 
 
 @pytest.fixture(autouse=True)

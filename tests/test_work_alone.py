@@ -8,14 +8,16 @@ when the holder stops, or, on PostgreSQL, when the holder's lock connection brea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from c2cbot.store.database import Database
-from c2cbot.store.leadership import purpose_key
+from c2cbot.store.leadership import lead, purpose_key
 from c2cbot.work_alone import Work, work_alone
 from tests.support.waiting import eventually
 
@@ -115,3 +117,59 @@ async def test_a_holder_whose_lock_connection_broke_stops_and_another_takes_over
     await eventually(lambda: not first_poller.running, what="the first process stopping")
     await stop(first)
     await stop(standing_by)
+
+
+@pytest.fixture
+def connect_swallows_a_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connects behave as asyncpg's does on Python 3.11 when a stop request arrives just as
+    the connection is made: the connection is returned and the request only counted."""
+    real_connect = AsyncEngine.connect
+
+    async def swallowing(self: AsyncEngine) -> AsyncConnection:
+        connection = await real_connect(self)
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(0)
+        return connection
+
+    monkeypatch.setattr(AsyncEngine, "connect", swallowing)
+
+
+async def test_a_cancel_swallowed_by_the_connect_still_stops_the_try(
+    database: Database, connect_swallows_a_cancel: None
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("SQLite's lock is a file lock: no connection to make")
+    trying = asyncio.create_task(lead(database, PURPOSE))
+    await asyncio.gather(trying, return_exceptions=True)
+    assert trying.cancelled()  # not a leadership held by a task that was told to stop
+
+
+async def test_a_process_standing_by_stops_even_if_its_connect_swallowed_the_cancel(
+    database: Database, second: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("SQLite's lock is a file lock: no connection to make")
+    holding = Poller()
+    holder = alone(database, holding)
+    await eventually(lambda: holding.running, what="the first process polling")
+    standing_by = alone(second, Poller())
+    await asyncio.sleep(0.2)
+    real_connect = AsyncEngine.connect
+    stop_now: list[asyncio.Task[None]] = []
+
+    async def stopped_while_connecting(self: AsyncEngine) -> AsyncConnection:
+        connection = await real_connect(self)
+        if asyncio.current_task() is standing_by and not stop_now:
+            stop_now.append(standing_by)
+            standing_by.cancel()  # the stop arrives as the connection is made …
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0)  # … and the connect returns it anyway
+        return connection
+
+    monkeypatch.setattr(AsyncEngine, "connect", stopped_while_connecting)
+    await asyncio.wait_for(asyncio.gather(standing_by, return_exceptions=True), timeout=10)
+    assert standing_by.cancelled() and stop_now
+    await stop(holder)

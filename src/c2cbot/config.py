@@ -7,6 +7,7 @@ failing later on the first message that needs it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,8 @@ class Settings(ChannelSettings, BaseSettings):
     # the server has it, and a crash of the server or the machine may lose the last
     # fraction of a second of commits (SQLite here gives the same with synchronous=NORMAL).
     database_synchronous_commit: bool = False
+    # uvloop where it is installed (cli/event_loop.py); asyncio's own loop on request.
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: AnyHttpUrl | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -27,6 +26,7 @@ from c2cbot.cli import (
     wecom_groups,
 )
 from c2cbot.cli.common import BadInput, CommandError
+from c2cbot.cli.event_loop import LoopUnavailable, run_on
 from c2cbot.config import Settings
 from c2cbot.flows.loader import ConversationError
 from c2cbot.scheduling import commands as scheduling
@@ -38,7 +38,10 @@ FAMILIES = (
     *(serving, database, conversations, invites, exports, wecom_groups, digests, scheduler),
     *(partnerships, cities, people),
 )
-FAILURES = (CommandError, ConversationError, TelegramSetupError, WeComError, scheduling.UnknownJob)
+FAILURES = (
+    *(CommandError, ConversationError, TelegramSetupError, WeComError, scheduling.UnknownJob),
+    LoopUnavailable,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # python-telegram-bot's coming duration type
     try:
-        return int(asyncio.run(arguments.command(settings, arguments)) or 0)
+        return int(run_on(settings.event_loop, arguments.command(settings, arguments)) or 0)
     except FAILURES as error:
         print(error, file=sys.stderr)
         return 2 if isinstance(error, BadInput) else 1

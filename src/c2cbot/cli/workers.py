@@ -134,8 +134,10 @@ class Supervisor:
         command = [sys.executable, "-m", "c2cbot.cli", "run"]
         command += ["--workers", str(len(self.workers)), "--worker-of", str(os.getpid())]
         command += ["--worker-index", str(worker.index)]
+        # A session of its own: Ctrl-C at the terminal reaches the supervisor alone, which
+        # stops the workers in order (uvloop knows no ``process_group``).
         worker.process = await asyncio.create_subprocess_exec(
-            *command, stdout=asyncio.subprocess.PIPE, process_group=0
+            *command, stdout=asyncio.subprocess.PIPE, start_new_session=True
         )
         worker.started = time.monotonic()
         worker.relay = asyncio.create_task(self._relay(worker, worker.process))

@@ -8,6 +8,7 @@ long polling) has a lock of its own, by ``purpose``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -83,12 +84,27 @@ async def lead(database: Database, purpose: str = SCHEDULER) -> Leadership | Non
 async def _lead_postgres(url: str, key: int) -> Leadership | None:
     engine = create_async_engine(url, poolclass=NullPool)
     connection = await engine.connect()
-    await connection.execution_options(isolation_level="AUTOCOMMIT")
-    won = await connection.scalar(select(func.pg_try_advisory_lock(key)))
+    try:
+        _raise_swallowed_cancel()
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        won = await connection.scalar(select(func.pg_try_advisory_lock(key)))
+    except BaseException:
+        await _close(connection)
+        raise
     if won:
         return Leadership(connection, None, key)
     await _close(connection)
     return None
+
+
+def _raise_swallowed_cancel() -> None:
+    """Stop a task whose cancellation the connect swallowed: on Python 3.11 asyncpg's
+    ``connect`` returns its new connection even when the task was cancelled meanwhile,
+    and the request is then only counted (``Task.cancelling``). A process standing by
+    would otherwise never stop: it tries for the lock again and again."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _close(connection: AsyncConnection) -> None:

@@ -116,6 +116,9 @@ HELD_FOR = timedelta(seconds=10)
 # Long, because a live instance may hold a message this long in a channel's rate limiter;
 # this process's own abandoned messages are recovered at start (recover_abandoned).
 LEASE = timedelta(minutes=10)
+# How often a claim also looks for expired leases: a round trip saved on nearly every
+# claim, at the cost of an expired message waiting this much longer than its lease.
+SWEEP_EVERY = timedelta(seconds=30)
 
 
 def outbox_row(
@@ -170,6 +173,7 @@ class SqlOutbox:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.senders = Senders(database)
+        self._swept_at: datetime | None = None
 
     async def close(self) -> None:
         """Give up the claimant lock: what this process still has "sending" may go again."""
@@ -183,7 +187,7 @@ class SqlOutbox:
         claimant = await self.senders.claimant()
         async with self.database.transaction() as session:
             connection = await session.connection()
-            await connection.execute(_EXPIRED, {"expired": now - LEASE})
+            await self._sweep_expired(connection, now)
             rows = (await connection.execute(*self._due_query(now, limit))).all()
             if held_back is not None:
                 rows = [row for row in rows if not held_back(row.channel, row.chat_id)]
@@ -191,6 +195,14 @@ class SqlOutbox:
                 marking = {"ids": [row.id for row in rows], "now": now, "claimant": claimant}
                 await connection.execute(_SENDING, marking)
             return [await self._due(connection, row) for row in rows]
+
+    async def _sweep_expired(self, connection: AsyncConnection, now: datetime) -> None:
+        """Expired leases back to the queue, at most every ``SWEEP_EVERY`` of the bot's clock
+        (a clock moved back sweeps at once)."""
+        if self._swept_at is not None and self._swept_at <= now < self._swept_at + SWEEP_EVERY:
+            return
+        await connection.execute(_EXPIRED, {"expired": now - LEASE})
+        self._swept_at = now
 
     def _due_query(self, now: datetime, limit: int) -> tuple[Any, dict[str, Any]]:
         """The due heads of this process's chats (every chat's, alone)."""
