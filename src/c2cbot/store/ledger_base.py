@@ -21,7 +21,7 @@ from c2cbot.clock import Clock
 class Tx:
     """One transaction: its ORM session, the bot's clock, and its connection once asked for."""
 
-    __slots__ = ("_connection", "clock", "known", "session")
+    __slots__ = ("_connection", "clock", "known", "session", "states")
 
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
@@ -29,6 +29,9 @@ class Tx:
         #: Senders looked up with the inbound claim, by (channel, external id): the
         #: ``per_message.KNOWN`` row, or None for someone not known yet.
         self.known: dict[tuple[str, str], Any] = {}
+        #: Conversation states read (and locked) with the inbound claim, by stakeholder:
+        #: (data, version), or None for no state yet. Taken once, by ``load_state``.
+        self.states: dict[int, tuple[dict[str, Any], int] | None] = {}
 
     def insert(self, table: Any) -> Any:
         """An INSERT of the transaction's dialect, for ``ON CONFLICT`` clauses."""

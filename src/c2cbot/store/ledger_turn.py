@@ -24,9 +24,10 @@ class SqlInbox(LedgerPart):
     async def claim(
         self, channel: str, dedupe_key: str, *, sender: str | None = None
     ) -> int | None:
-        """On PostgreSQL, with ``sender``, the sender is looked up in the same statement
-        (``per_message.CLAIM_AND_KNOWN``) for ``SqlPeople.person``: one round trip less.
-        SQLite has no INSERT in a WITH clause, and there a statement is a function call."""
+        """On PostgreSQL, with ``sender``, the sender and their conversation state are read
+        in the same statement (``per_message.CLAIM_AND_KNOWN``) for ``SqlPeople.person`` and
+        ``SqlStates.load_state``: two round trips less. SQLite has no INSERT in a WITH
+        clause, and there a statement is a function call."""
         dialect = self.session.get_bind().dialect.name
         parameters = {"channel": channel, "dedupe_key": dedupe_key[:200], "now": self._clock()}
         if sender is None or dialect != "postgresql":
@@ -36,6 +37,9 @@ class SqlInbox(LedgerPart):
         if row is None:
             return None
         self._tx.known[(channel, sender)] = row if row.stakeholder_id is not None else None
+        if row.stakeholder_id is not None:
+            state = None if row.state_version is None else (row.state_data, row.state_version)
+            self._tx.states[row.stakeholder_id] = state
         return int(row.inbound_id)
 
 
@@ -47,16 +51,22 @@ class SqlStates(LedgerPart):
         self._versions: dict[int, int] = {}  # conversation states read, for save_state
 
     async def load_state(self, stakeholder_id: int) -> dict[str, Any]:
-        parameters = {"stakeholder_id": stakeholder_id}
-        row = (await self._core(per_message.LOAD_STATE, parameters)).one_or_none()
-        if row is None:
+        if stakeholder_id in self._tx.states:  # read and locked with the inbound claim
+            state = self._tx.states.pop(stakeholder_id)
+        else:
+            parameters = {"stakeholder_id": stakeholder_id}
+            row = (await self._core(per_message.LOAD_STATE, parameters)).one_or_none()
+            state = None if row is None else (row.data, row.version)
+        if state is None:
             return {}
-        self._versions[stakeholder_id] = row.version  # save_state updates, no second SELECT
-        return dict(row.data)
+        data, version = state
+        self._versions[stakeholder_id] = version  # save_state updates, no second SELECT
+        return dict(data)
 
     async def save_state(
         self, stakeholder_id: int, partnership_id: int | None, data: dict[str, Any]
     ) -> None:
+        self._tx.states.pop(stakeholder_id, None)  # what the claim read is old now
         version = self._versions.get(stakeholder_id)
         if version is None:
             values = {"stakeholder_id": stakeholder_id, "partnership_id": partnership_id}

@@ -109,12 +109,19 @@ KNOWN = (
     )
 )
 
-# PostgreSQL: the claim and the sender's lookup in one round trip. No row: a duplicate;
-# else the claim's id and the sender's KNOWN columns (all None for someone new).
+# PostgreSQL: the claim, the sender's lookup and their conversation state (locked, as
+# LOAD_STATE locks it) in one round trip. No row: a duplicate; else the claim's id, the
+# sender's KNOWN columns (all None for someone new) and the state's (None for no state).
 _claimed = CLAIM["postgresql"].cte("claimed")  # type: ignore[attr-defined]
 _known = KNOWN.subquery("known")
-CLAIM_AND_KNOWN = select(_claimed.c.id.label("inbound_id"), _known).select_from(
-    _claimed.outerjoin(_known, true())
+_known_state = (
+    select(_states.c.data.label("state_data"), _states.c.version.label("state_version"))
+    .where(_states.c.stakeholder_id == _known.c.stakeholder_id)
+    .with_for_update()
+    .lateral("known_state")
+)
+CLAIM_AND_KNOWN = select(_claimed.c.id.label("inbound_id"), _known, _known_state).select_from(
+    _claimed.outerjoin(_known, true()).outerjoin(_known_state, true())
 )
 
 SEEN = (
