@@ -779,18 +779,20 @@ async def settle(bot: Bot, fake: FakeProcess, last_update_id: int, limit: float)
     raise RuntimeError(f"setup step did not settle in {limit} s")
 
 
+def step_updates(step: Step, users: Sequence[int], code: str) -> list[dict[str, Any]]:
+    """What each of ``users`` sends for one onboarding step: the text they type, or the
+    button they press (the fake makes the Telegram update of it)."""
+    if step.text is not None:
+        return [{"user": user, "text": step.text(code, n)} for n, user in enumerate(users)]
+    return [{"user": user, "press": step.press} for user in users]
+
+
 async def onboard_all(
     bot: Bot, fake: FakeProcess, users: Sequence[int], code: str, limit: float
 ) -> None:
     """Everybody onboards through Telegram (the fake) and ends up at Aim's first question."""
     for step in ONBOARDING:
-        pushes: list[dict[str, Any]] = []
-        for n, user in enumerate(users):
-            if step.text is not None:
-                pushes.append({"user": user, "text": step.text(code, n)})
-            else:
-                pushes.append({"user": user, "press": step.press})
-        pushed = await fake.push(pushes)
+        pushed = await fake.push(step_updates(step, users, code))
         await settle(bot, fake, pushed["last"], limit)
     async with bot.database.sessions() as session:
         states = list((await session.execute(select(ConversationState.data))).scalars())

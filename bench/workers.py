@@ -104,6 +104,7 @@ from telegram_throughput import (  # noqa: E402
     run_echo,
     scratch_postgres,
     sent_per_chat,
+    step_updates,
     timed_updates,
 )
 from tests.fakes.wechat_api import (  # noqa: E402
@@ -886,12 +887,7 @@ async def onboard_all(
 ) -> None:
     """Everybody onboards through the webhook and ends up at Aim's first question."""
     for step in ONBOARDING:
-        items: list[dict[str, Any]] = []
-        for n, user in enumerate(users):
-            if step.text is not None:
-                items.append({"user": user, "text": step.text(code, n)})
-            else:
-                items.append({"user": user, "press": step.press})
+        items = step_updates(step, users, code)
         made = await fake.make(items)
         pairs = [(int(item["user"]), update) for item, update in zip(items, made, strict=True)]
         delivery = await deliver(session, url, pairs, args.connections)

@@ -21,9 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from c2cbot.cli.event_loop import LoopFactory, loop_factory
 from c2cbot.config import Settings
 from c2cbot.domain.reference import load_reference
+from c2cbot.event_loop import LoopFactory, loop_factory
 from c2cbot.runtime import Bot
 from c2cbot.store.database import Database
 from c2cbot.store.invites import create_invite

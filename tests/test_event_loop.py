@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from c2cbot.cli import main
-from c2cbot.cli.event_loop import LoopUnavailable, loop_factory, run_on
+from c2cbot.event_loop import LoopUnavailable, loop_factory, run_on
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uvloop has no Windows build")
 

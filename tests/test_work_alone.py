@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import inspect
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -119,32 +120,38 @@ async def test_a_holder_whose_lock_connection_broke_stops_and_another_takes_over
     await stop(standing_by)
 
 
-@pytest.fixture
-def connect_swallows_a_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
+def stop_at_its_connect(
+    monkeypatch: pytest.MonkeyPatch, task: asyncio.Task[Any]
+) -> list[asyncio.Task[Any]]:
     """Connects behave as asyncpg's does on Python 3.11 when a stop request arrives just as
-    the connection is made: the connection is returned and the request only counted."""
+    the connection is made: ``task``, at its first connect, is told to stop, and the
+    connection is returned anyway with the request only counted. The tasks so stopped."""
     real_connect = AsyncEngine.connect
+    stopped: list[asyncio.Task[Any]] = []
 
-    async def swallowing(self: AsyncEngine) -> AsyncConnection:
+    async def stopped_while_connecting(self: AsyncEngine) -> AsyncConnection:
         connection = await real_connect(self)
-        task = asyncio.current_task()
-        assert task is not None
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.sleep(0)
+        if asyncio.current_task() is task and not stopped:
+            stopped.append(task)
+            task.cancel()  # the stop arrives as the connection is made …
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0)  # … and the connect returns it anyway
         return connection
 
-    monkeypatch.setattr(AsyncEngine, "connect", swallowing)
+    monkeypatch.setattr(AsyncEngine, "connect", stopped_while_connecting)
+    return stopped
 
 
 async def test_a_cancel_swallowed_by_the_connect_still_stops_the_try(
-    database: Database, connect_swallows_a_cancel: None
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if database.is_sqlite:
         pytest.skip("SQLite's lock is a file lock: no connection to make")
     trying = asyncio.create_task(lead(database, PURPOSE))
+    stopped = stop_at_its_connect(monkeypatch, trying)
     await asyncio.gather(trying, return_exceptions=True)
     assert trying.cancelled()  # not a leadership held by a task that was told to stop
+    assert stopped == [trying]
 
 
 async def test_a_process_standing_by_stops_even_if_its_connect_swallowed_the_cancel(
@@ -157,19 +164,7 @@ async def test_a_process_standing_by_stops_even_if_its_connect_swallowed_the_can
     await eventually(lambda: holding.running, what="the first process polling")
     standing_by = alone(second, Poller())
     await asyncio.sleep(0.2)
-    real_connect = AsyncEngine.connect
-    stop_now: list[asyncio.Task[None]] = []
-
-    async def stopped_while_connecting(self: AsyncEngine) -> AsyncConnection:
-        connection = await real_connect(self)
-        if asyncio.current_task() is standing_by and not stop_now:
-            stop_now.append(standing_by)
-            standing_by.cancel()  # the stop arrives as the connection is made …
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.sleep(0)  # … and the connect returns it anyway
-        return connection
-
-    monkeypatch.setattr(AsyncEngine, "connect", stopped_while_connecting)
+    stop_now = stop_at_its_connect(monkeypatch, standing_by)
     await asyncio.wait_for(asyncio.gather(standing_by, return_exceptions=True), timeout=10)
     assert standing_by.cancelled() and stop_now
     await stop(holder)

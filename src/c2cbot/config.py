@@ -7,12 +7,12 @@ failing later on the first message that needs it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from c2cbot.channels.registry import ChannelSettings
+from c2cbot.event_loop import EventLoop
 
 # The conversations, templates and catalogues ship inside the package, so an installed
 # wheel finds them as an editable checkout does; C2C_HOME points elsewhere to adapt them.
@@ -31,8 +31,8 @@ class Settings(ChannelSettings, BaseSettings):
     # the server has it, and a crash of the server or the machine may lose the last
     # fraction of a second of commits (SQLite here gives the same with synchronous=NORMAL).
     database_synchronous_commit: bool = False
-    # uvloop where it is installed (cli/event_loop.py); asyncio's own loop on request.
-    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
+    # uvloop where it is installed (event_loop.py); asyncio's own loop on request.
+    event_loop: EventLoop = "auto"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: AnyHttpUrl | None = None

@@ -26,8 +26,8 @@ from c2cbot.cli import (
     wecom_groups,
 )
 from c2cbot.cli.common import BadInput, CommandError
-from c2cbot.cli.event_loop import LoopUnavailable, run_on
 from c2cbot.config import Settings
+from c2cbot.event_loop import LoopUnavailable, run_on
 from c2cbot.flows.loader import ConversationError
 from c2cbot.scheduling import commands as scheduling
 
