@@ -10,6 +10,7 @@ import io
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -34,11 +35,11 @@ class Catalogues:
     """Every language c2cbot speaks; implements ``flows.texts.Texts``."""
 
     def __init__(self, locale_dir: Path, default: str = "en") -> None:
-        self._catalogues = {
-            path.parent.parent.name: _read(path)
-            for path in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-        }
-        self._translations = {code: _compile(c) for code, c in self._catalogues.items()}
+        self._catalogues: dict[str, Catalog] = {}
+        self._translations: dict[str, Translations] = {}
+        for path in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            code = path.parent.parent.name
+            self._catalogues[code], self._translations[code] = _compiled(path.read_bytes())
         if default not in self._translations:
             raise ValueError(f"no catalogue for the default language {default!r} in {locale_dir}")
         self.default = default
@@ -86,16 +87,15 @@ class Catalogues:
         return self._translations.get(language) or self._translations[self.default]
 
 
-def _read(path: Path) -> Catalog:
-    with path.open("rb") as handle:
-        return read_po(handle, domain=DOMAIN)
-
-
-def _compile(catalogue: Catalog) -> Translations:
+@lru_cache(maxsize=16)
+def _compiled(po: bytes) -> tuple[Catalog, Translations]:
+    """Read and compiled once per file content: every bot a process builds (a test run
+    builds thousands) reads the same catalogues, and nothing changes them once read."""
+    catalogue = read_po(io.BytesIO(po), domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalogue, use_fuzzy=False)
     buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return catalogue, Translations(buffer, domain=DOMAIN)
 
 
 ENDONYMS = {"zh_Hans": "简体中文", "de": "Deutsch"}
