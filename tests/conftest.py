@@ -31,6 +31,7 @@ from c2cbot.store.migrate import upgrade
 from c2cbot.store.partnership_lookup import find_partnership
 from c2cbot.store.seeding import seed_reference
 from tests.driver import Driver
+from tests.support.template_rows import keep_template_rows, put_template_rows_back
 
 POSTGRES_URL = os.environ.get("C2C_TEST_DATABASE_URL") or None  # empty: SQLite only
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -109,7 +110,9 @@ def postgres_template(postgres_url: str | None) -> Iterator[str | None]:
     assert POSTGRES_URL is not None
     name = f"{_run_database_name()}_template"
     asyncio.run(_create_database(POSTGRES_URL, name, drop=False))
-    asyncio.run(_build_at(make_url(postgres_url).set(database=name).render_as_string(False)))
+    template_url = make_url(postgres_url).set(database=name).render_as_string(False)
+    asyncio.run(_build_at(template_url))
+    asyncio.run(keep_template_rows(template_url))
     yield name
     asyncio.run(_create_database(POSTGRES_URL, name, drop=True))
 
@@ -123,9 +126,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def _copy_postgres(url: str, template: str) -> None:
-    """The test's database replaced by a copy of the template (nobody is connected to it:
-    ``WITH (FORCE)`` ends whatever an earlier test left open)."""
+    """The test's database as the template is: its rows put back where the last test left
+    the template's schema (``tests.support.template_rows``), else replaced by a copy of the
+    template (nobody is connected to it: ``WITH (FORCE)`` ends whatever an earlier test
+    left open)."""
     assert POSTGRES_URL is not None
+    if await put_template_rows_back(url):
+        return
     name = make_url(url).database
     engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     async with engine.connect() as connection:
