@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import logging
 from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, delete, exists, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.store.database import Database
@@ -26,10 +27,13 @@ from c2cbot.store.models import ChannelIdentity
 
 log = logging.getLogger(__name__)
 _nonces = cast(Table, CallbackNonce.__table__)
+_PAIR = (_nonces.c.channel, _nonces.c.timestamp, _nonces.c.nonce)
+Pair = tuple[str, str, str]  # (channel, timestamp, nonce)
 #: Seconds a callback waits for the shared record before trusting this process's memory:
 #: WeChat and WeCom wait only five seconds for the whole callback.
 PATIENCE = 0.5
 REMEMBERED = 100_000  # pairs this process remembers itself
+BATCH = 200  # pairs recorded in one statement at most
 PRUNE_EVERY = timedelta(seconds=60)  # at most one prune a minute per process and table
 NEWCOMER = "web:newcomer"
 
@@ -40,13 +44,21 @@ def subject_of(kind: str, who: str) -> str:
 
 
 class SqlReplays:
-    """(timestamp, nonce) pairs of signed callbacks, refused the second time anywhere."""
+    """(timestamp, nonce) pairs of signed callbacks, refused the second time anywhere.
+
+    Pairs are recorded a batch at a time: the callbacks that arrive while one batch is
+    being written go together in the next, in one statement, so a burst of callbacks
+    costs a few transactions instead of one each.
+    """
 
     def __init__(self, database: Database, window: timedelta) -> None:
         self.database, self.window = database, window
         self._pruned: datetime | None = None
-        self._seen: OrderedDict[tuple[str, str, str], str] = OrderedDict()
-        self._recording: set[asyncio.Task[bool]] = set()
+        self._seen: OrderedDict[Pair, str] = OrderedDict()
+        self._waiting: dict[Pair, tuple[str, asyncio.Future[bool]]] = {}
+        self._writing: asyncio.Task[None] | None = None
+        dialect = postgresql if database.engine.dialect.name == "postgresql" else sqlite
+        self._insert = dialect.insert(_nonces).on_conflict_do_nothing()
 
     async def first_use(self, channel: str, timestamp: str, nonce: str, body: bytes) -> bool:
         """Record the pair; ``False`` if it came before with another body (a replay).
@@ -62,45 +74,57 @@ class SqlReplays:
         if known is not None:
             return known == digest
         self._remember(key, digest)
-        recording = asyncio.ensure_future(self._record(key, digest))
-        self._recording.add(recording)
-        recording.add_done_callback(self._recorded)
+        decided: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting[key] = (digest, decided)
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_waiting())
         try:
-            return await asyncio.wait_for(asyncio.shield(recording), PATIENCE)
+            return await asyncio.wait_for(asyncio.shield(decided), PATIENCE)
         except TimeoutError:
             log.warning("the shared replay record was slow; this process's memory decided")
-            return True
-        except Exception:  # already logged by _recorded; a database down must not stop callbacks
             return True
 
     async def idle(self) -> None:
         """Wait for records still being written (shutdown, tests)."""
-        while self._recording:
-            await asyncio.gather(*self._recording, return_exceptions=True)
+        while self._writing is not None and not self._writing.done():
+            await asyncio.gather(self._writing, return_exceptions=True)
 
-    def _remember(self, key: tuple[str, str, str], digest: str) -> None:
+    def _remember(self, key: Pair, digest: str) -> None:
         self._seen[key] = digest
         while len(self._seen) > REMEMBERED:
             self._seen.popitem(last=False)
 
-    def _recorded(self, recording: asyncio.Task[bool]) -> None:
-        self._recording.discard(recording)
-        if not recording.cancelled() and recording.exception() is not None:
-            log.warning("could not record a callback's nonce (%s)", type(recording.exception()))
+    async def _write_waiting(self) -> None:
+        """Record the waiting pairs, a batch at a time, until none wait."""
+        while self._waiting:
+            batch = dict(itertools.islice(self._waiting.items(), BATCH))
+            for key in batch:
+                del self._waiting[key]
+            try:
+                found = await self._record({key: digest for key, (digest, _) in batch.items()})
+            except Exception as error:  # a database down must not stop callbacks
+                log.warning("could not record callbacks' nonces (%s)", type(error))
+                found = {}
+            for key, (_digest, decided) in batch.items():
+                if not decided.done():
+                    decided.set_result(found.get(key, True))
 
-    async def _record(self, key: tuple[str, str, str], digest: str) -> bool:
+    async def _record(self, batch: dict[Pair, str]) -> dict[Pair, bool]:
+        """Each pair's verdict: new, or seen before with the same body."""
         now = self.database.clock()
-        row = dict(zip(("channel", "timestamp", "nonce"), key, strict=True))
-        try:
-            async with self.database.transaction(urgent=True) as session:
-                await session.execute(insert(_nonces).values(**row, body=digest, seen_at=now))
-                await self._prune(session, now)
-        except IntegrityError:
-            return await self._same_body(row, digest)
-        return True
+        rows = [
+            {"channel": c, "timestamp": t, "nonce": n, "body": digest, "seen_at": now}
+            for (c, t, n), digest in batch.items()
+        ]
+        recorded = self._insert.values(rows).returning(*_PAIR)
+        async with self.database.transaction(urgent=True) as session:
+            connection = await session.connection()
+            new = {cast(Pair, tuple(row)) for row in await connection.execute(recorded)}
+            await self._prune(session, now)
+        return {key: key in new or await self._same_body(key, batch[key]) for key in batch}
 
-    async def _same_body(self, row: dict[str, str], digest: str) -> bool:
-        query = select(_nonces.c.body).where(*(_nonces.c[k] == v for k, v in row.items()))
+    async def _same_body(self, key: Pair, digest: str) -> bool:
+        query = select(_nonces.c.body).where(*(c == v for c, v in zip(_PAIR, key, strict=True)))
         async with self.database.sessions() as session:
             return (await session.execute(query)).scalar_one_or_none() == digest
 
