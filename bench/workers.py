@@ -382,10 +382,13 @@ async def scratch_database(kind: str, postgres: str, number: int) -> AsyncIterat
 def base_environment(
     database_url: str, port: int, home: Path, event_loop: str = "auto"
 ) -> dict[str, str]:
-    """What ``c2cbot`` gets: its settings and PATH; no .env file (a fresh directory)."""
+    """What ``c2cbot`` gets: its settings, PATH and PYTHONPATH; no .env file (a fresh
+    directory). PYTHONPATH passes through so that another checkout's code can be measured
+    side by side with this one (``PYTHONPATH=../before/src``)."""
     return {
         "C2C_EVENT_LOOP": event_loop,
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         "HOME": str(home),
         "PTB_TIMEDELTA": "true",
         "C2C_DATABASE_URL": database_url,
@@ -921,7 +924,9 @@ async def run_c2cbot_telegram(
             "C2C_TELEGRAM_MODE": "webhook",
             "C2C_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "C2C_BENCH_RELAXED_LIMITS": "1",
-            "PYTHONPATH": str(args.scratch / "site"),
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, (str(args.scratch / "site"), env["PYTHONPATH"]))
+            ),
         }
         command = Command(env, args.scratch)
         setup_started = time.perf_counter()
