@@ -58,7 +58,7 @@ class SqlReplays:
         self._waiting: dict[Pair, tuple[str, asyncio.Future[bool]]] = {}
         self._writing: asyncio.Task[None] | None = None
         dialect = postgresql if database.engine.dialect.name == "postgresql" else sqlite
-        self._insert = dialect.insert(_nonces).on_conflict_do_nothing()
+        self._insert = dialect.insert(_nonces).on_conflict_do_nothing().returning(*_PAIR)
 
     async def first_use(self, channel: str, timestamp: str, nonce: str, body: bytes) -> bool:
         """Record the pair; ``False`` if it came before with another body (a replay).
@@ -116,10 +116,9 @@ class SqlReplays:
             {"channel": c, "timestamp": t, "nonce": n, "body": digest, "seen_at": now}
             for (c, t, n), digest in batch.items()
         ]
-        recorded = self._insert.values(rows).returning(*_PAIR)
         async with self.database.transaction(urgent=True) as session:
-            connection = await session.connection()
-            new = {cast(Pair, tuple(row)) for row in await connection.execute(recorded)}
+            connection = await session.connection()  # many rows, one cached statement
+            new = {cast(Pair, tuple(row)) for row in await connection.execute(self._insert, rows)}
             await self._prune(session, now)
         return {key: key in new or await self._same_body(key, batch[key]) for key in batch}
 
