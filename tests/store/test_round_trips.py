@@ -102,6 +102,22 @@ async def test_an_answer_costs_a_handful_of_statements_and_no_savepoint(
     assert savepoints == [] or bot.database.is_sqlite  # SQLite: a function call each
 
 
+async def test_a_profile_answer_writes_the_person_without_reading_them_first(
+    bot: Bot, person: Driver, invite: str
+) -> None:
+    """Onboarding's answers set the person's name, city and role: one UPDATE each, as the
+    SQL of the whole turn shows, not the ORM's read of the whole person and a write."""
+    onboarding = load_conversations(bot.settings.conversations_dir)["onboarding"]
+    await person.send(f"/start {invite}")
+    await person.click("English")
+    await person.click("Yes")
+    assert onboarding.questions[3].id == "name"
+    with statements(bot.database) as sent:
+        await person.send("Anna Lindqvist")
+    people = [s for s in sent if s.startswith("UPDATE stakeholders") or "FROM stakeholders" in s]
+    assert [s.partition("=")[0] for s in people] == ["UPDATE stakeholders SET name"], sent
+
+
 async def test_a_busy_pool_pings_no_connection(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from c2cbot.domain.roles import rank
 from c2cbot.flows.ports import InviteProblem, Joined, Person, Place
@@ -78,15 +78,20 @@ class SqlPeople(LedgerPart):
         return identity
 
     async def update_profile(self, stakeholder_id: int, field: str, value: Any) -> None:
-        stakeholder = await self.session.get_one(Stakeholder, stakeholder_id)
-        if field == "city":
-            stakeholder.city_id = int(value)
-        elif field == "organisation":
+        """One UPDATE (the ORM keeps a loaded person in step), not a read and a write."""
+        if field == "organisation":
+            stakeholder = await self.session.get_one(Stakeholder, stakeholder_id)
             stakeholder.organisation_id = await self._organisation(str(value), stakeholder.city_id)
+            return
+        if field == "city":
+            changed: dict[str, Any] = {"city_id": int(value)}
         elif field in ("name", "language", "helix_role"):
-            setattr(stakeholder, field, value)
+            changed = {field: value}
         else:
             raise ValueError(f"unknown profile field {field!r}")
+        await self.session.execute(
+            update(Stakeholder).where(Stakeholder.id == stakeholder_id).values(changed)
+        )
 
     async def _organisation(self, name: str, city_id: int | None) -> int:
         name = name[:200]
@@ -129,10 +134,9 @@ class SqlPeople(LedgerPart):
             self.session.add(existing)
         elif rank(invite.role) > rank(existing.role):
             existing.role = invite.role
-        (await self.session.get_one(Stakeholder, stakeholder_id)).active_partnership_id = (
-            partnership.id  # joining one more partnership makes it the one worked on
-        )
-        await self.session.flush()
+        worked_on = update(Stakeholder).where(Stakeholder.id == stakeholder_id)
+        # Joining one more partnership makes it the one worked on.
+        await self.session.execute(worked_on.values(active_partnership_id=partnership.id))
         titles = await titles_of(self.session, partnership.id)
         return Joined(partnership.id, partnership.name, existing.role, titles)
 
