@@ -48,12 +48,17 @@ async def scribble(connection: AsyncConnection) -> None:
         await connection.execute(text(f"SELECT nextval('public.\"{sequence}\"')"))
 
 
+async def a_fresh_copy(url: str, template: str) -> dict[str, str]:
+    """The template's contents, once the database at ``url`` is a copy of it."""
+    expected = await contents(make_url(url).set(database=template).render_as_string(False))
+    await _copy_postgres(url, template)
+    return expected
+
+
 async def test_rows_put_back_are_the_templates_and_sessions_left_open_are_ended(
     postgres_url: str, postgres_template: str
 ) -> None:
-    template = make_url(postgres_url).set(database=postgres_template)
-    expected = await contents(template.render_as_string(hide_password=False))
-    await _copy_postgres(postgres_url, postgres_template)
+    expected = await a_fresh_copy(postgres_url, postgres_template)
     engine = create_async_engine(postgres_url)
     async with engine.begin() as connection:
         await scribble(connection)
@@ -72,9 +77,7 @@ async def test_rows_put_back_are_the_templates_and_sessions_left_open_are_ended(
 async def test_after_a_schema_change_the_database_is_copied_again(
     postgres_url: str, postgres_template: str
 ) -> None:
-    template = make_url(postgres_url).set(database=postgres_template)
-    expected = await contents(template.render_as_string(hide_password=False))
-    await _copy_postgres(postgres_url, postgres_template)
+    expected = await a_fresh_copy(postgres_url, postgres_template)
     engine = create_async_engine(postgres_url)
     async with engine.begin() as connection:
         await connection.execute(text("CREATE TABLE stray (x integer)"))
