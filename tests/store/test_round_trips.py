@@ -118,6 +118,23 @@ async def test_a_profile_answer_writes_the_person_without_reading_them_first(
     assert [s.partition("=")[0] for s in people] == ["UPDATE stakeholders SET name"], sent
 
 
+async def test_a_number_typed_under_the_menu_reads_the_menu_with_the_claim(
+    bot: Bot, invite: str
+) -> None:
+    """A short typed text may pick from the chat's last message (a numbered menu on
+    WeChat): on PostgreSQL that message is read with the inbound claim, not by a
+    statement of its own."""
+    conversations = load_conversations(bot.settings.conversations_dir)
+    follower = Driver(bot, "o_follower", channel="wechat")
+    await onboard(follower, conversations, "en", invite)
+    await follower.send("/steps")
+    with statements(bot.database) as sent:
+        await follower.send("2")
+    assert bot.texts.gettext("en", conversations["commit"].title) in follower.text
+    alone = [s for s in sent if s.startswith("SELECT outbox.payload")]
+    assert len(alone) == (1 if bot.database.is_sqlite else 0), sent
+
+
 async def test_a_busy_pool_pings_no_connection(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,9 +1,11 @@
-"""On PostgreSQL the inbound claim also reads (and locks) the sender's conversation state,
-so a turn's ``load_state`` costs no round trip; what the claim read is used once: after
-the turn wrote the state, it is read again."""
+"""On PostgreSQL the inbound claim also reads (and locks) the sender's conversation state
+and the chat's newest message, so a turn's ``load_state`` and ``last_offer`` cost no round
+trip; what the claim read is used once: after the turn wrote the state or a message to
+the chat, it is read again."""
 
 from __future__ import annotations
 
+from c2cbot.flows.messages import Choice, Outbound
 from c2cbot.runtime import Bot
 from c2cbot.store.ledger import SqlStore
 from tests.driver import Driver
@@ -49,3 +51,25 @@ async def test_a_state_written_after_the_claim_is_read_again(
     async with store.batch() as batch, batch.each() as ledger:
         await ledger.inbox.claim(person.channel, "claim-3", sender=person.user)
         assert (await ledger.states.load_state(stakeholder))["marker"] == 1  # committed
+
+
+async def test_the_chats_last_message_read_with_the_claim_is_used_once_and_not_after_a_write(
+    bot: Bot, person: Driver, invite: str
+) -> None:
+    await onboarded(bot, person, invite)
+    chat = (person.channel, person.user)
+    store = SqlStore(bot.database)
+    async with store.batch() as batch, batch.each() as ledger:
+        expected = await ledger.kpi_plans.last_offer(*chat)  # read on its own
+    with statements(bot.database) as sent:
+        async with store.batch() as batch, batch.each() as ledger:
+            await ledger.inbox.claim(person.channel, "claim-4", sender=person.user)
+            assert await ledger.kpi_plans.last_offer(*chat) == expected
+    assert len([s for s in sent if s.startswith("SELECT outbox.payload")]) == (
+        1 if bot.database.is_sqlite else 0
+    )
+    menu = Outbound("Which step?", choices=(Choice("s:aim", "Aim"),))
+    async with store.batch() as batch, batch.each() as ledger:
+        await ledger.inbox.claim(person.channel, "claim-5", sender=person.user)
+        await ledger.outbox.enqueue_all(*chat, None, [menu])
+        assert await ledger.kpi_plans.last_offer(*chat) == menu.choices  # read again

@@ -61,7 +61,7 @@ class Engine:
     async def _handle_in(self, ledger: Ledger, inbound: Inbound) -> tuple[bool, int | None]:
         """One message in its savepoint: whether it was new, and how many answers it stored."""
         inbound_id = await ledger.inbox.claim(
-            inbound.channel, inbound.dedupe_key, sender=inbound.external_id
+            inbound.channel, inbound.dedupe_key, sender=inbound.external_id, chat=inbound.chat_id
         )
         if inbound_id is None:
             return False, 0

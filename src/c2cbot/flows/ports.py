@@ -97,12 +97,13 @@ class Place:
 
 class Inbox(Protocol):
     async def claim(
-        self, channel: str, dedupe_key: str, *, sender: str | None = None
+        self, channel: str, dedupe_key: str, *, sender: str | None = None, chat: str | None = None
     ) -> int | None:
         """Record the inbound key; ``None`` when it was handled before.
 
-        ``sender``: the external id ``People.person`` will be asked about next; a store
-        may look it up in the same round trip.
+        ``sender``: the external id ``People.person`` will be asked about next, and
+        ``chat`` the chat whose last offer ``KpiPlans.last_offer`` may be asked about; a
+        store may look both up in the same round trip.
         """
 
 

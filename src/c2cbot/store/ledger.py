@@ -254,6 +254,7 @@ class SqlOutboxWriter(LedgerPart):
             self.held_to.add((channel, chat_id))
         rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, now, due)
         await self._core(per_message.INSERT_OUTBOX, rows if len(rows) > 1 else rows[0])
+        self._tx.last_payloads.pop((channel, chat_id), None)  # no longer the newest
         self.enqueued += len(messages)
         self.enqueued_to[(channel, chat_id)] += len(messages)
 

@@ -21,7 +21,7 @@ from c2cbot.clock import Clock
 class Tx:
     """One transaction: its ORM session, the bot's clock, and its connection once asked for."""
 
-    __slots__ = ("_connection", "clock", "known", "session", "states")
+    __slots__ = ("_connection", "clock", "known", "last_payloads", "session", "states")
 
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
@@ -32,6 +32,10 @@ class Tx:
         #: Conversation states read (and locked) with the inbound claim, by stakeholder:
         #: (data, version), or None for no state yet. Taken once, by ``load_state``.
         self.states: dict[int, tuple[dict[str, Any], int] | None] = {}
+        #: The newest outbox payload of a chat, read with the inbound claim, by (channel,
+        #: chat id); None for a chat with none. Taken once, by ``last_offer``, and dropped
+        #: when the transaction writes to the chat.
+        self.last_payloads: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def insert(self, table: Any) -> Any:
         """An INSERT of the transaction's dialect, for ``ON CONFLICT`` clauses."""

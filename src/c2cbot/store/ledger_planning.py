@@ -93,8 +93,12 @@ class SqlKpiPlans(LedgerPart):
 
         Prebuilt: the engine asks this for every short answer.
         """
-        parameters = {"channel": channel, "chat_id": chat_id}
-        payload = (await self._core(per_message.LAST_PAYLOAD, parameters)).scalar_one_or_none()
+        if (channel, chat_id) in self._tx.last_payloads:  # read with the inbound claim
+            payload = self._tx.last_payloads.pop((channel, chat_id))
+        else:
+            parameters = {"channel": channel, "chat_id": chat_id}
+            found = await self._core(per_message.LAST_PAYLOAD, parameters)
+            payload = found.scalar_one_or_none()
         return Outbound.from_json(payload).options if payload else ()
 
 

@@ -109,9 +109,18 @@ KNOWN = (
     )
 )
 
-# PostgreSQL: the claim, the sender's lookup and their conversation state (locked, as
-# LOAD_STATE locks it) in one round trip. No row: a duplicate; else the claim's id, the
-# sender's KNOWN columns (all None for someone new) and the state's (None for no state).
+_outbox = cast(Table, OutboxMessage.__table__)
+LAST_PAYLOAD = (
+    select(_outbox.c.payload)
+    .where(_outbox.c.channel == bindparam("channel"), _outbox.c.chat_id == bindparam("chat_id"))
+    .order_by(_outbox.c.id.desc())
+    .limit(1)
+)
+
+# PostgreSQL: the claim, the sender's lookup, their conversation state (locked, as
+# LOAD_STATE locks it) and the chat's newest outbox payload (LAST_PAYLOAD) in one round
+# trip. No row: a duplicate; else the claim's id, the sender's KNOWN columns (all None
+# for someone new), the state's (None for no state) and the payload (None for none).
 _claimed = CLAIM["postgresql"].cte("claimed")  # type: ignore[attr-defined]
 _known = KNOWN.subquery("known")
 _known_state = (
@@ -120,8 +129,15 @@ _known_state = (
     .with_for_update()
     .lateral("known_state")
 )
-CLAIM_AND_KNOWN = select(_claimed.c.id.label("inbound_id"), _known, _known_state).select_from(
-    _claimed.outerjoin(_known, true()).outerjoin(_known_state, true())
+_last_payload = LAST_PAYLOAD.with_only_columns(_outbox.c.payload.label("last_payload")).lateral(
+    "last_payload"
+)
+CLAIM_AND_KNOWN = select(
+    _claimed.c.id.label("inbound_id"), _known, _known_state, _last_payload
+).select_from(
+    _claimed.outerjoin(_known, true())
+    .outerjoin(_known_state, true())
+    .outerjoin(_last_payload, true())
 )
 
 SEEN = (
@@ -145,14 +161,6 @@ UPDATE_STATE = (
         version=bindparam("new_version"),
         updated_at=bindparam("now"),
     )
-)
-
-_outbox = cast(Table, OutboxMessage.__table__)
-LAST_PAYLOAD = (
-    select(_outbox.c.payload)
-    .where(_outbox.c.channel == bindparam("channel"), _outbox.c.chat_id == bindparam("chat_id"))
-    .order_by(_outbox.c.id.desc())
-    .limit(1)
 )
 
 INSERT_STATE = insert(_states)
