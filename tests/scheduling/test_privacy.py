@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -53,6 +54,8 @@ ABROAD_QUESTION = (
     "Your city is in China. Do you agree that your data is shared with the members of "
     "the European partner city, and stored and processed outside China?"
 )
+
+NAME_LI = re.compile(r"(?<![\w-])Li(?![\w-])")  # not inside a word or a token
 
 
 async def _count(database: Database, model: type, *where: object) -> int:
@@ -123,7 +126,8 @@ async def test_a_shanghai_official_reads_the_notice_sees_her_data_and_erases_it(
     await _delivered(database)  # she read the question before she tapped
     await li.press("fg")
     assert says(texts, "zh_Hans", privacy.ERASED) in li.text
-    assert "城市更新" not in caplog.text and "Li" not in caplog.text.replace("Literal", "")
+    # Her name as a word: a random one-time token in the access log may hold "Li" inside.
+    assert "城市更新" not in caplog.text and not NAME_LI.search(caplog.text)
     assert f"person #{world.li} erased" in caplog.text
 
     # Nothing of hers is left to send to, or to ask: no identity, membership or prompt.
