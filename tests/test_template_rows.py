@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from tests.conftest import POSTGRES_URL, _copy_postgres
-from tests.support.template_rows import ROWS, put_template_rows_back
+from tests.support.template_rows import ROWS, keep_template_rows, put_template_rows_back
 
 pytestmark = pytest.mark.skipif(POSTGRES_URL is None, reason="PostgreSQL only")
 
@@ -88,3 +88,29 @@ async def test_after_a_schema_change_the_database_is_copied_again(
 
     assert await contents(postgres_url) == expected
     assert await put_template_rows_back(postgres_url)  # a fresh copy can be put back again
+
+
+async def test_a_server_user_who_may_not_set_it_up_leaves_the_template_as_it_was(
+    postgres_url: str,
+) -> None:
+    """An event trigger needs a superuser; a plain user's template is copied for each test."""
+    server = create_async_engine(POSTGRES_URL or "", isolation_level="AUTOCOMMIT")
+    name = role = f"{make_url(postgres_url).database}_plain"  # this run's own
+    async with server.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        await connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        await connection.execute(text(f'CREATE DATABASE "{name}" OWNER "{role}"'))
+    plain = make_url(postgres_url).set(username=role, password=None, database=name)
+    try:
+        assert not await keep_template_rows(plain.render_as_string(hide_password=False))
+        found = create_async_engine(plain.render_as_string(hide_password=False))
+        async with found.connect() as connection:
+            schemas = "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'c2c_test%'"
+            assert (await connection.execute(text(schemas))).scalar_one() == 0
+        await found.dispose()
+    finally:
+        async with server.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        await server.dispose()

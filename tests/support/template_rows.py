@@ -102,13 +102,20 @@ KEEP_ROWS = [
 ]
 
 
-async def keep_template_rows(url: str) -> None:
-    """Copy the template's rows and sequences aside and set up ``reset()``, after building it."""
+async def keep_template_rows(url: str) -> bool:
+    """Copy the template's rows and sequences aside and set up ``reset()``, after building it;
+    False where the server user may not (an event trigger needs a superuser): then every
+    test gets a copy, and the template is left as it was."""
     engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        for statement in KEEP_ROWS:
-            await connection.execute(text(statement))
-    await engine.dispose()
+    try:
+        async with engine.begin() as connection:
+            for statement in KEEP_ROWS:
+                await connection.execute(text(statement))
+    except SQLAlchemyError:
+        return False
+    finally:
+        await engine.dispose()
+    return True
 
 
 async def put_template_rows_back(url: str) -> bool:
