@@ -63,13 +63,15 @@ async def test_the_chats_last_message_read_with_the_claim_is_used_once_and_not_a
         expected = await ledger.kpi_plans.last_offer(*chat)  # read on its own
     with statements(bot.database) as sent:
         async with store.batch() as batch, batch.each() as ledger:
-            await ledger.inbox.claim(person.channel, "claim-4", sender=person.user)
+            await ledger.inbox.claim(
+                person.channel, "claim-4", sender=person.user, chat=person.user
+            )
             assert await ledger.kpi_plans.last_offer(*chat) == expected
     assert len([s for s in sent if s.startswith("SELECT outbox.payload")]) == (
         1 if bot.database.is_sqlite else 0
     )
     menu = Outbound("Which step?", choices=(Choice("s:aim", "Aim"),))
     async with store.batch() as batch, batch.each() as ledger:
-        await ledger.inbox.claim(person.channel, "claim-5", sender=person.user)
+        await ledger.inbox.claim(person.channel, "claim-5", sender=person.user, chat=person.user)
         await ledger.outbox.enqueue_all(*chat, None, [menu])
         assert await ledger.kpi_plans.last_offer(*chat) == menu.choices  # read again

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from c2cbot.clock import Clock, system_clock
+from c2cbot.flows import offers
 from c2cbot.flows.commits import GroupCommit
 from c2cbot.flows.groups import GroupTurn
 from c2cbot.flows.locks import KeyedLocks
@@ -60,8 +61,9 @@ class Engine:
 
     async def _handle_in(self, ledger: Ledger, inbound: Inbound) -> tuple[bool, int | None]:
         """One message in its savepoint: whether it was new, and how many answers it stored."""
+        chat = inbound.chat_id if offers.may_pick(inbound) else None
         inbound_id = await ledger.inbox.claim(
-            inbound.channel, inbound.dedupe_key, sender=inbound.external_id, chat=inbound.chat_id
+            inbound.channel, inbound.dedupe_key, sender=inbound.external_id, chat=chat
         )
         if inbound_id is None:
             return False, 0

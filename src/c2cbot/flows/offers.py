@@ -42,9 +42,16 @@ async def open_offered(turn: ChatTurn, offered: Offered) -> None:
         await steps_menu.open_step(turn, offered)
 
 
+def may_pick(inbound: Inbound) -> bool:
+    """Whether ``picked`` may look at the chat's last message for this message: typed and
+    short (the engine has its store read that message with the claim only then)."""
+    text = (inbound.text or "").strip()
+    return bool(text) and len(text) <= _SHORT and not inbound.action
+
+
 async def picked(ledger: KpiPlans, inbound: Inbound, text: str) -> Offered | None:
     """The prompt or step ``text`` picks from the chat's last message, if it offered those."""
-    if not text or len(text) > _SHORT:
+    if not may_pick(inbound):
         return None
     offered = await ledger.last_offer(inbound.channel, inbound.chat_id)
     if not any(isinstance(decode(choice.action), Offered) for choice in offered):

@@ -102,8 +102,9 @@ class Inbox(Protocol):
         """Record the inbound key; ``None`` when it was handled before.
 
         ``sender``: the external id ``People.person`` will be asked about next, and
-        ``chat`` the chat whose last offer ``KpiPlans.last_offer`` may be asked about; a
-        store may look both up in the same round trip.
+        ``chat`` (only for a message that may pick from it) the chat whose last offer
+        ``KpiPlans.last_offer`` may be asked about; a store may look both up in the same
+        round trip.
         """
 
 

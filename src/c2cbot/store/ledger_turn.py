@@ -24,8 +24,8 @@ class SqlInbox(LedgerPart):
     async def claim(
         self, channel: str, dedupe_key: str, *, sender: str | None = None, chat: str | None = None
     ) -> int | None:
-        """On PostgreSQL, with ``sender``, the sender, their conversation state and the
-        chat's newest outbox payload are read in the same statement
+        """On PostgreSQL, with ``sender``, the sender, their conversation state and (with
+        ``chat``) the chat's newest outbox payload are read in the same statement
         (``per_message.CLAIM_AND_KNOWN``) for ``SqlPeople.person``, ``SqlStates.load_state``
         and ``SqlKpiPlans.last_offer``: three round trips less. SQLite has no INSERT in a
         WITH clause, and there a statement is a function call."""
@@ -33,12 +33,12 @@ class SqlInbox(LedgerPart):
         parameters = {"channel": channel, "dedupe_key": dedupe_key[:200], "now": self._clock()}
         if sender is None or dialect != "postgresql":
             return (await self._core(per_message.CLAIM[dialect], parameters)).scalar_one_or_none()
-        chat_id = sender if chat is None else chat
-        parameters |= {"external_id": sender, "chat_id": chat_id}
+        parameters |= {"external_id": sender, "chat_id": chat}  # NULL: no payload read
         row = (await self._core(per_message.CLAIM_AND_KNOWN, parameters)).one_or_none()
         if row is None:
             return None
-        self._tx.last_payloads[(channel, chat_id)] = row.last_payload
+        if chat is not None:
+            self._tx.last_payloads[(channel, chat)] = row.last_payload
         self._tx.known[(channel, sender)] = row if row.stakeholder_id is not None else None
         if row.stakeholder_id is not None:
             state = None if row.state_version is None else (row.state_data, row.state_version)
