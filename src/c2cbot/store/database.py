@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, exc, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -87,6 +88,10 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    def insert(self, table: Any) -> Any:
+        """An INSERT of this database's dialect, for ``ON CONFLICT`` clauses."""
+        return dialect_insert(self.engine.dialect.name, table)
 
     @asynccontextmanager
     async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
@@ -193,3 +198,8 @@ def _ping_after_idle(engine: Engine) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:
             raise exc.DisconnectionError("a pooled connection did not answer") from error
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """PostgreSQL's or SQLite's own INSERT, which have ``ON CONFLICT`` clauses."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)

@@ -18,13 +18,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.channels.registry import GROUP_SIDES
 from c2cbot.domain.digest_moments import COORDINATORS_DIGEST
 from c2cbot.domain.digests import WeeklyFacts
 from c2cbot.store import digest_facts
+from c2cbot.store.database import dialect_insert
 from c2cbot.store.meeting_models import DigestDelivery
 from c2cbot.store.models import (
     ChannelIdentity,
@@ -211,8 +211,7 @@ async def write(session: AsyncSession, deliveries: Sequence[Delivery], now: date
 async def _claim(session: AsyncSession, delivery: Delivery, now: datetime) -> bool:
     dialect = session.get_bind().dialect.name
     statement = (
-        (postgresql if dialect == "postgresql" else sqlite)
-        .insert(DigestDelivery)
+        dialect_insert(dialect, DigestDelivery)
         .values(
             kind=WEEKLY,
             target=delivery.reader.target,

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, delete, exists, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from c2cbot.store.database import Database
@@ -57,8 +56,7 @@ class SqlReplays:
         self._seen: OrderedDict[Pair, str] = OrderedDict()
         self._waiting: dict[Pair, tuple[str, asyncio.Future[bool]]] = {}
         self._writing: asyncio.Task[None] | None = None
-        dialect = postgresql if database.engine.dialect.name == "postgresql" else sqlite
-        self._insert = dialect.insert(_nonces).on_conflict_do_nothing().returning(*_PAIR)
+        self._insert = database.insert(_nonces).on_conflict_do_nothing().returning(*_PAIR)
 
     async def first_use(self, channel: str, timestamp: str, nonce: str, body: bytes) -> bool:
         """Record the pair; ``False`` if it came before with another body (a replay).

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from c2cbot.flows.messages import Inbound
 from c2cbot.store.database import Database
@@ -28,8 +27,7 @@ _KEPT_FIELDS = tuple(f.name for f in fields(Inbound))
 class SqlJournal:
     def __init__(self, database: Database) -> None:
         self.database = database
-        dialect = postgresql if database.engine.dialect.name == "postgresql" else sqlite
-        self._insert = dialect.insert(_journal).on_conflict_do_nothing()
+        self._insert = database.insert(_journal).on_conflict_do_nothing()
 
     async def write(self, keep: list[Inbound], forget: list[Inbound]) -> None:
         async with self.database.transaction(urgent=bool(keep)) as session:

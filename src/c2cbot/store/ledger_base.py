@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Executable
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from c2cbot.clock import Clock
+from c2cbot.store.database import dialect_insert
 
 
 class Tx:
@@ -40,7 +40,7 @@ class Tx:
     def insert(self, table: Any) -> Any:
         """An INSERT of the transaction's dialect, for ``ON CONFLICT`` clauses."""
         dialect = self.session.get_bind().dialect.name
-        return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        return dialect_insert(dialect, table)
 
     async def core(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         """A prebuilt Core statement on this transaction's connection, without the ORM.

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Executable, Table, bindparam, func, insert, select, text, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from c2cbot.store.database import dialect_insert
 from c2cbot.store.models import (
     Answer,
     ChannelIdentity,
@@ -51,9 +51,8 @@ _states = cast(Table, ConversationState.__table__)
 
 
 def _claim(dialect: str) -> Executable:
-    module = postgresql if dialect == "postgresql" else sqlite
     statement: Executable = (
-        module.insert(_inbound)
+        dialect_insert(dialect, _inbound)
         .values(
             channel=bindparam("channel"),
             dedupe_key=bindparam("dedupe_key"),

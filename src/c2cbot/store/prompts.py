@@ -29,9 +29,9 @@ from datetime import datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy import Select, and_, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from c2cbot.store.database import dialect_insert
 from c2cbot.store.models import (
     OutboxMessage,
     Prompt,
@@ -86,7 +86,7 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 def _insert(session: AsyncSession, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return dialect_insert(dialect, table)
 
 
 async def insert_planned(session: AsyncSession, planned: Sequence[Planned], now: datetime) -> int:
