@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from c2cbot.clock import Clock, system_clock
+from c2cbot.store.held_writes import HoldingSession
 from c2cbot.store.sqlite_inline import inline_url, writing
 from c2cbot.store.write_lock import WriteLock
 
@@ -76,10 +77,14 @@ class Database:
         self.url = url
         self.clock = clock
         self.engine: AsyncEngine = _create_engine(url, echo, synchronous_commit)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=HoldingSession
+        )
         self._write_lock = WriteLock() if self.is_sqlite else None
         self._writers = (
-            async_sessionmaker(writing(self.engine), expire_on_commit=False)
+            async_sessionmaker(
+                writing(self.engine), expire_on_commit=False, sync_session_class=HoldingSession
+            )
             if self.is_sqlite
             else self.sessions
         )

@@ -89,6 +89,7 @@ class SqlStore:
                 held=self._held,
             )
             yield ledger
+            await ledger.send_held()
         if ledger.enqueued:
             self._committed(ledger.outbox.enqueued_to, ledger.outbox.held_to)
 
@@ -151,10 +152,11 @@ class SqlBatch:
             held=self._held,
         )
         if savepoint:
-            async with self.session.begin_nested():
+            async with self.session.begin_nested(), ledger.held_until_the_end():
                 yield ledger
         else:
-            yield ledger
+            async with ledger.held_until_the_end():
+                yield ledger
         self.enqueued += ledger.enqueued
         self.enqueued_to.update(ledger.outbox.enqueued_to)
         self.held_to |= ledger.outbox.held_to
@@ -179,6 +181,21 @@ class SqlLedger:
     def enqueued(self) -> int:
         """Messages this transaction wrote to the outbox, for waking the dispatcher."""
         return self.outbox.enqueued
+
+    async def send_held(self) -> None:
+        """The writes still held (``store/held_writes.py``), before the transaction ends."""
+        await self._tx.send_held()
+
+    @asynccontextmanager
+    async def held_until_the_end(self) -> AsyncIterator[None]:
+        """One message's part of a batch: its held writes sent when it ends, and dropped
+        when it fails (its savepoint, or the whole batch, is rolled back)."""
+        try:
+            yield
+        except BaseException:
+            self._tx.drop_held()
+            raise
+        await self._tx.send_held()
 
     @cached_property
     def inbox(self) -> SqlInbox:
@@ -253,7 +270,7 @@ class SqlOutboxWriter(LedgerPart):
             due += HELD_FOR
             self.held_to.add((channel, chat_id))
         rows = _outbox_rows(channel, chat_id, stakeholder_id, messages, now, due)
-        await self._core(per_message.INSERT_OUTBOX, rows if len(rows) > 1 else rows[0])
+        await self._tx.write(per_message.outbox_write(rows))
         self._tx.last_payloads.pop((channel, chat_id), None)  # no longer the newest
         self.enqueued += len(messages)
         self.enqueued_to[(channel, chat_id)] += len(messages)

@@ -16,12 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from c2cbot.clock import Clock
 from c2cbot.store.database import dialect_insert
+from c2cbot.store.held_writes import HELD, HeldWrite, together
 
 
 class Tx:
     """One transaction: its ORM session, the bot's clock, and its connection once asked for."""
 
-    __slots__ = ("_connection", "clock", "known", "last_payloads", "session", "states")
+    __slots__ = (
+        "_connection",
+        "_holds",
+        "clock",
+        "held",
+        "known",
+        "last_payloads",
+        "session",
+        "states",
+    )
 
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
@@ -36,6 +46,11 @@ class Tx:
         #: chat id); None for a chat with none. Taken once, by ``last_offer``, and dropped
         #: when the transaction writes to the chat.
         self.last_payloads: dict[tuple[str, str], dict[str, Any] | None] = {}
+        #: PostgreSQL: writes held back to go with the next (``store/held_writes.py``);
+        #: the session's hooks find them too, for an ORM query, flush or commit.
+        self.held: list[HeldWrite] = []
+        self._holds = session.get_bind().dialect.name == "postgresql"
+        session.info[HELD] = self.held
 
     def insert(self, table: Any) -> Any:
         """An INSERT of the transaction's dialect, for ``ON CONFLICT`` clauses."""
@@ -45,8 +60,36 @@ class Tx:
     async def core(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         """A prebuilt Core statement on this transaction's connection, without the ORM.
 
-        Nothing is flushed first: see the rules in the ``c2cbot.store`` docstring.
+        Nothing is flushed first: see the rules in the ``c2cbot.store`` docstring. Held
+        writes are sent first, so it sees them.
         """
+        if self.held:
+            await self.send_held()
+        return await self._execute(statement, parameters)
+
+    async def write(self, write: HeldWrite) -> None:
+        """A write nobody reads back before the transaction's next statement: on
+        PostgreSQL held to go with the next write in one statement (a second write to the
+        same table sends the first); on SQLite run at once."""
+        if not self._holds:
+            await self._execute(write.statement, write.parameters)
+            return
+        if any(held.table is write.table for held in self.held):
+            await self.send_held()
+        self.held.append(write)
+
+    async def send_held(self) -> None:
+        """What is held, in one statement: before any other, and when the ledger ends."""
+        if self.held:
+            statement, parameters = together(self.held)
+            self.held.clear()
+            await self._execute(statement, parameters)
+
+    def drop_held(self) -> None:
+        """A ledger that failed: its held writes go nowhere, as if rolled back."""
+        self.held.clear()
+
+    async def _execute(self, statement: Executable, parameters: Any) -> Result[Any]:
         if self._connection is None:
             self._connection = await self.session.connection()
         return await self._connection.execute(statement, parameters)

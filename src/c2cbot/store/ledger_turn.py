@@ -70,23 +70,12 @@ class SqlStates(LedgerPart):
         self, stakeholder_id: int, partnership_id: int | None, data: dict[str, Any]
     ) -> None:
         self._tx.states.pop(stakeholder_id, None)  # what the claim read is old now
-        version = self._versions.get(stakeholder_id)
-        if version is None:
-            values = {"stakeholder_id": stakeholder_id, "partnership_id": partnership_id}
-            await self._core(
-                per_message.INSERT_STATE, {**values, "data": data, "updated_at": self._clock()}
-            )
-            self._versions[stakeholder_id] = 0
-            return
-        self._versions[stakeholder_id] = version + 1
-        parameters = {
-            "person": stakeholder_id,
-            "new_partnership_id": partnership_id,
-            "new_data": data,
-            "new_version": version + 1,
-            "now": self._clock(),
-        }
-        await self._core(per_message.UPDATE_STATE, parameters)
+        read = self._versions.get(stakeholder_id)
+        version = 0 if read is None else read + 1
+        self._versions[stakeholder_id] = version
+        await self._tx.write(
+            per_message.state_write(stakeholder_id, partnership_id, data, version, self._clock())
+        )
 
 
 class SqlAnswers(LedgerPart):
@@ -94,7 +83,7 @@ class SqlAnswers(LedgerPart):
 
     async def record(self, answer: AnswerRecord) -> None:
         stamped = {**answer.__dict__, "answered_at": self._clock()}
-        await self._core(per_message.INSERT_ANSWER, stamped)
+        await self._tx.write(per_message.answer_write(stamped))
 
     async def answered(self, stakeholder_id: int, partnership_id: int) -> dict[str, set[str]]:
         return await current_answers.answered(self.session, stakeholder_id, partnership_id)

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Executable, Table, bindparam, func, insert, select, text, true, update
 
 from c2cbot.store.database import dialect_insert
+from c2cbot.store.held_writes import HeldWrite
 from c2cbot.store.models import (
     Answer,
     ChannelIdentity,
@@ -163,8 +164,42 @@ UPDATE_STATE = (
 )
 
 INSERT_STATE = insert(_states)
-INSERT_ANSWER = insert(cast(Table, Answer.__table__))
+_answers = cast(Table, Answer.__table__)
+INSERT_ANSWER = insert(_answers)
 INSERT_OUTBOX = insert(_outbox)
+
+
+def answer_write(row: dict[str, Any]) -> HeldWrite:
+    """The answer row, for ``Tx.write``."""
+    return HeldWrite(INSERT_ANSWER, row, _answers, (row,))
+
+
+def state_write(
+    person: int, partnership_id: int | None, data: dict[str, Any], version: int, now: datetime
+) -> HeldWrite:
+    """A person's conversation state: a new row for version 0, else the row updated."""
+    row = {
+        "stakeholder_id": person,
+        "partnership_id": partnership_id,
+        "data": data,
+        "version": version,
+        "updated_at": now,
+    }
+    if version == 0:
+        return HeldWrite(INSERT_STATE, row, _states, (row,))
+    parameters = {
+        "person": person,
+        "new_partnership_id": partnership_id,
+        "new_data": data,
+        "new_version": version,
+        "now": now,
+    }
+    return HeldWrite(UPDATE_STATE, parameters, _states, (row,), key="stakeholder_id")
+
+
+def outbox_write(rows: list[dict[str, Any]]) -> HeldWrite:
+    """A chat's new outbox rows (one or more)."""
+    return HeldWrite(INSERT_OUTBOX, rows if len(rows) > 1 else rows[0], _outbox, tuple(rows))
 
 
 def needs_seen(row: Any, chat_id: str, now: datetime) -> bool:

@@ -1,0 +1,108 @@
+"""On PostgreSQL, a turn's closing writes reach the server in one statement.
+
+A typed answer ends with three writes nobody reads back in the same turn: the answer
+row, the person's new conversation state and the reply in the outbox. Each was a round
+trip of its own, and on PostgreSQL round trips were most of a message's time. So
+``Tx.write`` holds such a write back, and writes held together go to the server as one
+statement: every one but the last as a data-modifying ``WITH`` clause (PostgreSQL runs
+each of them, whether the statement reads them or not).
+
+Whatever else the transaction does sends what is held first, so every read sees every
+write before it, as if nothing were held: a Core statement (``Tx.core``), an ORM query
+or flush (``HoldingSession``'s hooks), the end of the message's ledger and the commit.
+A second write to a table already held sends the first: PostgreSQL does not order the
+parts of one statement, and an answer corrected twice must keep its order. SQLite runs
+each write at once; there a statement is a function call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Executable, Table, bindparam, event, insert, update
+from sqlalchemy.orm import ORMExecuteState, Session
+
+#: Where a session keeps the writes its current ledger holds (``Tx.held``).
+HELD = "c2c.held_writes"
+
+
+@dataclass(frozen=True)
+class HeldWrite:
+    """One write: its prebuilt statement with the parameters for running it alone, and
+    the same as rows of ``table`` for going with others (an UPDATE of the row whose
+    ``key`` column has that row's value; an INSERT when ``key`` is None)."""
+
+    statement: Executable
+    parameters: dict[str, Any] | list[dict[str, Any]]
+    table: Table
+    rows: tuple[dict[str, Any], ...]
+    key: str | None = None
+
+
+def together(writes: Sequence[HeldWrite]) -> tuple[Executable, Any]:
+    """One statement for ``writes`` in their order, and its parameters."""
+    if len(writes) == 1:
+        return writes[0].statement, writes[0].parameters
+    shape = tuple(_shape(write) for write in writes)
+    parameters = {
+        f"w{n}_{r}_{column}": row[column]
+        for n, (write, (_, _, columns, _)) in enumerate(zip(writes, shape, strict=True))
+        for r, row in enumerate(write.rows)
+        for column in columns
+    }
+    return _statement(shape), parameters
+
+
+def _shape(write: HeldWrite) -> tuple[Table, str | None, tuple[str, ...], int]:
+    columns = tuple(column for column in write.rows[0] if column in write.table.c)
+    return write.table, write.key, columns, len(write.rows)
+
+
+@lru_cache(maxsize=256)
+def _statement(shape: tuple[tuple[Table, str | None, tuple[str, ...], int], ...]) -> Executable:
+    """Built once per shape (tables, columns, row counts), so SQLAlchemy compiles it once
+    and asyncpg keeps it prepared."""
+    parts = [_part(n, *part) for n, part in enumerate(shape)]
+    last: Executable = parts[-1].add_cte(*(part.cte(f"w{n}") for n, part in enumerate(parts[:-1])))
+    return last
+
+
+def _part(n: int, table: Table, key: str | None, columns: tuple[str, ...], rows: int) -> Any:
+    def bound(r: int, column: str) -> Any:
+        return bindparam(f"w{n}_{r}_{column}", type_=table.c[column].type)
+
+    if key is None:
+        return insert(table).values([{c: bound(r, c) for c in columns} for r in range(rows)])
+    values = {column: bound(0, column) for column in columns if column != key}
+    return update(table).where(table.c[key] == bound(0, key)).values(values)
+
+
+class HoldingSession(Session):
+    """The store's sessions: an ORM query, flush or commit sends the held writes first."""
+
+
+def _send_held(session: Session) -> None:
+    """Runs inside SQLAlchemy's greenlet, where the sync API reaches the async driver."""
+    held: list[HeldWrite] | None = session.info.get(HELD)
+    if held:
+        statement, parameters = together(held)
+        held.clear()
+        session.connection().execute(statement, parameters)
+
+
+@event.listens_for(HoldingSession, "do_orm_execute")
+def _before_query(state: ORMExecuteState) -> None:
+    _send_held(state.session)
+
+
+@event.listens_for(HoldingSession, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    _send_held(session)
+
+
+@event.listens_for(HoldingSession, "before_commit")
+def _before_commit(session: Session) -> None:
+    _send_held(session)

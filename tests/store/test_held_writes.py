@@ -1,0 +1,114 @@
+"""A turn's closing writes are held and sent together on PostgreSQL (``store/held_writes.py``):
+nothing read in the same transaction misses them, two writes to one table keep their
+order, and a message that fails takes its held writes with it. On SQLite each write runs
+at once, so the same assertions hold there too."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from c2cbot.flows.messages import Outbound
+from c2cbot.flows.ports import AnswerRecord
+from c2cbot.runtime import Bot
+from c2cbot.store.ledger import SqlStore
+from c2cbot.store.models import Answer, ConversationState, OutboxMessage
+from tests.driver import Driver
+from tests.store.test_round_trips import statements
+from tests.store.test_state_with_claim import onboarded
+
+
+def an_answer(stakeholder: int, question: str, text: str) -> AnswerRecord:
+    return AnswerRecord(
+        stakeholder_id=stakeholder,
+        partnership_id=None,
+        conversation="aim",
+        step="aim",
+        question=question,
+        item=None,
+        value={"text": text},
+        display=text,
+        language="en",
+        channel="telegram",
+        inbound_id=None,
+    )
+
+
+async def answer_count(bot: Bot, stakeholder: int) -> int:
+    async with bot.database.sessions() as session:
+        query = select(func.count()).where(Answer.stakeholder_id == stakeholder)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_an_orm_query_after_a_held_write_sees_it(
+    bot: Bot, person: Driver, invite: str
+) -> None:
+    stakeholder = await onboarded(bot, person, invite)
+    store = SqlStore(bot.database)
+    before = await answer_count(bot, stakeholder)
+    async with store.transaction() as ledger:
+        await ledger.answers.record(an_answer(stakeholder, "vision", "A green city"))
+        await ledger.states.load_state(stakeholder)  # as a turn does, before it saves
+        await ledger.states.save_state(stakeholder, None, {"marker": "held"})
+        query = select(func.count()).where(Answer.stakeholder_id == stakeholder)
+        assert (await ledger.answers.session.execute(query)).scalar_one() == before + 1
+        state = await ledger.answers.session.get(ConversationState, stakeholder)
+        assert state is not None and state.data == {"marker": "held"}
+
+
+async def test_a_core_read_after_a_held_write_sees_it(
+    bot: Bot, person: Driver, invite: str
+) -> None:
+    stakeholder = await onboarded(bot, person, invite)
+    chat = (person.channel, person.user)
+    store = SqlStore(bot.database)
+    async with store.transaction() as ledger:
+        await ledger.outbox.enqueue_all(*chat, stakeholder, [Outbound("First")])
+        assert await ledger.kpi_plans.last_offer(*chat) == ()  # read, and sent first
+    async with bot.database.sessions() as session:
+        newest = select(OutboxMessage.payload).order_by(OutboxMessage.id.desc()).limit(1)
+        assert (await session.execute(newest)).scalar_one()["text"] == "First"
+
+
+async def test_two_writes_to_one_table_keep_their_order(
+    bot: Bot, person: Driver, invite: str
+) -> None:
+    stakeholder = await onboarded(bot, person, invite)
+    store = SqlStore(bot.database)
+    with statements(bot.database) as sent:
+        async with store.batch() as batch, batch.each() as ledger:
+            await ledger.answers.record(an_answer(stakeholder, "vision", "first"))
+            await ledger.answers.record(an_answer(stakeholder, "vision", "second"))
+            await ledger.states.load_state(stakeholder)
+            await ledger.states.save_state(stakeholder, None, {"marker": 2})
+    async with bot.database.sessions() as session:
+        query = (
+            select(Answer.display)
+            .where(Answer.stakeholder_id == stakeholder, Answer.question == "vision")
+            .order_by(Answer.id)
+        )
+        assert list((await session.execute(query)).scalars()) == ["first", "second"]
+    writes = [s for s in sent if s.startswith(("INSERT INTO answers", "WITH w"))]
+    assert len(writes) == 2  # the second answer went with the state, not with the first
+
+
+async def test_a_failed_message_takes_its_held_writes_with_it(
+    bot: Bot, person: Driver, invite: str
+) -> None:
+    stakeholder = await onboarded(bot, person, invite)
+    store = SqlStore(bot.database)
+    before = await answer_count(bot, stakeholder)
+    async with store.batch() as batch:  # the failed one last: nothing after it sends
+        async with batch.each() as ledger:
+            await ledger.answers.record(an_answer(stakeholder, "vision", "kept"))
+        try:
+            async with batch.each() as ledger:
+                await ledger.answers.record(an_answer(stakeholder, "vision", "undone"))
+                raise RuntimeError("the turn broke")
+        except RuntimeError:
+            pass
+    async with bot.database.sessions() as session:
+        query = select(Answer.display).where(
+            Answer.stakeholder_id == stakeholder, Answer.question == "vision"
+        )
+        assert list((await session.execute(query)).scalars()) == ["kept"]
+    assert await answer_count(bot, stakeholder) == before + 1
