@@ -5,13 +5,18 @@ at once, so the same assertions hold there too."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from c2cbot.flows.messages import Outbound
 from c2cbot.flows.ports import AnswerRecord
 from c2cbot.runtime import Bot
+from c2cbot.store import per_message
+from c2cbot.store.held_writes import HeldWrite, together
 from c2cbot.store.ledger import SqlStore
 from c2cbot.store.models import Answer, ConversationState, OutboxMessage
+from c2cbot.store.outbox import outbox_row
 from tests.driver import Driver
 from tests.store.test_round_trips import statements
 from tests.store.test_state_with_claim import onboarded
@@ -112,3 +117,23 @@ async def test_a_failed_message_takes_its_held_writes_with_it(
         )
         assert list((await session.execute(query)).scalars()) == ["kept"]
     assert await answer_count(bot, stakeholder) == before + 1
+
+
+def test_writes_held_together_are_one_statement_compiled_once() -> None:
+    """The same kinds of write make the same statement object, which SQLAlchemy can
+    cache (a multi-row VALUES cannot be, and compiling it anew cost more than the round
+    trip saved): so each shape is compiled once and stays prepared."""
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    outbox = outbox_row("telegram", "1", 7, {"text": "Next"}, now)
+
+    def writes(text: str) -> list[HeldWrite]:
+        answer = {**an_answer(7, "vision", text).__dict__, "answered_at": now}
+        state = per_message.state_write(7, None, {"text": text}, 3, now)
+        return [per_message.answer_write(answer), state, per_message.outbox_write([outbox])]
+
+    first, parameters = together(writes("one"))
+    second, _ = together(writes("two"))
+    assert first is second and first._generate_cache_key() is not None
+    assert parameters["w0_display"] == "one" and parameters["w1_version"] == 3
+    several = per_message.outbox_write([outbox, outbox])
+    assert several.row is None  # several rows go alone, as one executemany

@@ -5,7 +5,9 @@ row, the person's new conversation state and the reply in the outbox. Each was a
 trip of its own, and on PostgreSQL round trips were most of a message's time. So
 ``Tx.write`` holds such a write back, and writes held together go to the server as one
 statement: every one but the last as a data-modifying ``WITH`` clause (PostgreSQL runs
-each of them, whether the statement reads them or not).
+each of them, whether the statement reads them or not). A write of several rows (a
+reply in several messages) is not held: SQLAlchemy does not cache a statement with a
+multi-row VALUES, and building one each time cost more than the round trip it saves.
 
 Whatever else the transaction does sends what is held first, so every read sees every
 write before it, as if nothing were held: a Core statement (``Tx.core``), an ORM query
@@ -32,13 +34,14 @@ HELD = "c2c.held_writes"
 @dataclass(frozen=True)
 class HeldWrite:
     """One write: its prebuilt statement with the parameters for running it alone, and
-    the same as rows of ``table`` for going with others (an UPDATE of the row whose
-    ``key`` column has that row's value; an INSERT when ``key`` is None)."""
+    the same as a ``row`` of ``table`` for going with others (an UPDATE of the row whose
+    ``key`` column has the row's value; an INSERT when ``key`` is None). No ``row``: it
+    goes alone."""
 
     statement: Executable
     parameters: dict[str, Any] | list[dict[str, Any]]
     table: Table
-    rows: tuple[dict[str, Any], ...]
+    row: dict[str, Any] | None
     key: str | None = None
 
 
@@ -46,38 +49,37 @@ def together(writes: Sequence[HeldWrite]) -> tuple[Executable, Any]:
     """One statement for ``writes`` in their order, and its parameters."""
     if len(writes) == 1:
         return writes[0].statement, writes[0].parameters
-    shape = tuple(_shape(write) for write in writes)
+    rows = [write.row or {} for write in writes]
+    shape = tuple(_shape(write, row) for write, row in zip(writes, rows, strict=True))
     parameters = {
-        f"w{n}_{r}_{column}": row[column]
-        for n, (write, (_, _, columns, _)) in enumerate(zip(writes, shape, strict=True))
-        for r, row in enumerate(write.rows)
+        f"w{n}_{column}": row[column]
+        for n, (row, (_, _, columns)) in enumerate(zip(rows, shape, strict=True))
         for column in columns
     }
     return _statement(shape), parameters
 
 
-def _shape(write: HeldWrite) -> tuple[Table, str | None, tuple[str, ...], int]:
-    columns = tuple(column for column in write.rows[0] if column in write.table.c)
-    return write.table, write.key, columns, len(write.rows)
+def _shape(write: HeldWrite, row: dict[str, Any]) -> tuple[Table, str | None, tuple[str, ...]]:
+    return write.table, write.key, tuple(column for column in row if column in write.table.c)
 
 
 @lru_cache(maxsize=256)
-def _statement(shape: tuple[tuple[Table, str | None, tuple[str, ...], int], ...]) -> Executable:
-    """Built once per shape (tables, columns, row counts), so SQLAlchemy compiles it once
-    and asyncpg keeps it prepared."""
+def _statement(shape: tuple[tuple[Table, str | None, tuple[str, ...]], ...]) -> Executable:
+    """Built once per shape (tables and columns), so SQLAlchemy compiles it once and
+    asyncpg keeps it prepared."""
     parts = [_part(n, *part) for n, part in enumerate(shape)]
     last: Executable = parts[-1].add_cte(*(part.cte(f"w{n}") for n, part in enumerate(parts[:-1])))
     return last
 
 
-def _part(n: int, table: Table, key: str | None, columns: tuple[str, ...], rows: int) -> Any:
-    def bound(r: int, column: str) -> Any:
-        return bindparam(f"w{n}_{r}_{column}", type_=table.c[column].type)
+def _part(n: int, table: Table, key: str | None, columns: tuple[str, ...]) -> Any:
+    def bound(column: str) -> Any:
+        return bindparam(f"w{n}_{column}", type_=table.c[column].type)
 
     if key is None:
-        return insert(table).values([{c: bound(r, c) for c in columns} for r in range(rows)])
-    values = {column: bound(0, column) for column in columns if column != key}
-    return update(table).where(table.c[key] == bound(0, key)).values(values)
+        return insert(table).values({column: bound(column) for column in columns})
+    values = {column: bound(column) for column in columns if column != key}
+    return update(table).where(table.c[key] == bound(key)).values(values)
 
 
 class HoldingSession(Session):

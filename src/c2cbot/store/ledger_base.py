@@ -70,13 +70,16 @@ class Tx:
     async def write(self, write: HeldWrite) -> None:
         """A write nobody reads back before the transaction's next statement: on
         PostgreSQL held to go with the next write in one statement (a second write to the
-        same table sends the first); on SQLite run at once."""
+        same table sends the first; one of several rows goes alone, after what is held);
+        on SQLite run at once."""
         if not self._holds:
             await self._execute(write.statement, write.parameters)
-            return
-        if any(held.table is write.table for held in self.held):
-            await self.send_held()
-        self.held.append(write)
+        elif write.row is None:
+            await self.core(write.statement, write.parameters)
+        else:
+            if any(held.table is write.table for held in self.held):
+                await self.send_held()
+            self.held.append(write)
 
     async def send_held(self) -> None:
         """What is held, in one statement: before any other, and when the ledger ends."""

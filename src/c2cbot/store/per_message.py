@@ -171,7 +171,7 @@ INSERT_OUTBOX = insert(_outbox)
 
 def answer_write(row: dict[str, Any]) -> HeldWrite:
     """The answer row, for ``Tx.write``."""
-    return HeldWrite(INSERT_ANSWER, row, _answers, (row,))
+    return HeldWrite(INSERT_ANSWER, row, _answers, row)
 
 
 def state_write(
@@ -186,7 +186,7 @@ def state_write(
         "updated_at": now,
     }
     if version == 0:
-        return HeldWrite(INSERT_STATE, row, _states, (row,))
+        return HeldWrite(INSERT_STATE, row, _states, row)
     parameters = {
         "person": person,
         "new_partnership_id": partnership_id,
@@ -194,12 +194,14 @@ def state_write(
         "new_version": version,
         "now": now,
     }
-    return HeldWrite(UPDATE_STATE, parameters, _states, (row,), key="stakeholder_id")
+    return HeldWrite(UPDATE_STATE, parameters, _states, row, key="stakeholder_id")
 
 
 def outbox_write(rows: list[dict[str, Any]]) -> HeldWrite:
-    """A chat's new outbox rows (one or more)."""
-    return HeldWrite(INSERT_OUTBOX, rows if len(rows) > 1 else rows[0], _outbox, tuple(rows))
+    """A chat's new outbox rows: one goes with the writes held, several alone."""
+    if len(rows) > 1:
+        return HeldWrite(INSERT_OUTBOX, rows, _outbox, None)
+    return HeldWrite(INSERT_OUTBOX, rows[0], _outbox, rows[0])
 
 
 def needs_seen(row: Any, chat_id: str, now: datetime) -> bool:
