@@ -11,6 +11,11 @@ How the store talks to the database — the one place these rules are written do
   with bound parameters through ``ledger_base.Tx.core``, on the transaction's own
   connection: building a statement and tracking objects would cost more than SQLite's
   own work for the handful of rows one message touches. Nothing else uses them.
+* **A turn's closing writes held, on PostgreSQL.** The answer row, the new conversation
+  state and a one-message reply are written with ``Tx.write``, which holds them until
+  the transaction's next statement and sends them together in one
+  (``held_writes.py``); any other statement, ORM query, flush or commit sends them
+  first, so no read misses them.
 * **Core only on rows the ORM leaves alone.** A Core statement skips the unit of work:
   nothing is flushed before it and no loaded object learns of it. So it may only touch
   rows that no ORM object of the same transaction changes; a row both write goes
