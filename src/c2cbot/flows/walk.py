@@ -78,8 +78,7 @@ def walked(conversation: Conversation, values: Values) -> list[Position]:
 
 def after(conversation: Conversation, position: Position, values: Values) -> Position | None:
     """The position that follows once ``position`` has its answer in ``values``."""
-    top = _top(conversation, position.question)
-    index = conversation.questions.index(top)
+    index = _top_index(conversation, position.question)
     if position.item is None:
         return _enter_top(conversation, index + 1, values)
     if position.more:
@@ -152,7 +151,7 @@ def progress(
     the trail); later ones unless ``passed_over`` already knows they will not be (the
     invite of someone who has joined), or their ``when`` already fails on an answer given.
     """
-    index = conversation.questions.index(_top(conversation, position.question))
+    index = _top_index(conversation, position.question)
     before = sum(1 for q in conversation.questions[:index] if q.id in asked)
     known = {*values, *asked}
 
@@ -172,4 +171,9 @@ def count_questions(conversation: Conversation) -> int:
 
 
 def _top(conversation: Conversation, question_id: str) -> Question:
-    return next(q for q in conversation.questions if q.id == question_id)
+    return conversation.questions[_top_index(conversation, question_id)]
+
+
+def _top_index(conversation: Conversation, question_id: str) -> int:
+    """By id: ``list.index`` compared whole questions, field by field, on every turn."""
+    return next(n for n, q in enumerate(conversation.questions) if q.id == question_id)
