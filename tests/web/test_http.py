@@ -59,6 +59,25 @@ async def test_metrics_count_messages_in_and_answers(
     assert 'c2cbot_duplicates_total{channel="web"} 1.0' in text
 
 
+async def test_two_browsers_may_use_the_same_message_id(
+    served: str, browser: aiohttp.ClientSession
+) -> None:
+    """The id dedupes one browser's retries; another browser's "m1" is its own message,
+    not a duplicate to drop (ids are the client's, and an API client may count from 1)."""
+    async with browser.post("/chat/api/send", json={"id": "m1", "text": "hello"}) as response:
+        assert (await response.json())["duplicate"] is False
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(
+        base_url=served, cookie_jar=jar, headers={"Origin": served}
+    ) as other:
+        async with other.get("/chat") as page:
+            assert page.status == 200
+        async with other.post("/chat/api/send", json={"id": "m1", "text": "hi"}) as response:
+            assert (await response.json())["duplicate"] is False
+        async with other.post("/chat/api/send", json={"id": "m1", "text": "hi"}) as response:
+            assert (await response.json())["duplicate"] is True
+
+
 async def test_the_reply_arrives_through_the_outbox(browser: aiohttp.ClientSession) -> None:
     async with browser.post("/chat/api/send", json={"id": "m1", "text": "hello"}) as response:
         assert response.status == 200

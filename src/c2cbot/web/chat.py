@@ -119,7 +119,7 @@ def _inbound(
         NAME,
         chat_id,
         chat_id,
-        message_id,
+        f"{chat_id}:{message_id}",  # the id is the client's: unique per browser only
         text=text,
         action=action,
         language_hint=(hint or "")[:35].split(",")[0] or None,
