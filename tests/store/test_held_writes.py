@@ -44,6 +44,17 @@ async def answer_count(bot: Bot, stakeholder: int) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
+async def visions(bot: Bot, stakeholder: int) -> list[str]:
+    """The person's answers to "vision", in the order they were stored."""
+    async with bot.database.sessions() as session:
+        query = (
+            select(Answer.display)
+            .where(Answer.stakeholder_id == stakeholder, Answer.question == "vision")
+            .order_by(Answer.id)
+        )
+        return list((await session.execute(query)).scalars())
+
+
 async def test_an_orm_query_after_a_held_write_sees_it(
     bot: Bot, person: Driver, invite: str
 ) -> None:
@@ -85,13 +96,7 @@ async def test_two_writes_to_one_table_keep_their_order(
             await ledger.answers.record(an_answer(stakeholder, "vision", "second"))
             await ledger.states.load_state(stakeholder)
             await ledger.states.save_state(stakeholder, None, {"marker": 2})
-    async with bot.database.sessions() as session:
-        query = (
-            select(Answer.display)
-            .where(Answer.stakeholder_id == stakeholder, Answer.question == "vision")
-            .order_by(Answer.id)
-        )
-        assert list((await session.execute(query)).scalars()) == ["first", "second"]
+    assert await visions(bot, stakeholder) == ["first", "second"]
     writes = [s for s in sent if s.startswith(("INSERT INTO answers", "WITH w"))]
     assert len(writes) == 2  # the second answer went with the state, not with the first
 
@@ -111,11 +116,7 @@ async def test_a_failed_message_takes_its_held_writes_with_it(
                 raise RuntimeError("the turn broke")
         except RuntimeError:
             pass
-    async with bot.database.sessions() as session:
-        query = select(Answer.display).where(
-            Answer.stakeholder_id == stakeholder, Answer.question == "vision"
-        )
-        assert list((await session.execute(query)).scalars()) == ["kept"]
+    assert await visions(bot, stakeholder) == ["kept"]
     assert await answer_count(bot, stakeholder) == before + 1
 
 
