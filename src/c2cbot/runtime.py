@@ -63,7 +63,7 @@ from c2cbot.web.keys import (
     WEBCHAT,
     WORKSPACE,
 )
-from c2cbot.web.limits import ChatLimits, PollSlots, SendAllowance
+from c2cbot.web.limits import READ_BURST, READS_PER_MINUTE, Allowance, ChatLimits, PollSlots
 from c2cbot.web.mydata import DATA_DOWNLOADS
 from c2cbot.web.server_log import ServerLog
 from c2cbot.work_alone import work_alone
@@ -151,8 +151,9 @@ class Bot:
         self.replays = SqlReplays(self.database, REPLAY_WINDOW)
         self.chat_limits = ChatLimits(
             PollSlots(settings.web_max_polls),
-            SendAllowance(settings.web_message_burst, settings.web_messages_per_minute, clock),
+            Allowance(settings.web_message_burst, settings.web_messages_per_minute, clock),
             SqlNewcomers(self.database, settings.web_new_identities_per_hour, NEWCOMER_WINDOW),
+            Allowance(READ_BURST, READS_PER_MINUTE, clock),
         )
         parts = BotParts(
             self.texts,

@@ -28,11 +28,13 @@ from c2cbot.store.invites import GUESSES_PER_PERSON
 from c2cbot.store.models import InboundMessage, Membership, Stakeholder
 from c2cbot.web.guards import TRUST_PROXY, source_address
 from c2cbot.web.limits import (
+    READ_BURST,
     TOO_FAST,
     TOO_MANY_NEW,
+    TOO_MANY_READS,
     TOO_MANY_TABS,
+    Allowance,
     PollSlots,
-    SendAllowance,
 )
 from tests.support.clock import SetClock
 from tests.support.waiting import eventually
@@ -153,6 +155,36 @@ def test_poll_slots_are_per_browser_and_given_back() -> None:
     assert slots.held == 0
 
 
+# ----- reads a browser may make
+
+
+async def test_reading_past_the_allowance_gets_429_at_once(bots: Bots) -> None:
+    clock = SetClock(datetime.now(UTC))  # stands still: nothing flows back into the bucket
+    bot, url = await bots.start(clock)
+    read = {"after": "0"}
+    async with a_browser(url, **{"Accept-Language": "zh-CN,zh;q=0.9"}) as script:
+        statuses = []
+        for _ in range(READ_BURST + 1):
+            async with script.get("/chat/api/messages", params=read) as response:
+                statuses.append(response.status)
+        assert statuses == [200] * READ_BURST + [429]
+        waiting = {"after": "0", "wait": "10"}
+        began = time.monotonic()
+        async with script.get("/chat/api/messages", params=waiting) as refused:
+            assert refused.status == 429 and retry_after(refused) == 1  # two a second back
+            error = await refused.json()
+        assert time.monotonic() - began < 2  # not after the 10 s it asked to wait
+        assert error["error"] == bot.texts.gettext("zh_Hans", TOO_MANY_READS) != TOO_MANY_READS
+        clock.now += timedelta(seconds=1)
+        async with script.get("/chat/api/messages", params=read) as again:
+            assert again.status == 200
+    async with (
+        a_browser(url) as someone_else,
+        someone_else.get("/chat/api/messages", params=read) as response,
+    ):
+        assert response.status == 200
+
+
 # ----- messages a browser may send
 
 
@@ -185,7 +217,7 @@ async def test_a_burst_past_the_allowance_gets_429_and_is_not_stored(bots: Bots)
 
 def test_the_allowance_refills_at_its_rate_and_forgets_the_oldest() -> None:
     clock = SetClock(datetime(2030, 1, 1, tzinfo=UTC))
-    allowance = SendAllowance(burst=3, per_minute=30, clock=clock)
+    allowance = Allowance(burst=3, per_minute=30, clock=clock)
     assert [allowance.take("a") for _ in range(4)] == [0, 0, 0, 2.0]
     clock.now += timedelta(seconds=1)
     assert allowance.take("a") == pytest.approx(1.0)  # half a token back

@@ -25,7 +25,7 @@ from c2cbot.flows.messages import Inbound, storable
 from c2cbot.store.guards import subject_of
 from c2cbot.web.guards import over_https, same_site_origin, source_address
 from c2cbot.web.keys import ENGINE, LIMITS, OUTBOX, PAGE, READER_TEXT, WEBCHAT
-from c2cbot.web.limits import POLL_RETRY, TOO_FAST, TOO_MANY_NEW, TOO_MANY_TABS
+from c2cbot.web.limits import POLL_RETRY, TOO_FAST, TOO_MANY_NEW, TOO_MANY_READS, TOO_MANY_TABS
 
 COOKIE = "c2c_chat"
 MAX_TEXT = 20_000
@@ -133,9 +133,12 @@ async def messages(request: web.Request) -> web.Response:
         raise _error(401, "Open /chat first: it gives this browser its identity.")
     after = _int(request.query.get("after", "0"), "after")
     wait = min(MAX_WAIT, max(0.0, _float(request.query.get("wait", "0"), "wait")))
-    chat_id, webchat = _chat_id(token), request.app[WEBCHAT]
+    chat_id, webchat, limits = _chat_id(token), request.app[WEBCHAT], request.app[LIMITS]
+    too_soon = limits.reads.take(chat_id)
+    if too_soon:
+        raise _too_many(request, too_soon, TOO_MANY_READS)
     # Only a poll that waits holds a slot: reading what is there answers at once.
-    polls = request.app[LIMITS].polls
+    polls = limits.polls
     slots = polls.taken(chat_id, _connected(request)) if wait else contextlib.nullcontext(True)
     with slots as slot:
         if not slot:

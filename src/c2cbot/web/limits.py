@@ -8,6 +8,10 @@
 - **Messages**: a token bucket per browser identity, ``burst`` messages at once and then
   ``per_minute``; past it ``/chat/api/send`` answers 429 with ``Retry-After`` and the
   message is not handled (nor stored).
+- **Reads**: every ``/chat/api/messages`` is a database query, waiting or not, so a
+  browser has a bucket of ``READ_BURST`` reads, then ``READS_PER_MINUTE``; past it the
+  read answers 429 with ``Retry-After`` at once. The page reads once per long poll and,
+  in a third tab, once every few seconds: far below it.
 - **New identities**: a browser identity is a cookie, so a script can make a new one per
   request; a source address brings at most so many new ones an hour
   (``store.guards.SqlNewcomers``, in the database, shared by every instance).
@@ -34,6 +38,8 @@ from c2cbot.domain.text import N_
 BUCKETS = 100_000
 #: Seconds a refused long poll is asked to wait before it tries again.
 POLL_RETRY = timedelta(seconds=5)
+#: Reads of ``/chat/api/messages`` one browser may make at once, and then a minute.
+READ_BURST, READS_PER_MINUTE = 30, 120
 
 TOO_FAST = N_(
     "You are sending messages faster than the chat can take them. "
@@ -41,6 +47,9 @@ TOO_FAST = N_(
 )
 TOO_MANY_NEW = N_(
     "Too many new conversations were started from your network. Please try again later."
+)
+TOO_MANY_READS = N_(
+    "This chat asked for new messages too often, so it waits a moment before it looks again."
 )
 TOO_MANY_TABS = N_(
     "This chat is open in other tabs or windows too, so this one looks for new messages "
@@ -91,15 +100,15 @@ class PollSlots:
         return sum(len(polls) for polls in self._open.values())
 
 
-class SendAllowance:
-    """A token bucket per browser identity: ``burst`` messages at once, then ``per_minute``."""
+class Allowance:
+    """A token bucket per browser identity: ``burst`` requests at once, then ``per_minute``."""
 
     def __init__(self, burst: int, per_minute: int, clock: Clock) -> None:
         self.burst, self.per_second, self._clock = float(burst), per_minute / 60.0, clock
         self._buckets: dict[str, tuple[float, float]] = {}  # who: (tokens, when), oldest first
 
     def take(self, who: str) -> float:
-        """Take a message's token: 0 if taken, else the seconds until one is free."""
+        """Take a request's token: 0 if taken, else the seconds until one is free."""
         now = self._clock().timestamp()
         tokens, then = self._buckets.pop(who, (self.burst, now))
         tokens = min(self.burst, tokens + max(0.0, now - then) * self.per_second)
@@ -115,5 +124,6 @@ class ChatLimits:
     """Everything the browser chat's routes count with."""
 
     polls: PollSlots
-    sends: SendAllowance
+    sends: Allowance
     newcomers: Newcomers
+    reads: Allowance
