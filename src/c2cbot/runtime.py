@@ -63,7 +63,7 @@ from c2cbot.web.keys import (
     WEBCHAT,
     WORKSPACE,
 )
-from c2cbot.web.limits import READ_BURST, READS_PER_MINUTE, Allowance, ChatLimits, PollSlots
+from c2cbot.web.limits import Allowance, ChatLimits, PollSlots, reads_allowed
 from c2cbot.web.mydata import DATA_DOWNLOADS
 from c2cbot.web.server_log import ServerLog
 from c2cbot.work_alone import work_alone
@@ -153,7 +153,7 @@ class Bot:
             PollSlots(settings.web_max_polls),
             Allowance(settings.web_message_burst, settings.web_messages_per_minute, clock),
             SqlNewcomers(self.database, settings.web_new_identities_per_hour, NEWCOMER_WINDOW),
-            Allowance(READ_BURST, READS_PER_MINUTE, clock),
+            reads_allowed(settings.web_message_burst, settings.web_messages_per_minute, clock),
         )
         parts = BotParts(
             self.texts,

@@ -28,7 +28,6 @@ from c2cbot.store.invites import GUESSES_PER_PERSON
 from c2cbot.store.models import InboundMessage, Membership, Stakeholder
 from c2cbot.web.guards import TRUST_PROXY, source_address
 from c2cbot.web.limits import (
-    READ_BURST,
     TOO_FAST,
     TOO_MANY_NEW,
     TOO_MANY_READS,
@@ -161,17 +160,18 @@ def test_poll_slots_are_per_browser_and_given_back() -> None:
 async def test_reading_past_the_allowance_gets_429_at_once(bots: Bots) -> None:
     clock = SetClock(datetime.now(UTC))  # stands still: nothing flows back into the bucket
     bot, url = await bots.start(clock)
-    read = {"after": "0"}
+    read, burst = {"after": "0"}, int(bot.chat_limits.reads.burst)
+    assert burst == 3 * bot.settings.web_message_burst  # three reads per message
     async with a_browser(url, **{"Accept-Language": "zh-CN,zh;q=0.9"}) as script:
         statuses = []
-        for _ in range(READ_BURST + 1):
+        for _ in range(burst + 1):
             async with script.get("/chat/api/messages", params=read) as response:
                 statuses.append(response.status)
-        assert statuses == [200] * READ_BURST + [429]
+        assert statuses == [200] * burst + [429]
         waiting = {"after": "0", "wait": "10"}
         began = time.monotonic()
         async with script.get("/chat/api/messages", params=waiting) as refused:
-            assert refused.status == 429 and retry_after(refused) == 1  # two a second back
+            assert refused.status == 429 and retry_after(refused) == 1  # three a second back
             error = await refused.json()
         assert time.monotonic() - began < 2  # not after the 10 s it asked to wait
         assert error["error"] == bot.texts.gettext("zh_Hans", TOO_MANY_READS) != TOO_MANY_READS

@@ -9,9 +9,10 @@
   ``per_minute``; past it ``/chat/api/send`` answers 429 with ``Retry-After`` and the
   message is not handled (nor stored).
 - **Reads**: every ``/chat/api/messages`` is a database query, waiting or not, so a
-  browser has a bucket of ``READ_BURST`` reads, then ``READS_PER_MINUTE``; past it the
-  read answers 429 with ``Retry-After`` at once. The page reads once per long poll and,
-  in a third tab, once every few seconds: far below it.
+  browser has a bucket of reads too (``reads_allowed``): three per message it may send,
+  and at least ``READ_BURST`` at once and ``READS_PER_MINUTE``; past it the read answers
+  429 with ``Retry-After`` at once. The page reads once or twice per reply and, in a
+  third tab, once every few seconds: far below it.
 - **New identities**: a browser identity is a cookie, so a script can make a new one per
   request; a source address brings at most so many new ones an hour
   (``store.guards.SqlNewcomers``, in the database, shared by every instance).
@@ -38,8 +39,9 @@ from c2cbot.domain.text import N_
 BUCKETS = 100_000
 #: Seconds a refused long poll is asked to wait before it tries again.
 POLL_RETRY = timedelta(seconds=5)
-#: Reads of ``/chat/api/messages`` one browser may make at once, and then a minute.
-READ_BURST, READS_PER_MINUTE = 30, 120
+#: Reads of ``/chat/api/messages`` one browser may make at once, and then a minute, at
+#: least; and per message it may send (a reply is read by a poll, and what came with it).
+READ_BURST, READS_PER_MINUTE, READS_PER_MESSAGE = 30, 120, 3
 
 TOO_FAST = N_(
     "You are sending messages faster than the chat can take them. "
@@ -117,6 +119,12 @@ class Allowance:
         if len(self._buckets) > BUCKETS:
             del self._buckets[next(iter(self._buckets))]
         return wait
+
+
+def reads_allowed(message_burst: int, messages_per_minute: int, clock: Clock) -> Allowance:
+    """The reads a browser may make, in step with the messages it may send."""
+    burst = max(READ_BURST, READS_PER_MESSAGE * message_burst)
+    return Allowance(burst, max(READS_PER_MINUTE, READS_PER_MESSAGE * messages_per_minute), clock)
 
 
 @dataclass(frozen=True)
