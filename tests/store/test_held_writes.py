@@ -44,6 +44,12 @@ async def answer_count(bot: Bot, stakeholder: int) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
+async def ready(bot: Bot, person: Driver, invite: str) -> tuple[int, SqlStore, int]:
+    """An onboarded person, the store, and how many answers they have so far."""
+    stakeholder = await onboarded(bot, person, invite)
+    return stakeholder, SqlStore(bot.database), await answer_count(bot, stakeholder)
+
+
 async def visions(bot: Bot, stakeholder: int) -> list[str]:
     """The person's answers to "vision", in the order they were stored."""
     async with bot.database.sessions() as session:
@@ -58,9 +64,7 @@ async def visions(bot: Bot, stakeholder: int) -> list[str]:
 async def test_an_orm_query_after_a_held_write_sees_it(
     bot: Bot, person: Driver, invite: str
 ) -> None:
-    stakeholder = await onboarded(bot, person, invite)
-    store = SqlStore(bot.database)
-    before = await answer_count(bot, stakeholder)
+    stakeholder, store, before = await ready(bot, person, invite)
     async with store.transaction() as ledger:
         await ledger.answers.record(an_answer(stakeholder, "vision", "A green city"))
         await ledger.states.load_state(stakeholder)  # as a turn does, before it saves
@@ -104,9 +108,7 @@ async def test_two_writes_to_one_table_keep_their_order(
 async def test_a_failed_message_takes_its_held_writes_with_it(
     bot: Bot, person: Driver, invite: str
 ) -> None:
-    stakeholder = await onboarded(bot, person, invite)
-    store = SqlStore(bot.database)
-    before = await answer_count(bot, stakeholder)
+    stakeholder, store, before = await ready(bot, person, invite)
     async with store.batch() as batch:  # the failed one last: nothing after it sends
         async with batch.each() as ledger:
             await ledger.answers.record(an_answer(stakeholder, "vision", "kept"))
