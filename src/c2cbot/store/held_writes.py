@@ -60,7 +60,13 @@ def together(writes: Sequence[HeldWrite]) -> tuple[Executable, Any]:
 
 
 def _shape(write: HeldWrite, row: dict[str, Any]) -> tuple[Table, str | None, tuple[str, ...]]:
-    return write.table, write.key, tuple(column for column in row if column in write.table.c)
+    return write.table, write.key, _columns(write.table, tuple(row))
+
+
+@lru_cache(maxsize=64)
+def _columns(table: Table, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The row's keys that are the table's columns (a row may carry more)."""
+    return tuple(key for key in keys if key in table.c)
 
 
 @lru_cache(maxsize=256)
