@@ -139,4 +139,4 @@ def test_writes_held_together_are_one_statement_compiled_once() -> None:
     assert first is second and first._generate_cache_key() is not None
     assert parameters["w0_display"] == "one" and parameters["w1_version"] == 3
     several = per_message.outbox_write([outbox, outbox])
-    assert several.row is None  # several rows go alone, as one executemany
+    assert together([several])[1] == [outbox, outbox]  # several rows go alone, as one executemany

@@ -8,6 +8,8 @@ statement: every one but the last as a data-modifying ``WITH`` clause (PostgreSQ
 each of them, whether the statement reads them or not). A write of several rows (a
 reply in several messages) is not held: SQLAlchemy does not cache a statement with a
 multi-row VALUES, and building one each time cost more than the round trip it saves.
+Run alone, a write is the same statement for one part (``together``), on either
+database.
 
 Whatever else the transaction does sends what is held first, so every read sees every
 write before it, as if nothing were held: a Core statement (``Tx.core``), an ORM query
@@ -33,23 +35,20 @@ HELD = "c2c.held_writes"
 
 @dataclass(frozen=True)
 class HeldWrite:
-    """One write: its prebuilt statement with the parameters for running it alone, and
-    the same as a ``row`` of ``table`` for going with others (an UPDATE of the row whose
-    ``key`` column has the row's value; an INSERT when ``key`` is None). No ``row``: it
-    goes alone."""
+    """One write to ``table``: an INSERT of ``rows``, or with ``key`` an UPDATE of the row
+    whose ``key`` column has the one row's value. Only one-row writes go together."""
 
-    statement: Executable
-    parameters: dict[str, Any] | list[dict[str, Any]]
     table: Table
-    row: dict[str, Any] | None
+    rows: tuple[dict[str, Any], ...]
     key: str | None = None
 
 
 def together(writes: Sequence[HeldWrite]) -> tuple[Executable, Any]:
-    """One statement for ``writes`` in their order, and its parameters."""
-    if len(writes) == 1:
-        return writes[0].statement, writes[0].parameters
-    rows = [write.row or {} for write in writes]
+    """One statement for ``writes`` in their order, and its parameters; a write of several
+    rows comes alone, as one INSERT run for each row (SQLAlchemy's insertmanyvalues)."""
+    if len(writes) == 1 and len(writes[0].rows) > 1:
+        return _inserting(writes[0].table), list(writes[0].rows)
+    rows = [write.rows[0] for write in writes]
     shape = tuple(_shape(write, row) for write, row in zip(writes, rows, strict=True))
     parameters = {
         f"w{n}_{column}": row[column]
@@ -57,6 +56,11 @@ def together(writes: Sequence[HeldWrite]) -> tuple[Executable, Any]:
         for column in columns
     }
     return _statement(shape), parameters
+
+
+@lru_cache(maxsize=16)
+def _inserting(table: Table) -> Executable:
+    return insert(table)
 
 
 def _shape(write: HeldWrite, row: dict[str, Any]) -> tuple[Table, str | None, tuple[str, ...]]:

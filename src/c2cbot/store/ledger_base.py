@@ -72,14 +72,12 @@ class Tx:
         PostgreSQL held to go with the next write in one statement (a second write to the
         same table sends the first; one of several rows goes alone, after what is held);
         on SQLite run at once."""
-        if not self._holds:
-            await self._execute(write.statement, write.parameters)
-        elif write.row is None:
-            await self.core(write.statement, write.parameters)
-        else:
-            if any(held.table is write.table for held in self.held):
-                await self.send_held()
-            self.held.append(write)
+        if not self._holds or len(write.rows) > 1:
+            await self.core(*together([write]))  # on SQLite nothing is ever held
+            return
+        if any(held.table is write.table for held in self.held):
+            await self.send_held()
+        self.held.append(write)
 
     async def send_held(self) -> None:
         """What is held, in one statement: before any other, and when the ledger ends."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, func, insert, select, text, true, update
+from sqlalchemy import Executable, Table, bindparam, func, select, text, true, update
 
 from c2cbot.store.database import dialect_insert
 from c2cbot.store.held_writes import HeldWrite
@@ -152,26 +152,12 @@ LOAD_STATE = (
     .with_for_update()
 )
 
-UPDATE_STATE = (
-    update(_states)
-    .where(_states.c.stakeholder_id == bindparam("person"))
-    .values(
-        data=bindparam("new_data"),
-        partnership_id=bindparam("new_partnership_id"),
-        version=bindparam("new_version"),
-        updated_at=bindparam("now"),
-    )
-)
-
-INSERT_STATE = insert(_states)
 _answers = cast(Table, Answer.__table__)
-INSERT_ANSWER = insert(_answers)
-INSERT_OUTBOX = insert(_outbox)
 
 
 def answer_write(row: dict[str, Any]) -> HeldWrite:
     """The answer row, for ``Tx.write``."""
-    return HeldWrite(INSERT_ANSWER, row, _answers, row)
+    return HeldWrite(_answers, (row,))
 
 
 def state_write(
@@ -185,23 +171,12 @@ def state_write(
         "version": version,
         "updated_at": now,
     }
-    if version == 0:
-        return HeldWrite(INSERT_STATE, row, _states, row)
-    parameters = {
-        "person": person,
-        "new_partnership_id": partnership_id,
-        "new_data": data,
-        "new_version": version,
-        "now": now,
-    }
-    return HeldWrite(UPDATE_STATE, parameters, _states, row, key="stakeholder_id")
+    return HeldWrite(_states, (row,), key=None if version == 0 else "stakeholder_id")
 
 
 def outbox_write(rows: list[dict[str, Any]]) -> HeldWrite:
     """A chat's new outbox rows: one goes with the writes held, several alone."""
-    if len(rows) > 1:
-        return HeldWrite(INSERT_OUTBOX, rows, _outbox, None)
-    return HeldWrite(INSERT_OUTBOX, rows[0], _outbox, rows[0])
+    return HeldWrite(_outbox, tuple(rows))
 
 
 def needs_seen(row: Any, chat_id: str, now: datetime) -> bool:
