@@ -24,8 +24,8 @@ class Tx:
 
     __slots__ = (
         "_connection",
-        "_holds",
         "clock",
+        "dialect",
         "held",
         "known",
         "last_payloads",
@@ -35,6 +35,7 @@ class Tx:
 
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session, self.clock = session, clock
+        self.dialect: str = session.get_bind().dialect.name
         self._connection: AsyncConnection | None = None
         #: Senders looked up with the inbound claim, by (channel, external id): the
         #: ``per_message.KNOWN`` row, or None for someone not known yet.
@@ -49,13 +50,11 @@ class Tx:
         #: PostgreSQL: writes held back to go with the next (``store/held_writes.py``);
         #: the session's hooks find them too, for an ORM query, flush or commit.
         self.held: list[HeldWrite] = []
-        self._holds = session.get_bind().dialect.name == "postgresql"
         session.info[HELD] = self.held
 
     def insert(self, table: Any) -> Any:
         """An INSERT of the transaction's dialect, for ``ON CONFLICT`` clauses."""
-        dialect = self.session.get_bind().dialect.name
-        return dialect_insert(dialect, table)
+        return dialect_insert(self.dialect, table)
 
     async def core(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         """A prebuilt Core statement on this transaction's connection, without the ORM.
@@ -72,7 +71,7 @@ class Tx:
         PostgreSQL held to go with the next write in one statement (a second write to the
         same table sends the first; one of several rows goes alone, after what is held);
         on SQLite run at once."""
-        if not self._holds or len(write.rows) > 1:
+        if self.dialect != "postgresql" or len(write.rows) > 1:
             await self.core(*together([write]))  # on SQLite nothing is ever held
             return
         if any(held.table is write.table for held in self.held):

@@ -29,7 +29,7 @@ class SqlInbox(LedgerPart):
         (``per_message.CLAIM_AND_KNOWN``) for ``SqlPeople.person``, ``SqlStates.load_state``
         and ``SqlKpiPlans.last_offer``: three round trips less. SQLite has no INSERT in a
         WITH clause, and there a statement is a function call."""
-        dialect = self.session.get_bind().dialect.name
+        dialect = self._tx.dialect
         parameters = {"channel": channel, "dedupe_key": dedupe_key[:200], "now": self._clock()}
         if sender is None or dialect != "postgresql":
             return (await self._core(per_message.CLAIM[dialect], parameters)).scalar_one_or_none()
